@@ -1,0 +1,3 @@
+from botsmith.cli import main
+
+main()

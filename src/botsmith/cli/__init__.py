@@ -1,0 +1,69 @@
+"""The `botsmith` command: thin wrappers that parse, call one library function, print.
+
+Each stage registers its commands from its own module here; heavy imports (torch,
+transformers) happen inside the commands, so `botsmith --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from botsmith import __version__
+from botsmith.errors import BotsmithError
+
+app = typer.Typer(
+    name="botsmith",
+    help="Turn the texts you love into a bot you can talk to.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+# One module per stage; each defines register(app).
+COMMAND_MODULES = ("bots", "models", "sources", "extract", "dataset", "chats", "train", "talk", "export")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"botsmith {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+) -> None:
+    """Turn the texts you love into a bot you can talk to."""
+
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"botsmith.cli.{_name}").register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user errors become one line on stderr and a non-zero exit."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except BotsmithError as error:
+        message = error.message + (f" ({error.hint})" if error.hint else "")
+        typer.secho(f"botsmith: error: {message}", fg="red", err=True)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("\nInterrupted.", err=True)
+        sys.exit(130)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.Abort:
+        typer.echo("Aborted.", err=True)
+        sys.exit(1)
+    except Exception as error:  # click's own usage errors
+        import click
+
+        if isinstance(error, click.exceptions.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        raise

@@ -1,0 +1,25 @@
+"""The [bot] table: what the bot is and which base model it starts from."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from botsmith.config.section import Section
+
+Mode = Literal["completion", "dialogue", "chat"]
+MODES: tuple[str, ...] = ("completion", "dialogue", "chat")
+
+
+class BotSection(Section):
+    name: str = Field(description="The bot's display name.")
+    mode: Mode = Field(
+        "completion",
+        description="completion: continues stories; dialogue: answers like characters of books; chat: talks like a person in a chat export.",
+    )
+    base_model: str = Field(
+        "smollm2-135m",
+        description="An alias (botsmith models list), a Hugging Face model folder, a .gguf file, or a Hub id.",
+    )
+    system_prompt: str = Field("", description="System prompt used in training and chat (empty: none).")

@@ -1,0 +1,68 @@
+"""Base-model resolution, in one place: whatever a user names becomes a local HF folder.
+
+Accepted, in this order: a catalog alias (pulled on first use), a Hugging Face model
+folder, a .gguf file (converted once into the cache), a Hub id (only when online).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from botsmith.errors import BotsmithError
+from botsmith.models.cache import MODEL_INFO, models_dir
+from botsmith.models.catalog import aliases, catalog_entry
+from botsmith.models.gguf_import import import_gguf, sha256_file
+from botsmith.models.pull import pull_model
+
+HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+
+
+def resolve_model(spec: str, *, log=print) -> Path:
+    """The local Hugging Face folder for `spec`, fetching or converting it if needed."""
+    if catalog_entry(spec) is not None:
+        return pull_model(spec, log=log)
+    path = Path(spec).expanduser()
+    if path.is_dir() and (path / "config.json").is_file():
+        return path
+    if path.is_file() and path.suffix == ".gguf":
+        return _gguf_folder(path, log)
+    if path.is_dir():
+        ggufs = sorted(path.glob("*.gguf"))
+        if len(ggufs) == 1:
+            return _gguf_folder(ggufs[0], log)
+        raise BotsmithError(f"{path}: not a model folder (no config.json{', and several .gguf files' if ggufs else ''})")
+    if HUB_ID.match(spec) and not path.exists():
+        return _from_hub(spec)
+    raise BotsmithError(f"unknown base model '{spec}'",
+                        hint=f"use an alias ({', '.join(aliases())}), a model folder, a .gguf file or a Hub id")
+
+
+def _gguf_folder(gguf: Path, log) -> Path:
+    digest = sha256_file(gguf)
+    target = models_dir() / f"gguf-{gguf.stem}-{digest[:12]}"
+    if not (target / MODEL_INFO).is_file():
+        log(f"Converting {gguf.name} to a Hugging Face folder (once)...")
+        try:
+            import_gguf(gguf, target, {"alias": target.name, "source": str(gguf.resolve()), "gguf_sha256": digest})
+        except OSError as error:
+            raise BotsmithError(f"cannot write the model cache in {models_dir()}: {error.strerror or error}") from None
+    return target
+
+
+def _from_hub(repo_id: str) -> Path:
+    offline_hint = f"offline, use an alias ({', '.join(aliases())}), a model folder or a .gguf file"
+    if os.environ.get("HF_HUB_OFFLINE") in {"1", "true", "True", "YES"}:
+        raise BotsmithError(f"'{repo_id}' is a Hub id but HF_HUB_OFFLINE is set", hint=offline_hint)
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
+
+    try:
+        return Path(snapshot_download(repo_id, allow_patterns=["*.json", "*.safetensors", "*.model", "*.txt", "*.jinja"],
+                                      etag_timeout=10))
+    except RepositoryNotFoundError:
+        raise BotsmithError(f"'{repo_id}' was not found on the Hugging Face Hub (private or misspelled?)") from None
+    except (HfHubHTTPError, OSError, ValueError) as error:
+        reason = str(error).splitlines()[0][:160]
+        raise BotsmithError(f"cannot reach the Hugging Face Hub for '{repo_id}' ({reason})", hint=offline_hint) from None
