@@ -35,7 +35,7 @@ def import_gguf(gguf_path: Path, target: Path, info: dict) -> Path:
     try:
         tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
         quantized = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name)
-    except (ValueError, KeyError, RuntimeError, OSError) as error:
+    except Exception as error:  # a damaged GGUF fails deep inside the reader, with any exception type
         raise BotsmithError(f"{gguf_path}: cannot read this GGUF ({str(error).splitlines()[0]})") from None
     model = _plain_copy(quantized)
     with atomic_dir(target) as tmp:
