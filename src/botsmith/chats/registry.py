@@ -1,0 +1,145 @@
+"""Chat-export formats, registered by name, detected from the content.
+
+Every format, built-in or added later, is one `ExportFormat`: a name, a `sniff`
+that looks at the content (never the extension alone) and a `parse` that returns
+`ChatMessage`s. `parse_chat` detects, parses and sorts; `--format` skips detection.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from botsmith.chats.message import ChatMessage, sort_messages
+from botsmith.errors import BotsmithError
+
+_HEAD_BYTES = 1 << 16
+
+
+@dataclass
+class ExportInput:
+    """A file or folder being read, decoded once; parsers add warnings here."""
+
+    path: Path
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @cached_property
+    def data(self) -> bytes:
+        try:
+            return self.path.read_bytes()
+        except OSError as error:
+            raise BotsmithError(f"{self.path}: cannot read ({error.strerror})") from None
+
+    @cached_property
+    def text(self) -> str:
+        """The decoded text; a legacy encoding is read correctly and warned about."""
+        from botsmith.sources.encoding import decode_text
+
+        decoded = decode_text(self.data, name=str(self.path))
+        if decoded.encoding not in ("utf-8", "utf-8-sig"):
+            self.warnings.append(f"{self.path}: not UTF-8; read as {decoded.encoding} "
+                                 "(re-export or re-save as UTF-8 to be sure)")
+        return decoded.text
+
+    @property
+    def head(self) -> str:
+        """The start of the text, for detection."""
+        return self.text[:_HEAD_BYTES]
+
+    @cached_property
+    def json(self) -> Any:
+        try:
+            return json.loads(self.text)
+        except json.JSONDecodeError as error:
+            raise BotsmithError(f"{self.path}: not valid JSON ({error.msg} at line {error.lineno} column "
+                                f"{error.colno}; is the file cut short?)") from None
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    name: str
+    description: str
+    sniff: Callable[[ExportInput], bool]
+    parse: Callable[[ExportInput], list[ChatMessage]]
+    folder: bool = False  # reads a folder (Slack) rather than one file
+
+
+@dataclass
+class ChatParse:
+    """The result of reading one export."""
+
+    path: Path
+    format: str
+    messages: list[ChatMessage]
+    warnings: list[str]
+
+
+_FORMATS: dict[str, ExportFormat] = {}
+
+
+def register_format(export_format: ExportFormat) -> ExportFormat:
+    """Add a format; detection tries formats in registration order."""
+    _FORMATS[export_format.name] = export_format
+    return export_format
+
+
+def formats() -> dict[str, ExportFormat]:
+    _load_builtin()
+    return dict(_FORMATS)
+
+
+def get_format(name: str) -> ExportFormat:
+    known = formats()
+    if name not in known:
+        raise BotsmithError(f"unknown chat format '{name}'", hint=f"known formats: {', '.join(known)}")
+    return known[name]
+
+
+def detect_format(source: ExportInput) -> ExportFormat:
+    """The first registered format whose sniff accepts the content, or a one-line error."""
+    known = formats()
+    if source.path.is_dir():
+        candidates = [f for f in known.values() if f.folder]
+    else:
+        if not source.path.is_file():
+            raise BotsmithError(f"{source.path}: no such file or folder")
+        if not source.data.strip():
+            raise BotsmithError(f"{source.path}: empty file, not a chat export (formats tried: {', '.join(known)})")
+        candidates = [f for f in known.values() if not f.folder]
+    for candidate in candidates:
+        if candidate.sniff(source):
+            return candidate
+    raise BotsmithError(f"{source.path}: not a chat export botsmith can read "
+                        f"(formats tried: {', '.join(c.name for c in candidates)})",
+                        hint="pass --format NAME if you know the format")
+
+
+def parse_chat(path: str | Path, format: str | None = None) -> ChatParse:
+    """Read one chat export (a file, or a Slack export folder) into time-sorted messages."""
+    source = ExportInput(Path(path))
+    export_format = get_format(format) if format else detect_format(source)
+    if format and not export_format.folder and source.path.is_dir():
+        raise BotsmithError(f"{source.path}: is a folder, but format '{format}' reads one file")
+    try:
+        messages = export_format.parse(source)
+    except BotsmithError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+        raise BotsmithError(f"{source.path}: not a valid {export_format.name} export ({type(error).__name__}: "
+                            f"{error})", hint="pass --format NAME if it is another format") from None
+    if not messages:
+        raise BotsmithError(f"{source.path}: no messages found in this {export_format.name} export")
+    return ChatParse(source.path, export_format.name, sort_messages(messages), source.warnings)
+
+
+def _load_builtin() -> None:
+    # Importing the format modules registers them, in detection order: specific formats first.
+    from botsmith.chats import discord_json, discord_csv, discord_text, telegram, slack, jsonl, whatsapp  # noqa: F401

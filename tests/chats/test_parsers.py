@@ -1,0 +1,52 @@
+"""Every hand-made export parses exactly to its hand-written gold list."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from botsmith.chats import parse_chat
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+# export, gold list, expected detected format
+CASES = [
+    ("discord_plain_crlf.txt", "discord_plain_crlf.gold.jsonl", "discord-txt"),
+    ("discord_plain_old.txt", "discord_plain_old.gold.jsonl", "discord-txt"),
+    ("discord_export.json", "discord_export.gold.jsonl", "discord-json"),
+    ("discord_export.csv", "discord_csv.gold.jsonl", "discord-csv"),
+    ("whatsapp_android.txt", "whatsapp_android.gold.jsonl", "whatsapp"),
+    ("whatsapp_ios.txt", "whatsapp_ios.gold.jsonl", "whatsapp"),
+    ("whatsapp_us_android.txt", "whatsapp_us_android.gold.jsonl", "whatsapp"),
+    ("telegram_single.json", "telegram_single.gold.jsonl", "telegram"),
+    ("telegram_full.json", "telegram_full.gold.jsonl", "telegram"),
+    ("slack_export", "slack_export.gold.jsonl", "slack"),
+    ("openai.jsonl", "openai.gold.jsonl", "jsonl"),
+    ("sharegpt.jsonl", "sharegpt.gold.jsonl", "jsonl"),
+]
+
+
+def gold(name: str) -> list[dict]:
+    return [json.loads(line) for line in (FIXTURES / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("export, gold_name, fmt", CASES, ids=[case[0] for case in CASES])
+def test_export_parses_exactly(export, gold_name, fmt):
+    result = parse_chat(FIXTURES / export)
+    assert result.format == fmt
+    got = [{key: m.to_json()[key] for key in ("author", "timestamp", "text", "flags")} for m in result.messages]
+    assert got == gold(gold_name)
+
+
+@pytest.mark.parametrize("export, gold_name, fmt", CASES, ids=[case[0] for case in CASES])
+def test_format_override_gives_the_same_parse(export, gold_name, fmt):
+    assert [m.to_json() for m in parse_chat(FIXTURES / export, fmt).messages] == \
+        [m.to_json() for m in parse_chat(FIXTURES / export).messages]
+
+
+def test_printed_messages_leave_out_system_deleted_forwarded_and_empty():
+    messages = parse_chat(FIXTURES / "discord_plain_crlf.txt").messages
+    printed = [m.author for m in messages if m.printed]
+    assert printed == ["alice", "bob", "alice", "bob", "MEE6#4876", "bob"]
