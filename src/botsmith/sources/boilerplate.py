@@ -105,8 +105,3 @@ def read_fields(header: list[str], footer: list[str]) -> dict[str, str]:
             if old.group(2):
                 fields.setdefault("author", old.group(2).strip(" ,.*"))
     return fields
-
-
-def mentions_gutenberg(lines: list[str]) -> bool:
-    """Whether a text says it is from Project Gutenberg near its top or bottom."""
-    return any(_PG_MENTION.search(line) for line in [*lines[:80], *lines[-400:]])
