@@ -1,0 +1,119 @@
+"""The built-in exporters: `hf`, `gguf` and `gguf-lora`, registered like any other."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from botsmith.atomic import write_json, write_text
+from botsmith.export.api import ExportJob, ExportResult, bot_slug, register_exporter
+from botsmith.export.gguf.kquants import K_QUANTS, check_quant, quantize_file
+from botsmith.export.hf import card_facts, save_hf_folder, verify_hf_folder
+from botsmith.export.modelfile import modelfile_text, ollama_params, ollama_template
+
+
+def load_for_export(job: ExportJob) -> tuple[Any, dict, Path | None]:
+    """(LoadedModel merged in float32, checkpoint info, run folder) for the job's checkpoint."""
+    import torch
+
+    from botsmith.models import load_base, load_checkpoint, read_checkpoint_info
+    from botsmith.runs import resolve_checkpoint
+
+    if job.checkpoint == "base":
+        loaded = load_base(job.config.bot.base_model, dtype=torch.float32, log=job.log)
+        return loaded, {"kind": "base", "method": "none (base model)"}, None
+    path = resolve_checkpoint(job.folder.runs_dir, job.checkpoint)
+    info = read_checkpoint_info(path)
+    job.log(f"Loading {path} (merging the LoRA adapter)..." if info.get("kind") == "lora" else f"Loading {path}...")
+    loaded = load_checkpoint(path, dtype=torch.float32, merge=True, log=job.log)
+    run_dir = path.parent if path.parent.parent == job.folder.runs_dir else None
+    return loaded, info, run_dir
+
+
+def export_hf(job: ExportJob, tmp: Path) -> ExportResult:
+    loaded, info, run_dir = load_for_export(job)
+    files = save_hf_folder(loaded, job.config, tmp)
+    facts = card_facts(job.folder, job.config, loaded.base_model, info, run_dir, files={})
+    result = ExportResult("hf", tmp, files=[tmp / name for name in files])
+    if job.verify:
+        result.checks = verify_hf_folder(tmp, loaded)
+        job.log("\n".join(["Verification:", *result.checks]))
+    write_card(tmp, facts, {name: "" for name in files})
+    return result
+
+
+def write_card(folder: Path, facts: Any, files: dict[str, str]) -> None:
+    from botsmith.export.card import render_card
+
+    facts.files = files
+    write_text(folder / "README.md", render_card(facts))
+
+
+def export_gguf(job: ExportJob, tmp: Path) -> ExportResult:
+    from botsmith.export.gguf.verify import verify_gguf
+    from botsmith.export.gguf.writer import write_gguf
+
+    check_quant(job.quant)
+    loaded, info, run_dir = load_for_export(job)
+    config, chat_format = job.config, loaded.chat_format
+    gguf_path = tmp / f"{bot_slug(config)}-{job.quant}.gguf"
+    options = dict(name=config.bot.name, chat_template=chat_format.jinja, end_of_turn=chat_format.end_of_turn,
+                   description=f"{config.bot.mode} bot made with botsmith from {loaded.base_model}")
+    job.log(f"Writing {gguf_path.name}...")
+    if job.quant in K_QUANTS:
+        source = tmp / f".{gguf_path.stem}-f32.gguf"
+        written = write_gguf(loaded.model, loaded.tokenizer, source, quant="f32", **options)
+        quantize_file(source, gguf_path, job.quant)
+        source.unlink()
+        written.path, written.quant = gguf_path, job.quant
+    else:
+        written = write_gguf(loaded.model, loaded.tokenizer, gguf_path, quant=job.quant, **options)
+    result = ExportResult("gguf", tmp, files=[gguf_path], warnings=list(written.warnings))
+    if job.verify:
+        job.log("Verifying: reading the GGUF back and comparing logits with the Hugging Face model...")
+        verification = verify_gguf(gguf_path, loaded.model, loaded.tokenizer, written)
+        result.checks, result.max_logit_diff = verification.lines(), verification.max_logit_diff
+        job.log("\n".join(["Verification:", *result.checks]))
+        verification.raise_if_failed()
+    result.files += write_ollama_files(tmp, gguf_path.name, job, loaded)
+    facts = card_facts(job.folder, config, loaded.base_model, info, run_dir, files={})
+    write_card(tmp, facts, {path.name: _describe(path.name) for path in result.files})
+    return result
+
+
+def write_ollama_files(folder: Path, gguf_name: str, job: ExportJob, loaded: Any) -> list[Path]:
+    """Modelfile for `ollama create`, and template/params/system for `ollama run hf.co/...`."""
+    config, chat_format = job.config, loaded.chat_format
+    mode, system = config.bot.mode, config.bot.system_prompt
+    context = _context_length(loaded.model.config)
+    write_text(folder / "Modelfile", modelfile_text(gguf_name, chat_format=chat_format, mode=mode, system_prompt=system,
+                                                    generate=config.generate, context_length=context))
+    write_text(folder / "template", ollama_template(chat_format, mode))
+    write_json(folder / "params", ollama_params(chat_format, mode, config.generate, context))
+    files = [folder / "Modelfile", folder / "template", folder / "params"]
+    if system and mode != "completion":
+        write_text(folder / "system", system)
+        files.append(folder / "system")
+    return files
+
+
+def _context_length(model_config: Any) -> int:
+    return getattr(model_config, "max_position_embeddings", None) or getattr(model_config, "n_positions", 2048)
+
+
+def _describe(name: str) -> str:
+    return {"Modelfile": "Ollama Modelfile (`ollama create NAME -f Modelfile`)",
+            "template": "Ollama chat template read by `ollama run hf.co/...`",
+            "params": "Ollama parameters (stop markers, sampling) read by `ollama run hf.co/...`",
+            "system": "Ollama system prompt"}.get(name, "GGUF model for llama.cpp and Ollama" if name.endswith(".gguf") else "")
+
+
+def export_gguf_lora(job: ExportJob, tmp: Path) -> ExportResult:
+    from botsmith.export.gguf.lora import export_lora_adapter
+
+    return export_lora_adapter(job, tmp)
+
+
+register_exporter("hf", export_hf, lambda job: "hf")
+register_exporter("gguf", export_gguf, lambda job: f"gguf-{job.quant}")
+register_exporter("gguf-lora", export_gguf_lora, lambda job: "gguf-lora")

@@ -1,0 +1,147 @@
+"""The tokenizer as GGUF metadata: tokens, types, merges, pre-tokenizer, special ids.
+
+Supported: byte-level BPE (GPT-2, SmolLM, Llama 3, Qwen2), written as
+`tokenizer.ggml.model = "gpt2"`. The pre-tokenizer name tells llama.cpp how to split
+text before BPE; llama.cpp's converter picks it by hashing the token ids of a test
+text. We pick it by behaviour instead: the llama.cpp split rules whose pieces of a
+probe text equal the tokenizer's own. A tokenizer that matches none gets "default"
+with a warning (llama.cpp then uses its generic rules and may tokenize differently).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from botsmith.errors import BotsmithError
+
+_GPT2 = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
+_LLAMA3 = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"
+           r"|\s*[\r\n]+|\s+(?!\S)|\s+")
+_QWEN2 = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"
+          r"|\s*[\r\n]+|\s+(?!\S)|\s+")
+# llama.cpp pre-tokenizer name -> its split rules (llama-vocab.cpp), applied one after the other.
+PRE_TOKENIZERS: dict[str, tuple[str, ...]] = {
+    "gpt-2": (_GPT2,),
+    "smollm": (r"\p{N}", _GPT2),
+    "llama-bpe": (_LLAMA3,),
+    "qwen2": (_QWEN2,),
+}
+DEFAULT_PRE = "default"
+PROBE_TEXT = (
+    "Hello, World! It's 2024: 3.14159 + 42 = 45.14 (approx.)\n\n\n  \t indented   spaces \n \r\n"
+    "Étoile café naïve Straße 日本語のテキスト 🦙🦙 ''''``` I've he'll WE'RE don't DON'T 1234567 a1b2c3 --- ...\n"
+    "    def f(x):\n        return x*2  # comment\n\t\tTabs\u00a0nbsp \u3000ideographic"
+)
+NORMAL, UNKNOWN, CONTROL, USER_DEFINED, UNUSED = 1, 2, 3, 4, 5
+
+
+@dataclass
+class GgufVocab:
+    model: str  # tokenizer.ggml.model
+    pre: str  # tokenizer.ggml.pre
+    tokens: list[str]
+    types: list[int]
+    merges: list[str]
+    special_ids: dict[str, int] = field(default_factory=dict)  # bos, eos, unk, pad, eot
+    add_bos: bool = False
+    add_eos: bool = False
+    chat_template: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def add_to(self, writer: Any) -> None:
+        writer.add_tokenizer_model(self.model)
+        writer.add_tokenizer_pre(self.pre)
+        writer.add_token_list(self.tokens)
+        writer.add_token_types(self.types)
+        writer.add_token_merges(self.merges)
+        for kind, token_id in self.special_ids.items():
+            getattr(writer, f"add_{kind}_token_id")(token_id)
+        writer.add_add_bos_token(self.add_bos)
+        writer.add_add_eos_token(self.add_eos)
+        if self.chat_template:
+            writer.add_chat_template(self.chat_template)
+
+
+def build_vocab(tokenizer: Any, *, n_vocab: int, chat_template: str | None, end_of_turn: str | None) -> GgufVocab:
+    """The GGUF vocabulary of a Hugging Face fast tokenizer, padded to the model's `n_vocab` rows."""
+    spec = json.loads(tokenizer.backend_tokenizer.to_str())
+    if not _is_byte_level_bpe(spec):
+        raise BotsmithError(
+            f"the GGUF writer supports byte-level BPE tokenizers only (this one is {spec['model']['type']})",
+            hint="export with --format hf and convert with llama.cpp's convert_hf_to_gguf.py")
+    tokens, types = _tokens_and_types(tokenizer, spec, n_vocab)
+    pre, warnings = detect_pre_tokenizer(tokenizer)
+    vocab = GgufVocab("gpt2", pre, tokens, types, _merges(spec), warnings=warnings, chat_template=chat_template)
+    vocab.special_ids = _special_ids(tokenizer, end_of_turn)
+    vocab.add_bos, vocab.add_eos = _adds_specials(tokenizer)
+    return vocab
+
+
+def _is_byte_level_bpe(spec: dict) -> bool:
+    if spec["model"]["type"] != "BPE" or spec["model"].get("byte_fallback"):
+        return False
+    pre = spec.get("pre_tokenizer") or {}
+    parts = pre.get("pretokenizers", [pre])
+    return any(part.get("type") == "ByteLevel" for part in parts)
+
+
+def _tokens_and_types(tokenizer: Any, spec: dict, n_vocab: int) -> tuple[list[str], list[int]]:
+    vocab = tokenizer.get_vocab()
+    size = max(max(vocab.values()) + 1, n_vocab)
+    if size > n_vocab:
+        raise BotsmithError(f"the tokenizer has {size} tokens but the model only {n_vocab} embedding rows")
+    by_id: dict[int, str] = {index: token for token, index in vocab.items()}
+    added = {entry["id"]: entry for entry in spec.get("added_tokens", [])}
+    tokens, types = [], []
+    for index in range(n_vocab):
+        if index not in by_id:  # rows the model has beyond the tokenizer (padded embeddings)
+            tokens.append(f"[PAD{index}]")
+            types.append(UNUSED)
+            continue
+        tokens.append(by_id[index])
+        entry = added.get(index)
+        types.append(NORMAL if entry is None else CONTROL if entry.get("special") else USER_DEFINED)
+    return tokens, types
+
+
+def _merges(spec: dict) -> list[str]:
+    merges = spec["model"].get("merges") or []
+    # The newer pair format may hold spaces; gguf-py encodes them as U+0120+ like llama.cpp does.
+    return [m if isinstance(m, str) else " ".join("".join(chr(ord(c) + 256) if c == " " else c for c in part)
+                                                  for part in m) for m in merges]
+
+
+def _special_ids(tokenizer: Any, end_of_turn: str | None) -> dict[str, int]:
+    ids = {"bos": tokenizer.bos_token_id, "eos": tokenizer.eos_token_id,
+           "unk": tokenizer.unk_token_id, "pad": tokenizer.pad_token_id}
+    if end_of_turn:
+        eot = tokenizer.convert_tokens_to_ids(end_of_turn)
+        if isinstance(eot, int) and eot != tokenizer.unk_token_id and eot != ids["eos"]:
+            ids["eot"] = eot  # llama.cpp stops at end-of-turn as well as at eos
+    return {kind: token_id for kind, token_id in ids.items() if isinstance(token_id, int)}
+
+
+def _adds_specials(tokenizer: Any) -> tuple[bool, bool]:
+    """Whether encoding adds bos / eos, found by encoding once with and once without specials."""
+    plain = tokenizer("a", add_special_tokens=False)["input_ids"]
+    full = tokenizer("a", add_special_tokens=True)["input_ids"]
+    add_bos = len(full) > len(plain) and full[0] == tokenizer.bos_token_id
+    add_eos = len(full) > len(plain) and full[-1] == tokenizer.eos_token_id
+    return add_bos, add_eos
+
+
+def detect_pre_tokenizer(tokenizer: Any) -> tuple[str, list[str]]:
+    """The llama.cpp pre-tokenizer that splits the probe text exactly as this tokenizer does."""
+    from tokenizers import Regex, pre_tokenizers
+
+    own = tokenizer.backend_tokenizer.pre_tokenizer
+    expected = [piece for piece, _ in own.pre_tokenize_str(PROBE_TEXT)]
+    for name, rules in PRE_TOKENIZERS.items():
+        splits = [pre_tokenizers.Split(Regex(rule), behavior="isolated") for rule in rules]
+        candidate = pre_tokenizers.Sequence([*splits, pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
+        if [piece for piece, _ in candidate.pre_tokenize_str(PROBE_TEXT)] == expected:
+            return name, []
+    return DEFAULT_PRE, [f"the tokenizer's pre-tokenizer matches none of {', '.join(PRE_TOKENIZERS)}; "
+                         f"wrote '{DEFAULT_PRE}', so llama.cpp may split some text differently"]

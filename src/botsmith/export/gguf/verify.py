@@ -1,0 +1,187 @@
+"""Check a written GGUF against the model it came from, with independent readers.
+
+1. gguf-py's GGUFReader reads the file back: metadata, vocabulary and every tensor,
+   dequantized and compared with the model's own values (within the type's step).
+2. transformers' GGUF loader rebuilds the model from the file alone; its next-token
+   logits on a few prompts are compared with the Hugging Face model's. This is what
+   catches a wrong layout (a missing Q/K permutation, a transposed weight).
+Any failed check fails the export, naming what differed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from botsmith.errors import BotsmithError
+from botsmith.export.gguf.architectures import architecture_for
+from botsmith.export.gguf.tensors import layout_tensors
+from botsmith.export.gguf.tokenizer import PROBE_TEXT
+from botsmith.export.gguf.writer import GgufWritten
+
+# Largest dequantization error allowed, as a fraction of the tensor's largest magnitude.
+TENSOR_TOLERANCE = {"F32": 0.0, "F16": 1e-3, "BF16": 8e-3, "Q8_0": 1 / 127, "Q4_0": 1 / 7}
+# Largest next-token logit difference allowed, as a fraction of the largest logit.
+LOGIT_TOLERANCE = {"f32": 1e-4, "f16": 5e-3, "bf16": 2e-2, "q8_0": 5e-2, "q4_0": 0.3}
+DEFAULT_PROMPTS = ("Once upon a time", "The old man said to the sea,",
+                   "<|im_start|>user\nWho are you?<|im_end|>\n<|im_start|>assistant\n")
+# transformers rebuilds these pre-tokenizers faithfully; others it replaces with GPT-2's.
+TRANSFORMERS_PRE = ("gpt-2", "llama-bpe", "qwen2")
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass
+class Verification:
+    path: Path
+    checks: list[Check] = field(default_factory=list)
+    max_logit_diff: float | None = None
+    relative_logit_diff: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+    def add(self, name: str, ok: bool, detail: str) -> None:
+        self.checks.append(Check(name, ok, detail))
+
+    def raise_if_failed(self) -> None:
+        failed = [check for check in self.checks if not check.ok]
+        if failed:
+            raise BotsmithError(f"GGUF verification failed for {self.path.name}: "
+                                + "; ".join(f"{check.name}: {check.detail}" for check in failed))
+
+    def lines(self) -> list[str]:
+        return [f"  {'ok  ' if check.ok else 'FAIL'} {check.name}: {check.detail}" for check in self.checks]
+
+
+def verify_gguf(path: Path, model: Any, tokenizer: Any, written: GgufWritten, *,
+                prompts: tuple[str, ...] = DEFAULT_PROMPTS) -> Verification:
+    from gguf import GGUFReader
+
+    result = Verification(path)
+    reader = GGUFReader(path)
+    check_metadata(result, reader, written)
+    check_vocabulary(result, reader, written)
+    check_tensors(result, reader, model)
+    check_transformers(result, path, model, tokenizer, written, prompts)
+    return result
+
+
+def field_value(reader: Any, key: str) -> Any:
+    item = reader.get_field(key)
+    return None if item is None else item.contents()
+
+
+def check_metadata(result: Verification, reader: Any, written: GgufWritten) -> None:
+    vocab = written.vocab
+    expected = {"general.architecture": written.architecture, "tokenizer.ggml.model": vocab.model,
+                "tokenizer.ggml.pre": vocab.pre, "tokenizer.chat_template": vocab.chat_template,
+                "tokenizer.ggml.add_bos_token": vocab.add_bos}
+    expected.update({_id_key(kind): token_id for kind, token_id in vocab.special_ids.items()})
+    wrong = [f"{key} is {field_value(reader, key)!r}, expected {value!r}"
+             for key, value in expected.items() if value is not None and field_value(reader, key) != value]
+    result.add("metadata", not wrong, "; ".join(wrong) or f"{len(expected)} keys as written")
+
+
+def _id_key(kind: str) -> str:
+    return {"unk": "tokenizer.ggml.unknown_token_id", "pad": "tokenizer.ggml.padding_token_id"}.get(
+        kind, f"tokenizer.ggml.{kind}_token_id")
+
+
+def check_vocabulary(result: Verification, reader: Any, written: GgufWritten) -> None:
+    tokens = field_value(reader, "tokenizer.ggml.tokens") or []
+    types = list(field_value(reader, "tokenizer.ggml.token_type") or [])
+    merges = field_value(reader, "tokenizer.ggml.merges") or []
+    expected = written.vocab
+    if tokens != expected.tokens:
+        first = next((i for i, (a, b) in enumerate(zip(tokens, expected.tokens)) if a != b), min(len(tokens), len(expected.tokens)))
+        result.add("vocabulary", False, f"{len(tokens)} tokens in the file vs {len(expected.tokens)} in the tokenizer; "
+                   f"first difference at id {first}")
+    elif types != expected.types or len(merges) != len(expected.merges):
+        result.add("vocabulary", False, "token types or merges differ from the tokenizer's")
+    else:
+        result.add("vocabulary", True, f"{len(tokens)} tokens, {len(merges)} merges equal the tokenizer's")
+
+
+def check_tensors(result: Verification, reader: Any, model: Any) -> None:
+    import gguf
+    import numpy as np
+
+    stored = {tensor.name: tensor for tensor in reader.tensors}
+    expected = dict(layout_tensors(model, architecture_for(model.config)))
+    missing, extra = sorted(set(expected) - set(stored)), sorted(set(stored) - set(expected))
+    if missing or extra:
+        result.add("tensors", False, f"missing {missing[:3]}, unexpected {extra[:3]}")
+        return
+    worst, problems = 0.0, []
+    for name, original in expected.items():
+        tensor = stored[name]
+        values = np.asarray(gguf.quants.dequantize(tensor.data, tensor.tensor_type), dtype=np.float32)
+        if values.shape != original.shape:
+            problems.append(f"{name} has shape {values.shape}, expected {original.shape}")
+            continue
+        scale = float(np.abs(original).max()) or 1.0
+        error = float(np.abs(values - original).max()) / scale
+        worst = max(worst, error)
+        if not error <= TENSOR_TOLERANCE.get(tensor.tensor_type.name, 0.0) + 1e-6:
+            problems.append(f"{name} ({tensor.tensor_type.name}) differs by {error:.2e} of its range")
+    result.add("tensors", not problems,
+               "; ".join(problems[:3]) or f"{len(expected)} tensors dequantize to within {worst:.2e} of the model")
+
+
+def check_transformers(result: Verification, path: Path, model: Any, tokenizer: Any, written: GgufWritten,
+                       prompts: tuple[str, ...]) -> None:
+    import torch
+
+    reloaded = load_with_transformers(path)
+    worst, scale, agree = 0.0, 0.0, 0
+    for prompt in prompts:
+        ids = tokenizer(prompt, return_tensors="pt")["input_ids"]
+        with torch.no_grad():
+            ours = model(ids.to(model.device)).logits[0, -1].float().cpu()
+            theirs = reloaded(ids).logits[0, -1].float()
+        worst = max(worst, float((ours - theirs).abs().max()))
+        scale = max(scale, float(ours.abs().max()))
+        agree += int(ours.argmax() == theirs.argmax())
+    result.max_logit_diff, result.relative_logit_diff = worst, worst / (scale or 1.0)
+    limit = LOGIT_TOLERANCE[written.quant]
+    result.add("logits", result.relative_logit_diff <= limit,
+               f"largest next-token logit difference {worst:.4g} ({result.relative_logit_diff:.2%} of the largest "
+               f"logit, limit {limit:.1%}); same top token on {agree}/{len(prompts)} prompts")
+    check_tokenizer_rebuild(result, path, tokenizer, written)
+
+
+def load_with_transformers(path: Path) -> Any:
+    """The model transformers builds from the GGUF alone (dequantized, float32)."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    folder, name = str(path.parent), path.name
+    config = AutoConfig.from_pretrained(folder, gguf_file=name)
+    if config.model_type == "gpt2":
+        # transformers maps gpt2.context_length to n_ctx only; llama.cpp reads it as the position count.
+        config.n_positions = getattr(config, "n_ctx", config.n_positions)
+    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, config=config, dtype=torch.float32)
+    return model.eval()
+
+
+def check_tokenizer_rebuild(result: Verification, path: Path, tokenizer: Any, written: GgufWritten) -> None:
+    from transformers import AutoTokenizer
+
+    if written.vocab.pre not in TRANSFORMERS_PRE:
+        result.add("tokenizer", True, f"skipped: transformers cannot rebuild the '{written.vocab.pre}' pre-tokenizer")
+        return
+    rebuilt = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
+    texts = [PROBE_TEXT, *DEFAULT_PROMPTS]
+    differ = [text for text in texts if rebuilt(text, add_special_tokens=False)["input_ids"]
+              != tokenizer(text, add_special_tokens=False)["input_ids"]]
+    result.add("tokenizer", not differ, f"the tokenizer rebuilt from the file encodes {len(texts) - len(differ)}/"
+               f"{len(texts)} probe texts exactly like the original"
+               + (f"; first difference on {differ[0][:40]!r}" if differ else ""))
