@@ -1,0 +1,156 @@
+"""Speaker cues in the narration around a quotation: `said Elizabeth`, `the Mouse replied`, `said he`.
+
+A cue names a character (`Mrs. Bennet`), a pronoun with its gender (`she`), or a noun
+phrase (`his wife`, `the poor child`) whose gender the noun tells. Resolving pronouns and
+noun phrases to characters is `speakers.py`'s job; this module only reads the words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SPEECH_VERBS = (
+    "said says cried cries replied replies asked asks answered answers returned returns continued observed "
+    "added exclaimed whispered muttered murmured shouted called began begins thought interrupted interposed "
+    "rejoined resumed sighed screamed shrieked growled grumbled pleaded insisted explained declared demanded "
+    "inquired enquired retorted urged persisted responded concluded protested suggested sobbed roared yelled "
+    "laughed argued admitted agreed ventured faltered stammered gasped panted sang chorused snapped drawled "
+    "mused reflected spoke proceeded pursued hissed groaned moaned wailed bawled squeaked cooed corrected "
+    "conceded confessed announced assented objected warned wondered echoed commented remonstrated "
+    "recommenced cried repeated remarked").split()
+_PHRASAL = r"(?:went\s+on|goes\s+on|broke\s+in|put\s+in|struck\s+in|chimed\s+in|called\s+out|cried\s+out)"
+VERB = r"(?:" + _PHRASAL + r"|" + "|".join(sorted(set(SPEECH_VERBS), key=len, reverse=True)) + r")"
+TITLES = {
+    "mr": "m", "mr.": "m", "sir": "m", "lord": "m", "dr.": None, "dr": None, "colonel": "m", "col.": "m",
+    "captain": "m", "capt.": "m", "major": "m", "general": "m", "lieutenant": "m", "king": "m", "prince": "m",
+    "duke": "m", "count": "m", "monsieur": "m", "m.": "m", "uncle": "m", "father": "m", "brother": "m",
+    "master": "m", "mister": "m", "professor": None, "reverend": "m", "rev.": "m", "herr": "m", "señor": "m",
+    "mrs": "f", "mrs.": "f", "miss": "f", "ms.": "f", "lady": "f", "madame": "f", "mme.": "f", "madam": "f",
+    "mademoiselle": "f", "aunt": "f", "mother": "f", "sister": "f", "queen": "f", "princess": "f",
+    "duchess": "f", "countess": "f", "mistress": "f", "frau": "f", "señora": "f", "dame": "f",
+}
+_TITLE = r"(?:(?:" + "|".join(re.escape(t[0].upper() + t[1:]) for t in TITLES) + r")\s+)"
+_CAP = r"[A-Z][\w’'\-]*"
+_NAME = (r"(?:the\s+)?" + _TITLE + r"?" + _CAP + r"(?:\s+(?:de\s+|van\s+|von\s+|of\s+)?" + _CAP + r"){0,2}")
+_NP = r"(?:the|his|her|their|my|our|your|a|an)\s+[a-z]+(?:\s+[a-z]+){0,2}"
+_PRONOUN = r"(?:he|she|I|they|it|we)"
+_SUBJECT = rf"(?P<subject>{_PRONOUN}\b|{_NAME}|{_NP})"
+_ADVERBS = r"(?:\s+(?:[a-z]+ly|thus|then|again|now|still|at\s+last|at\s+once|presently|at\s+length))"
+_LEAD = r"[\s,;:—–\-_*]*"
+_VERB_FIRST = re.compile(_LEAD + r"(?:[a-z]+ly\s+)?" + VERB + r"\b" + _ADVERBS + r"{0,2}\s+" + _SUBJECT)
+_SUBJECT_FIRST = re.compile(_LEAD + r"(?:(?:[Aa]nd|[Bb]ut|[Tt]hen|[Ss]o)\s+)?" + _SUBJECT + r"(?:\s*,[^,.!?]{1,40},)?" + _ADVERBS + r"{0,3}\s+" + VERB + r"\b")
+_BEFORE = re.compile(_SUBJECT + _ADVERBS + r"{0,3}\s+" + VERB + r"\b(?:\s+[a-z]+){0,4}[\s,:;.—–\-_*]*\Z")
+_BEFORE_VERB_FIRST = re.compile(VERB + r"\s+" + _SUBJECT + r"(?:\s+[a-z]+){0,4}[\s,:;—–\-_*]*\Z")
+_SENTENCE_SUBJECT = re.compile(r"(?:^|[.!?]\s+)" + _SUBJECT)
+
+_NOT_NAMES = frozenset(
+    "The A An And But So Then Now Here There This That These Those What When Where Why How Who Yes No Oh O "
+    "Well It He She They We You If As At In On Of For With Presently However Indeed Alas After Before While "
+    "Still Just Only Perhaps Even Once Soon Again Nor Or Not Do Did Is Was Had Has Have Be Being To By From "
+    "Ah Aye Nay Dear Pray Sure Very Upon Into Out Up Down Off Over Thus Hence Whereupon Meanwhile Instead "
+    "Though Although Because Since Until Unless Whether Every Each All Both Some Any Many Much More Most "
+    "Such Our My Your His Her Their Its Whose Which Chapter CHAPTER Page".split())
+_FUNCTION_WORDS = frozenset(
+    "in to with at as and but for of on by from into upon very rather quite again once after before while "
+    "that who which when then so not only just still too, a an the his her".split())
+_TAG_TAIL = frozenset("to him her herself himself themselves them me aloud again softly at last once".split())
+FEMALE_NOUNS = frozenset(
+    "girl lady woman mother wife sister daughter aunt queen maid duchess niece widow mistress bride "
+    "grandmother princess hostess governess housekeeper nurse matron".split())
+MALE_NOUNS = frozenset(
+    "man gentleman boy father husband brother uncle king son fellow nephew lord duke prince master "
+    "grandfather knight squire servant butler footman youth".split())
+_PRONOUN_GENDER = {"he": "m", "she": "f", "i": "narrator", "we": "group", "they": "group", "it": "n"}
+
+
+@dataclass(frozen=True)
+class Cue:
+    kind: str  # "name", "pronoun" or "np"
+    value: str  # the name, pronoun or noun phrase, whitespace collapsed
+    gender: str | None  # "m", "f", "n", "narrator", "group" or None when unknown
+
+
+def cue_after(narration: str) -> Cue | None:
+    """A tag right after a closing quote: `said Alice`, `the Mouse replied`, `returned she`."""
+    found = match_tag(narration)
+    return found[0] if found else None
+
+
+def match_tag(narration: str) -> tuple[Cue, int] | None:
+    """The tag at the start of `narration` and where its words end."""
+    head = narration[:160]
+    for pattern in (_VERB_FIRST, _SUBJECT_FIRST):
+        match = pattern.match(head)
+        if match:
+            cue = _cue(match.group("subject"))
+            if cue is not None:
+                return cue, match.end()
+    return None
+
+
+def is_bare_tag(clause: str) -> bool:
+    """`said he`, `Alice replied quietly`: a tag and nothing else (not `I said nothing`)."""
+    found = match_tag(clause)
+    if found is None:
+        return False
+    rest = clause[found[1]:].split()
+    return len(rest) <= 3 and all(w.endswith("ly") or w in _TAG_TAIL for w in rest)
+
+
+def cue_before(narration: str) -> Cue | None:
+    """A tag that introduces the next quotation: `the Dodo suddenly called out`, `So she began:`."""
+    tail = narration[-160:]
+    for pattern in (_BEFORE, _BEFORE_VERB_FIRST):
+        match = pattern.search(tail)
+        if match:
+            cue = _cue(match.group("subject"))
+            if cue is not None:
+                return cue
+    return None
+
+
+def narration_subject(narration: str) -> Cue | None:
+    """The first named subject of a sentence in the narration before a speech (a weak cue)."""
+    for match in _SENTENCE_SUBJECT.finditer(narration[:400]):
+        cue = _cue(match.group("subject"))
+        if cue is not None and cue.kind == "name":
+            return cue
+    return None
+
+
+def _cue(raw: str) -> Cue | None:
+    words = raw.split()
+    lowered = words[0].lower()
+    if len(words) == 1 and lowered in _PRONOUN_GENDER:
+        return Cue("pronoun", lowered if lowered != "i" else "I", _PRONOUN_GENDER[lowered])
+    if words[0][0].islower() and not (lowered == "the" and len(words) > 1 and words[1][0].isupper()):
+        return _noun_phrase(words)
+    if lowered == "the":
+        words = words[1:]
+    while words and words[-1] in ("of", "de", "van", "von"):
+        words.pop()
+    if not words or words[0] in _NOT_NAMES or (len(words) == 1 and words[0].lower() in TITLES):
+        return None
+    name = " ".join(w.rstrip("’'").removesuffix("’s").removesuffix("'s") for w in words)
+    return Cue("name", name, title_gender(name))
+
+
+def _noun_phrase(words: list[str]) -> Cue | None:
+    kept = [words[0]]
+    for word in words[1:]:
+        if word in _FUNCTION_WORDS:
+            break
+        kept.append(word)
+    if len(kept) < 2:
+        return None
+    noun = kept[-1]
+    gender = "f" if noun in FEMALE_NOUNS else "m" if noun in MALE_NOUNS else None
+    if noun in ("voices", "others", "all", "party", "chorus"):
+        gender = "group"
+    return Cue("np", " ".join(kept), gender)
+
+
+def title_gender(name: str) -> str | None:
+    first = name.split()[0].lower()
+    return TITLES.get(first) if first in TITLES else TITLES.get(first.rstrip("."))

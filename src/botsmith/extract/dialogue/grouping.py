@@ -1,0 +1,132 @@
+"""From quotations to speech turns: cues per quotation, a speaker per paragraph, runs merged.
+
+A paragraph is normally one speaker; it is split only where two tags in it name
+different people (`'Not I!' said the Lory. 'I thought you did,' said the Mouse.`).
+Consecutive speech by one speaker inside a chapter is one turn, however much narration
+falls between, because a turn ends only when someone else speaks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from botsmith.extract.dialogue.attribution import Cue, cue_after, cue_before, narration_subject
+from botsmith.extract.dialogue.layout import Layout
+from botsmith.extract.dialogue.scan import Quote
+from botsmith.extract.dialogue.speakers import Cast, Entity, SpeakerTracker
+from botsmith.extract.turns import SpeechTurn, Utterance
+
+_CONTEXT_CHARS = 300
+
+
+def build_turns(text: str, layout: Layout, quotes: list[Quote]) -> list[SpeechTurn]:
+    by_paragraph: dict[int, list[Quote]] = defaultdict(list)
+    for quote in quotes:
+        by_paragraph[quote.paragraph].append(quote)
+    cues = {index: [_quote_cue(text, layout, qs, i) for i in range(len(qs))] for index, qs in by_paragraph.items()}
+    cast = Cast.from_cues(text, [c for row in cues.values() for c in row if c is not None])
+    tracker = SpeakerTracker(cast)
+    turns: list[SpeechTurn] = []
+    scene, gap, context = -1, 0, ""
+    for index, para in enumerate(layout.paragraphs):
+        if para.scene != scene:
+            tracker.new_scene()
+            scene, gap = para.scene, 0
+        qs = by_paragraph.get(index)
+        body = text[para.start:para.end]
+        if not qs:
+            gap += len(body)
+            tracker.narration(body, gap)
+            context = body
+            continue
+        for n, (entity, group) in enumerate(_speakers(text, para.start, qs, cues[index], tracker)):
+            _add(turns, text, entity, group, layout.scenes[scene], context if n == 0 else "")
+        tracker.narration(_narration_of(text, para.start, para.end, qs), 0)
+        gap, context = 0, ""
+    return turns
+
+
+def _quote_cue(text: str, layout: Layout, qs: list[Quote], i: int) -> Cue | None:
+    para = layout.paragraphs[qs[i].paragraph]
+    quote = qs[i]
+    if quote.close_mark is not None:
+        after_end = qs[i + 1].open_mark if i + 1 < len(qs) else para.end
+        cue = cue_after(text[quote.close_mark + 1:after_end])
+        if cue is not None:
+            return cue
+    before_start = (qs[i - 1].close_mark or qs[i - 1].end) + 1 if i else para.start
+    if before_start < quote.open_mark:
+        return cue_before(text[before_start:quote.open_mark])
+    return None
+
+
+def _speakers(text: str, para_start: int, qs: list[Quote], cues: list[Cue | None],
+              tracker: SpeakerTracker) -> list[tuple[Entity, list[Quote]]]:
+    """The paragraph's quotations grouped by speaker, in order."""
+    if not any(cues):
+        weak = None if qs[0].continues else narration_subject(text[para_start:qs[0].open_mark])
+        entity = tracker.speaker(None, same_paragraph_names=[], continues=qs[0].continues, weak=weak)
+        tracker.spoke(entity, _addressed(text, qs, tracker))
+        return [(entity, list(qs))]
+    groups: list[tuple[Entity, list[Quote]]] = []
+    current: Entity | None = None
+    first_cue = next(c for c in cues if c is not None)
+    for i, quote in enumerate(qs):
+        cue = cues[i] if cues[i] is not None else (None if current is not None else first_cue)
+        if cue is not None:
+            names = tracker.cast.mentions(_narration_of(text, para_start, quote.open_mark, qs[:i]))
+            entity = tracker.speaker(cue, same_paragraph_names=names, continues=quote.continues and i == 0,
+                                     weak=None)
+            if entity != current:
+                if current is not None:
+                    tracker.spoke(current, [])
+                current = entity
+                groups.append((entity, []))
+        groups[-1][1].append(quote)
+    tracker.spoke(groups[-1][0], _addressed(text, groups[-1][1], tracker))
+    return groups
+
+
+def _narration_of(text: str, start: int, end: int, qs: list[Quote]) -> str:
+    """The paragraph's words outside its quotations, up to `end`."""
+    pieces, pos = [], start
+    for quote in qs:
+        if quote.open_mark >= end:
+            break
+        pieces.append(text[pos:quote.open_mark])
+        pos = (quote.close_mark + 1) if quote.close_mark is not None else end
+    if pos < end:
+        pieces.append(text[pos:end])
+    return " ".join(pieces)
+
+
+def _addressed(text: str, qs: list[Quote], tracker: SpeakerTracker) -> list[str]:
+    """Names called in the speech (`My dear Mr. Bennet,`, `..., Lizzy?`): the likely next speaker."""
+    pattern = tracker.cast.pattern
+    if pattern is None:
+        return []
+    names = []
+    for quote in qs:
+        speech = text[quote.start:quote.end]
+        for match in pattern.finditer(speech):
+            after = speech[match.end():match.end() + 2].lstrip()
+            before = speech[max(0, match.start() - 6):match.start()].rstrip()
+            if (not after or after[0] in ",!?.") and (not before or before[-1] == "," or before.endswith("dear")):
+                names.append(" ".join(match.group().split()))
+    return names
+
+
+def _add(turns: list[SpeechTurn], text: str, entity: Entity, quotes: list[Quote], scene: str, context: str) -> None:
+    utterances = [Utterance(q.start, q.end, text[q.start:q.end]) for q in quotes]
+    previous = turns[-1] if turns else None
+    if previous is not None and previous.scene == scene and previous.extra.get("speaker_id") == entity.key:
+        previous.utterances.extend(utterances)
+        return
+    turns.append(SpeechTurn(entity.name, utterances, context=_tail(context), scene=scene,
+                            extra={"speaker_id": entity.key}))
+
+
+def _tail(context: str) -> str:
+    context = re.sub(r"\s+", " ", context).strip()
+    return context[-_CONTEXT_CHARS:]

@@ -1,0 +1,93 @@
+"""Quotations that are not speech: written notices and labels, and quoted letters.
+
+`labelled “ORANGE MARMALADE”`, `the words “DRINK ME” beautifully printed`, and a letter
+introduced by `was as follows:--` and signed `“FITZWILLIAM DARCY.”` are quoted, but no
+one says them. A letter is dropped with all the paragraphs that continue it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from botsmith.extract.dialogue.attribution import VERB
+from botsmith.extract.dialogue.scan import Quote
+
+_WRITTEN_BEFORE = re.compile(
+    r"\b(?:labell?ed|marked|written|printed|inscribed|engraved|entitled|headed|titled|the\s+words?|"
+    r"a\s+sign|notice|placard|label|card|ticket|motto|inscription|legend|painted)"
+    r"[\s,:;—–\-_*]*\Z", re.IGNORECASE)
+_WRITTEN_AFTER = re.compile(
+    r"[\s,.;:_*]*(?:(?:was|were|is|are)\s+)?(?:\w+ly\s+)?(?:printed|written|marked|painted|engraved|inscribed)\b")
+_LETTER_INTRO = re.compile(
+    r"\b(?:letter|note|notes|wrote|written|epistle|contents|as\s+follows|following|ran\s+thus|runs\s+thus|"
+    r"postscript|billet)\b[^.!?]*\Z", re.IGNORECASE)
+_INTRO_END = re.compile(r"(?::\s*(?:--|—|–)?|(?:--|—))\s*\Z")
+_SALUTATION = re.compile(r"(?:my\s+)?(?:dear|dearest|honoured|respected)\b[^.!?]{0,40},?\Z|(?:sir|madam|gentlemen),?\Z",
+                         re.IGNORECASE)
+_SIGNATURE = re.compile(r"(?:yours\b[^.!?]{0,60}|[A-Z][A-Z .'’-]{3,40}\.?)\Z")
+_SPEECH_TAG = re.compile(VERB + r"\b")
+
+
+def drop_non_speech(text: str, quotes: list[Quote], paragraph_starts: list[int]) -> tuple[list[Quote], int]:
+    """The quotations that are speech, and how many were dropped as notices or letters."""
+    kept: list[Quote] = []
+    in_letter = False
+    for index, quote in enumerate(quotes):
+        if quote.continues and in_letter:
+            continue
+        in_letter = False
+        before = _narration_before(text, quotes, index, paragraph_starts)
+        if _is_letter_start(text, quote, before) or _is_signature(text, quote, before):
+            in_letter = True
+            continue
+        if _is_notice(text, quote, before):
+            continue
+        kept.append(quote)
+    return kept, len(quotes) - len(kept)
+
+
+def _narration_before(text: str, quotes: list[Quote], index: int, paragraph_starts: list[int]) -> str:
+    """Narration before a quotation: in its paragraph, or the whole previous paragraph if it opens one."""
+    quote = quotes[index]
+    para_start = paragraph_starts[quote.paragraph]
+    if index and quotes[index - 1].paragraph == quote.paragraph:
+        previous = quotes[index - 1]
+        return text[(previous.close_mark or previous.end) + 1:quote.open_mark]
+    if text[para_start:quote.open_mark].strip():
+        return text[para_start:quote.open_mark]
+    if quote.paragraph == 0:
+        return ""
+    prev_start = paragraph_starts[quote.paragraph - 1]
+    if index and quotes[index - 1].paragraph == quote.paragraph - 1:
+        return ""  # the previous paragraph is speech, not an introduction
+    return text[prev_start:para_start]
+
+
+def _is_letter_start(text: str, quote: Quote, before: str) -> bool:
+    content = text[quote.start:quote.end]
+    if quote.close_mark is None and _SALUTATION.match(content) and len(content) < 60:
+        return True
+    tail = before.rstrip()[-200:]
+    return bool(_INTRO_END.search(tail) and _LETTER_INTRO.search(tail) and not _tagged(tail))
+
+
+def _tagged(tail: str) -> bool:
+    last_clause = re.split(r"[.!?;]", tail)[-1]
+    return bool(_SPEECH_TAG.search(last_clause))
+
+
+def _is_signature(text: str, quote: Quote, before: str) -> bool:
+    content = text[quote.start:quote.end]
+    return bool(not before.strip() and len(content) < 70 and _SIGNATURE.match(content)
+                and (content.lower().startswith("yours") or content.rstrip(".").isupper()))
+
+
+def _is_notice(text: str, quote: Quote, before: str) -> bool:
+    content = text[quote.start:quote.end]
+    if _WRITTEN_BEFORE.search(before[-60:]):
+        return True
+    after = text[quote.close_mark + 1:quote.close_mark + 60] if quote.close_mark is not None else ""
+    if after and _WRITTEN_AFTER.match(after):
+        return True
+    shouted = content.isupper() and len(content) < 40 and before.strip() != ""
+    return shouted and not _SPEECH_TAG.match(after.lstrip(" ,;:—–-")) and not _tagged(before)

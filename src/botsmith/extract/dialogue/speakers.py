@@ -1,0 +1,167 @@
+"""Who speaks each paragraph: explicit tags, pronouns resolved by gender, and alternation.
+
+Speakers are tracked as entities. A named tag is its own entity; `she` or `his wife`
+resolves to a character of that gender already in the scene (someone named in the
+narration of this paragraph, then the other recent speakers, then the last speaker);
+a paragraph with no tag is spoken by whoever spoke two turns ago in a running exchange
+(or by the person the last speech addressed). An entity nobody could name gets a private
+id, so that it still counts as a different speaker from its neighbours.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from botsmith.extract.dialogue.attribution import Cue
+
+_CONVERSATION_GAP = 1500  # characters of narration after which an exchange is over
+_PRONOUN_AFTER = re.compile(r"\b(he|his|him|himself|she|her|hers|herself)\b")
+_SENTENCE_END = re.compile(r"[.!?]\s")
+
+
+@dataclass(frozen=True)
+class Entity:
+    key: str  # name, or "#<n>" for a speaker nobody named
+    name: str | None  # what to print; None when unknown
+    gender: str | None
+
+
+@dataclass
+class Cast:
+    """The named speakers of a book with the gender the text gives them."""
+
+    genders: dict[str, str | None] = field(default_factory=dict)
+    pattern: re.Pattern[str] | None = None
+    _first_names: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_cues(cls, text: str, cues: list[Cue]) -> Cast:
+        names = Counter(cue.value for cue in cues if cue.kind == "name")
+        cast = cls()
+        votes: dict[str, Counter] = defaultdict(Counter)
+        for cue in cues:
+            if cue.kind == "name" and cue.gender:
+                votes[cue.value][cue.gender] += 5
+        if names:
+            alternation = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+            cast.pattern = re.compile(r"\b(?:" + alternation + r")\b")
+            _vote_pronouns(text, cast.pattern, votes)
+        for name in names:
+            counter = votes.get(name)
+            cast.genders[name] = counter.most_common(1)[0][0] if counter else None
+            first = name.split()[0]
+            if len(name.split()) == 2 and first in names:
+                cast._first_names[name] = first  # "Elizabeth Bennet" speaks as "Elizabeth"
+        return cast
+
+    def canonical(self, name: str) -> str:
+        return self._first_names.get(name, name)
+
+    def gender(self, name: str) -> str | None:
+        return self.genders.get(name)
+
+    def mentions(self, narration: str) -> list[str]:
+        """Cast names in a piece of narration, in order."""
+        if self.pattern is None:
+            return []
+        return [self.canonical(" ".join(m.group().split())) for m in self.pattern.finditer(narration)]
+
+
+def _vote_pronouns(text: str, pattern: re.Pattern[str], votes: dict[str, Counter]) -> None:
+    """The first he/she (his/her...) after a name, in the same sentence, votes for its gender."""
+    for match in pattern.finditer(text):
+        window = text[match.end():match.end() + 90]
+        stop = _SENTENCE_END.search(window)
+        pronoun = _PRONOUN_AFTER.search(window, 0, stop.start() if stop else len(window))
+        if pronoun:
+            gender = "m" if pronoun.group(1) in ("he", "his", "him", "himself") else "f"
+            votes[" ".join(match.group().split())][gender] += 1
+
+
+class SpeakerTracker:
+    """Walks a scene's speech paragraphs in order and decides each one's speaker."""
+
+    def __init__(self, cast: Cast) -> None:
+        self.cast = cast
+        self._anonymous = 0
+        self.new_scene()
+
+    def new_scene(self) -> None:
+        self.turns: list[Entity] = []  # speaker of each speech paragraph of the current exchange
+        self.mentions: list[Entity] = []  # people named in the narration, latest last
+        self.addressed: list[str] = []  # names called in the last speech (vocatives)
+
+    def narration(self, narration: str, length: int | None = None) -> None:
+        """Narration between speeches: who is named in it; a long stretch ends the exchange."""
+        for name in self.cast.mentions(narration):
+            self.mentions.append(self._named(name))
+        if (length if length is not None else len(narration)) > _CONVERSATION_GAP:
+            self.turns = []
+        del self.mentions[:-30]
+
+    def speaker(self, cue: Cue | None, *, same_paragraph_names: list[str], continues: bool, weak: Cue | None) -> Entity:
+        """The speaker of a paragraph's speech given its strongest cue (None: no tag at all)."""
+        if cue is not None:
+            return self._resolve(cue, same_paragraph_names, continues)
+        if continues and self.turns:
+            return self.turns[-1]
+        if weak is not None:
+            return self._named(self.cast.canonical(weak.value))
+        return self._alternate()
+
+    def spoke(self, entity: Entity, addressed: list[str]) -> None:
+        self.turns.append(entity)
+        self.mentions.append(entity)
+        self.addressed = [self.cast.canonical(n) for n in addressed if self.cast.canonical(n) in self.cast.genders]
+
+    def _named(self, name: str) -> Entity:
+        return Entity(name, name, self.cast.gender(name))
+
+    def _anonymous_entity(self, gender: str | None, label: str | None = None) -> Entity:
+        self._anonymous += 1
+        return Entity(f"#{self._anonymous}", label, gender)
+
+    def _resolve(self, cue: Cue, same_paragraph_names: list[str], continues: bool) -> Entity:
+        if cue.kind == "name":
+            return self._named(self.cast.canonical(cue.value))
+        if cue.gender == "narrator":
+            return Entity("I", "I", None)
+        if cue.gender in (None, "group"):
+            return self._anonymous_entity(cue.gender)
+        return self._by_gender(cue.gender, same_paragraph_names, continues)
+
+    def _by_gender(self, gender: str, same_paragraph_names: list[str], continues: bool) -> Entity:
+        fits = (lambda e: e.gender in (None, "n")) if gender == "n" else (lambda e: e.gender == gender)
+        for name in reversed(same_paragraph_names):
+            entity = self._named(name)
+            if fits(entity):
+                return entity
+        previous = self.turns[-1] if self.turns else None
+        if not continues:
+            for entity in reversed(self.turns[-6:]):
+                if entity != previous and fits(entity):
+                    return entity
+        if previous is not None and fits(previous):
+            return previous
+        for entity in reversed(self.mentions):
+            if fits(entity):
+                return entity
+        entity = self._anonymous_entity(gender)
+        self.mentions.append(entity)
+        return entity
+
+    def _alternate(self) -> Entity:
+        """No tag: the other side of a running exchange, or whoever was just addressed."""
+        previous = self.turns[-1] if self.turns else None
+        if len(self.turns) >= 2 and self.turns[-2] != previous:
+            return self.turns[-2]
+        for name in self.addressed:
+            if previous is None or name != previous.key:
+                return self._named(name)
+        for entity in reversed(self.mentions[-4:]):
+            if previous is None or entity != previous:
+                if entity.name is not None:
+                    return entity
+        return self._anonymous_entity(None)
