@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from botsmith.config.section import Section
+
+SplitBy = Literal["chapter", "source"]
 
 
 class DatasetSection(Section):
     fragment_tokens: int = Field(256, ge=16, description="Completion mode: fragment length in base-model tokens.")
     overlap_tokens: int = Field(32, ge=0, description="Completion mode: tokens shared by consecutive fragments.")
+    prompt_completion: bool = Field(
+        False,
+        description="Completion mode: write prompt/completion pairs (the prompt is the start of a sentence, the "
+        "completion carries it on) instead of plain fragments.",
+    )
     validation_fraction: float = Field(0.1, ge=0.0, lt=1.0, description="Share of chapters/books/sessions held out for validation.")
+    split_by: SplitBy = Field("chapter", description="Unit kept whole on one side of the split: chapter or source (a whole book).")
     seed: int = Field(42, description="Seed for the train/validation split.")
     character: str = Field("", description="Dialogue mode: the character the bot answers as (empty: every speaker).")
+    quotes: str = Field("auto", description="Dialogue mode: quote convention of the novels (auto, or one the extractor names).")
+    pairs: bool = Field(True, description="Dialogue mode: write every input -> response pair.")
+    window_turns: int = Field(
+        6, ge=0, le=64,
+        description="Dialogue mode: also write multi-turn windows of at most this many turns (0-2: no windows).",
+    )
+    context: bool = Field(
+        False, description="Dialogue mode: put the narration (or stage direction) before an exchange into its system message.",
+    )
+    dedup_threshold: float = Field(
+        0.8, gt=0.0, le=1.0,
+        description="Word 5-gram Jaccard similarity at which two examples count as near-duplicates (1.0: exact duplicates only).",
+    )

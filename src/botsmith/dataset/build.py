@@ -1,0 +1,131 @@
+"""`build_dataset`: a bot's cleaned sources -> data/dataset/{train,validation}.jsonl + stats.json.
+
+The phases are fixed: records for the bot's mode, validate, dedup, split, measure,
+write. Nothing is written until every record exists, the files are replaced
+atomically (stats.json last, carrying each file's sha256), and an empty result is
+an error with counts, never an empty dataset.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from botsmith.atomic import write_json, write_text
+from botsmith.bot_folder import open_bot
+from botsmith.config import BotConfig
+from botsmith.dataset import stats as st
+from botsmith.dataset.dedup import dedup_records
+from botsmith.dataset.modes import SourceReport, chat_records, completion_records, dialogue_records
+from botsmith.dataset.split import split_records
+from botsmith.errors import BotsmithError
+from botsmith.records import validate_record
+from botsmith.sources.cleaned import load_clean_sources
+
+TRAIN, VALIDATION, STATS = "train.jsonl", "validation.jsonl", "stats.json"
+
+
+@dataclass
+class BuildResult:
+    dataset_dir: Path
+    train_path: Path
+    validation_path: Path
+    stats_path: Path
+    counts: dict[str, int]
+    warnings: list[str] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def paths(self) -> list[Path]:
+        return [self.train_path, self.validation_path, self.stats_path]
+
+
+def build_dataset(bot_dir: str | Path, config: BotConfig | None = None, *, log=print) -> BuildResult:
+    """Build the bot's dataset according to its mode (completion, dialogue or chat)."""
+    folder = open_bot(bot_dir)
+    config = config or folder.config()
+    started = time.perf_counter()
+    tokenizer = _tokenizer(config, log)
+    reports: list[SourceReport] = []
+    records = _extract(folder, config, tokenizer, reports, log)
+    records = [validate_record(record, f"{config.bot.mode} example {i + 1}") for i, record in enumerate(records)]
+    deduped = dedup_records(records, config.dataset.dedup_threshold)
+    split = split_records(deduped.kept, config.dataset.validation_fraction, config.dataset.seed)
+    if not split.train:
+        raise BotsmithError(f"no training examples left ({len(records)} extracted, {deduped.exact} exact and "
+                            f"{deduped.near} near duplicates removed); nothing was written")
+    texts = {TRAIN: _jsonl(split.train), VALIDATION: _jsonl(split.validation)}
+    stats = _stats(config, reports, records, deduped, split, texts, tokenizer)
+    stats["seconds"] = round(time.perf_counter() - started, 2)
+    result = _write(folder.dataset_dir, texts, stats)
+    for warning in result.warnings:
+        log(f"warning: {warning}")
+    log(f"Wrote {result.counts['train']} training and {result.counts['validation']} validation examples "
+        f"to {folder.dataset_dir}")
+    return result
+
+
+def _tokenizer(config: BotConfig, log):
+    from botsmith.dataset.tokens import load_tokenizer
+
+    return load_tokenizer(config.bot.base_model, log=log)
+
+
+def _extract(folder, config: BotConfig, tokenizer, reports: list[SourceReport], log) -> list[dict]:
+    mode = config.bot.mode
+    if mode == "chat":
+        records = chat_records(folder, config, reports)
+    else:
+        sources = load_clean_sources(folder.clean_dir)
+        if not sources:
+            raise BotsmithError(f"no cleaned sources in {folder.clean_dir}",
+                                hint="add texts first: 'botsmith add gutenberg:1342' or 'botsmith add FILE'")
+        log(f"Extracting {mode} examples from {len(sources)} source{'s' * (len(sources) != 1)}...")
+        if mode == "completion":
+            records = completion_records(sources, config, tokenizer, reports)
+        else:
+            records = dialogue_records(sources, config, reports)
+    if not records:
+        detail = ", ".join(f"{r.id}: {r.turns} turns" if mode == "dialogue" else f"{r.id}: 0 examples" for r in reports)
+        raise BotsmithError(f"no {mode} examples could be made ({detail or 'no input'}); nothing was written")
+    return records
+
+
+def _jsonl(records: list[dict]) -> str:
+    return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+
+
+def _stats(config: BotConfig, reports, records, deduped, split, texts: dict[str, str], tokenizer) -> dict[str, Any]:
+    from botsmith.dataset.tokens import token_lengths
+
+    totals, longest = token_lengths(tokenizer, split.train + split.validation)
+    warnings = [w for report in reports for w in report.warnings] + split.warnings
+    warnings += st.count_warnings(len(split.train), len(split.validation))
+    warnings += st.length_warnings(totals, longest, config.train.max_length)
+    return {
+        "mode": config.bot.mode,
+        "counts": {"train": len(split.train), "validation": len(split.validation), "extracted": len(records),
+                   "exact_duplicates": deduped.exact, "near_duplicates": deduped.near},
+        "kinds": {"train": st.kinds(split.train), "validation": st.kinds(split.validation)},
+        "tokens": {**st.length_summary(totals), "longest_turn": max(longest, default=0),
+                   "counted": "content tokens of the base model; chat-template markers excluded"},
+        "split": {"unit": split.unit, "by": config.dataset.split_by, "validation_groups": split.validation_groups},
+        "sources": {report.id: report.as_dict() for report in reports},
+        "warnings": warnings,
+        "config": {"bot": config.bot.model_dump(), "dataset": config.dataset.model_dump(),
+                   "train": {"max_length": config.train.max_length}},
+        "files": {name: {"records": text.count("\n"), "sha256": st.sha256_text(text)} for name, text in texts.items()},
+    }
+
+
+def _write(dataset_dir: Path, texts: dict[str, str], stats: dict[str, Any]) -> BuildResult:
+    dataset_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in texts.items():
+        write_text(dataset_dir / name, text)
+    write_json(dataset_dir / STATS, stats)  # last: a stats.json always describes the files beside it
+    counts = {**stats["counts"]}
+    return BuildResult(dataset_dir, dataset_dir / TRAIN, dataset_dir / VALIDATION, dataset_dir / STATS, counts,
+                       list(stats["warnings"]), stats)
