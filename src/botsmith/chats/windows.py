@@ -1,0 +1,81 @@
+"""Cutting long sessions into windows that fit the model's context, at turn boundaries.
+
+Tokens are counted with the base model's own tokenizer and chat format. A turn's cost
+is what it adds to a rendered conversation; the template's fixed part (a default
+system prompt, the configured one) is counted once per window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from botsmith.config import BotConfig
+from botsmith.records import Turn
+
+_PROBE: Turn = {"role": "user", "content": "hi"}
+
+
+@dataclass
+class TokenCounter:
+    tokenizer: Any
+    chat_format: Any
+    system: list[dict[str, str]]
+
+    @classmethod
+    def for_config(cls, config: BotConfig) -> "TokenCounter":
+        from transformers import AutoTokenizer
+
+        from botsmith.chat_format import chat_format_for
+        from botsmith.models import resolve_model
+
+        tokenizer = AutoTokenizer.from_pretrained(str(resolve_model(config.bot.base_model)))
+        system = [{"role": "system", "content": config.bot.system_prompt}] if config.bot.system_prompt else []
+        return cls(tokenizer, chat_format_for(tokenizer), system)
+
+    def _count(self, texts: list[str]) -> list[int]:
+        encoded = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+    def costs(self, turns: list[Turn]) -> tuple[int, list[int]]:
+        """(fixed cost of a window, cost of each turn)."""
+        render = lambda messages: self.chat_format.render(messages, add_generation_prompt=False)  # noqa: E731
+        head = [*self.system, _PROBE]
+        base_with_probe, twice = self._count([render(head), render([*head, _PROBE])])
+        probe = twice - base_with_probe
+        rendered = self._count([render([*head, t]) for t in turns]) if turns else []
+        return base_with_probe - probe, [count - base_with_probe for count in rendered]
+
+
+def fit_windows(turns: list[Turn], counter: TokenCounter, max_tokens: int) -> list[list[Turn]]:
+    """Consecutive windows, each starting on a user turn and ending on an assistant turn,
+    each as long as fits in `max_tokens` (a single exchange too long is kept whole:
+    the dataset stage truncates and counts it)."""
+    if not turns:
+        return []
+    fixed, costs = counter.costs(turns)
+    windows: list[list[Turn]] = []
+    start = 0
+    while True:
+        while start < len(turns) and turns[start]["role"] != "user":
+            start += 1
+        if start >= len(turns):
+            return windows
+        end = _last_fitting_end(turns, costs, start, max_tokens - fixed)
+        if end is None:
+            return windows
+        windows.append(turns[start:end + 1])
+        start = end + 1
+
+
+def _last_fitting_end(turns: list[Turn], costs: list[int], start: int, budget: int) -> int | None:
+    total, best = 0, None
+    for index in range(start, len(turns)):
+        total += costs[index]
+        if total > budget:
+            break
+        if turns[index]["role"] == "assistant":
+            best = index
+    if best is not None:
+        return best
+    return next((index for index in range(start, len(turns)) if turns[index]["role"] == "assistant"), None)
