@@ -50,7 +50,9 @@ def resolve_mirror(mirror: str | None = None, section: SourcesSection | None = N
 
 def make_fetcher(section: SourcesSection | None = None) -> Fetcher:
     section = section or SourcesSection()
-    return Fetcher(timeout=section.gutenberg_timeout, retries=section.gutenberg_retries, delay=section.gutenberg_delay)
+    # after a failure, wait longer than the polite delay: backoff, 2x, 4x ...
+    return Fetcher(timeout=section.gutenberg_timeout, retries=section.gutenberg_retries,
+                   delay=section.gutenberg_delay, backoff=max(section.gutenberg_delay, 0.1))
 
 
 def book_urls(mirror: str, book_id: int) -> list[str]:
