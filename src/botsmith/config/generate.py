@@ -1,4 +1,4 @@
-"""The [generate] table: sampling defaults for chat, complete and serve."""
+"""The [generate] table: sampling defaults for chat, complete and serve, and the server's limits."""
 
 from __future__ import annotations
 
@@ -13,3 +13,17 @@ class GenerateSection(Section):
     top_k: int = Field(50, ge=0, description="Sample only among the k likeliest tokens (0: off).")
     repetition_penalty: float = Field(1.1, ge=1.0, le=3.0, description="Penalty for repeating tokens (1: off).")
     max_new_tokens: int = Field(200, ge=1, le=8192, description="Longest reply in tokens.")
+    seed: int = Field(-1, ge=-1, description="Sampling seed for reproducible replies (-1: a new random seed each time).")
+    context_tokens: int = Field(
+        2048, ge=0,
+        description="Longest prompt plus reply in tokens (0: the model's whole window); older turns are dropped to fit.",
+    )
+    host: str = Field("127.0.0.1", description="botsmith serve: address to bind (0.0.0.0 exposes the bot to your network).")
+    port: int = Field(8000, ge=0, le=65535, description="botsmith serve: TCP port (0: any free port).")
+    api_key_env: str = Field(
+        "BOTSMITH_API_KEY",
+        description="botsmith serve: environment variable holding the API key clients must send (unset: no key needed).",
+    )
+    max_body_bytes: int = Field(1_000_000, ge=1024, description="botsmith serve: largest request body accepted (413 beyond).")
+    max_tokens_limit: int = Field(2048, ge=1, description="botsmith serve: largest max_tokens a request may ask for.")
+    queue_size: int = Field(8, ge=1, description="botsmith serve: requests that may wait for the model (429 beyond).")

@@ -1,0 +1,147 @@
+"""A loaded bot you can talk to: `Chatbot.from_bot(folder)` or `Chatbot.from_model(spec)`.
+
+It owns the model, its chat format (the only source of the template and stop
+markers), the sampling defaults from [generate] and the context window, and turns
+messages or story openings into streamed text through the generation engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from botsmith.chat.context import FittedPrompt, fit_conversation
+from botsmith.chat.generate import Engine, GenerationStream, model_window
+from botsmith.chat.sampling import Sampling
+from botsmith.config import GenerateSection
+from botsmith.errors import BotsmithError
+
+ROLES = ("system", "user", "assistant")
+
+
+class Chatbot:
+    def __init__(self, loaded: Any, *, name: str, mode: str = "chat", system_prompt: str = "",
+                 generate: GenerateSection | None = None, log: Callable[[str], None] = print) -> None:
+        self.loaded = loaded
+        self.name = name
+        self.mode = mode
+        self.system_prompt = system_prompt
+        self.defaults = generate or GenerateSection()
+        self.log = log
+        window = model_window(loaded.model)
+        if self.defaults.context_tokens:
+            window = min(window, self.defaults.context_tokens)
+        self.engine = Engine(loaded.model, loaded.tokenizer, stop_strings=loaded.chat_format.stop, context_window=window)
+        self.last_fit: FittedPrompt | None = None
+
+    @classmethod
+    def from_bot(cls, bot_dir: str | Path = ".", checkpoint: str | None = None, *,
+                 generate: GenerateSection | None = None, log: Callable[[str], None] = print) -> "Chatbot":
+        """The bot's trained model: `checkpoint` is best|final|last|PATH|base.
+
+        None means best, or the base model (with a notice) while the bot has no trained checkpoint yet.
+        `generate` replaces the bot's [generate] section (the CLI passes it with its flags applied).
+        """
+        from botsmith.bot_folder import open_bot
+        from botsmith.runs import resolve_checkpoint
+
+        folder = open_bot(bot_dir)
+        config = folder.config()
+        if checkpoint == "base":
+            loaded = _load(config.bot.base_model, log)
+        elif checkpoint is None:
+            try:
+                loaded = _load(resolve_checkpoint(folder.runs_dir, "best"), log)
+            except BotsmithError as error:
+                if not str(error).startswith("no 'best' checkpoint"):
+                    raise
+                log(f"{config.bot.name} has no trained checkpoint yet: talking to the base model {config.bot.base_model}.")
+                loaded = _load(config.bot.base_model, log)
+        else:
+            loaded = _load(resolve_checkpoint(folder.runs_dir, checkpoint), log)
+        return cls(loaded, name=config.bot.name, mode=config.bot.mode, system_prompt=config.bot.system_prompt,
+                   generate=generate or config.generate, log=log)
+
+    @classmethod
+    def from_model(cls, spec_or_path: str | Path, *, name: str | None = None, generate: GenerateSection | None = None,
+                   log: Callable[[str], None] = print) -> "Chatbot":
+        """A base model (alias, folder, .gguf, Hub id) or a checkpoint folder, without a bot folder."""
+        loaded = _load(spec_or_path, log)
+        return cls(loaded, name=name or Path(str(spec_or_path)).name, generate=generate, log=log)
+
+    @property
+    def context_window(self) -> int:
+        return self.engine.context_window
+
+    def sampling(self, **overrides: Any) -> Sampling:
+        return Sampling.from_config(self.defaults, **overrides)
+
+    def stream(self, messages: Sequence[dict[str, Any]], *, stop: Sequence[str] = (),
+               cancel: Callable[[], bool] | None = None, **sampling: Any) -> GenerationStream:
+        """Stream the bot's next turn after `messages` ({"role", "content"} dicts), as text pieces."""
+        settings = self.sampling(**sampling)
+        fitted = self.fit(messages, settings)
+        return self.engine.generate(fitted.prompt_ids, settings, stop=stop, cancel=cancel)
+
+    def reply(self, messages: Sequence[dict[str, Any]], **sampling: Any) -> str:
+        return self.stream(messages, **sampling).text().strip()
+
+    def fit(self, messages: Sequence[dict[str, Any]], settings: Sampling) -> FittedPrompt:
+        """The prompt for `messages` with the system prompt added, trimmed to the window."""
+        conversation = [_checked(message, index) for index, message in enumerate(messages)]
+        if self.system_prompt and not (conversation and conversation[0]["role"] == "system"):
+            conversation.insert(0, {"role": "system", "content": self.system_prompt})
+        tokenizer = self.loaded.tokenizer
+        self.last_fit = fit_conversation(
+            conversation, self.loaded.chat_format, self.engine.encode,
+            lambda ids: tokenizer.decode(ids, skip_special_tokens=False), self._prompt_budget(settings),
+        )
+        return self.last_fit
+
+    def _prompt_budget(self, settings: Sampling) -> int:
+        # Room for the reply, but never more than half the window: history matters too.
+        return self.context_window - min(settings.max_new_tokens, self.context_window // 2)
+
+    def stream_complete(self, prompt: str, *, stop: Sequence[str] = (), cancel: Callable[[], bool] | None = None,
+                        **sampling: Any) -> GenerationStream:
+        """Stream a continuation of plain text (no chat template): story openings for completion bots."""
+        settings = self.sampling(**sampling)
+        ids = self.engine.encode(prompt, add_special_tokens=True)
+        bos = self.loaded.tokenizer.bos_token_id
+        if not ids and bos is not None:
+            ids = [bos]
+        ids = ids[-self._prompt_budget(settings):]
+        return self.engine.generate(ids, settings, stop=stop, cancel=cancel)
+
+    def complete(self, prompt: str, n: int = 1, **sampling: Any) -> list[str]:
+        """`n` continuations of `prompt` (see `complete_streams`)."""
+        return [stream.text() for stream in self.complete_streams(prompt, n, **sampling)]
+
+    def complete_streams(self, prompt: str, n: int = 1, **sampling: Any) -> Iterator[GenerationStream]:
+        """`n` streamed continuations; with a seed, sample i uses seed + i (reproducible, yet different)."""
+        if n < 1:
+            raise BotsmithError(f"n = {n}: ask for at least one sample")
+        seed = sampling.pop("seed", None)
+        if seed is None and self.defaults.seed >= 0:
+            seed = self.defaults.seed
+        for index in range(n):
+            yield self.stream_complete(prompt, seed=None if seed is None else seed + index, **sampling)
+
+def _checked(message: Any, index: int) -> dict[str, Any]:
+    if not isinstance(message, dict) or message.get("role") not in ROLES or not isinstance(message.get("content"), str):
+        raise BotsmithError(f"message {index}: expected {{'role': system|user|assistant, 'content': text}}, got {message!r:.80}")
+    return {"role": message["role"], "content": message["content"]}
+
+
+def _load(spec_or_path: str | Path, log: Callable[[str], None]) -> Any:
+    """A checkpoint folder (botsmith_checkpoint.json) or a base model, LoRA merged for speed."""
+    from botsmith.models import CHECKPOINT_INFO, load_base, load_checkpoint
+
+    path = Path(str(spec_or_path))
+    if (path / CHECKPOINT_INFO).is_file():
+        loaded = load_checkpoint(path, merge=True, log=log)
+    else:
+        loaded = load_base(str(spec_or_path), log=log)
+    loaded.model.eval()
+    return loaded

@@ -1,0 +1,168 @@
+"""The generation engine: one forward pass per new token over a KV cache, streamed as text.
+
+The prompt is encoded once (prefill); each later step feeds only the newest token
+and reuses the cached keys and values, so a reply costs one small forward pass per
+token instead of re-reading the whole history. The model runs in the dtype it was
+loaded in (bf16 on CPUs with AMX, see `botsmith.models.pick_dtype`). Generation
+ends at an end-of-turn marker, an end-of-sequence or other special token, a stop
+string, the token budget or a cancel request; markers are never part of the text.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from botsmith.chat.detokenize import IncrementalDecoder, StopFilter
+from botsmith.chat.sampling import Sampling, next_token
+from botsmith.errors import BotsmithError
+
+
+@dataclass
+class GenerationStats:
+    prompt_tokens: int
+    completion_tokens: int = 0
+    finish_reason: str | None = None  # "stop" | "length" | "cancelled"
+    seed: int | None = None
+    started: float = field(default_factory=time.perf_counter)
+    first_token_s: float | None = None
+    seconds: float = 0.0
+
+    @property
+    def tokens_per_s(self) -> float:
+        return self.completion_tokens / self.seconds if self.seconds > 0 else 0.0
+
+
+class GenerationStream:
+    """An iterator over text pieces; `.stats` is complete once it is exhausted."""
+
+    def __init__(self, pieces: Iterator[str], stats: GenerationStats) -> None:
+        self._pieces = pieces
+        self.stats = stats
+
+    def __iter__(self) -> "GenerationStream":
+        return self
+
+    def __next__(self) -> str:
+        return next(self._pieces)
+
+    def text(self) -> str:
+        return "".join(self)
+
+    def close(self) -> None:
+        """Stop early (the caller went away); the stats say "cancelled"."""
+        self._pieces.close()  # type: ignore[attr-defined]
+        if self.stats.finish_reason is None:
+            self.stats.finish_reason = "cancelled"
+
+
+def stop_token_ids(model: Any, tokenizer: Any, markers: Sequence[str]) -> set[int]:
+    """Token ids that end a reply: eos ids, single-token markers, and every special token.
+
+    A special token inside a reply is always the model starting a new turn or a new
+    document (e.g. ChatML's <|im_start|> without <|im_end|>), never content.
+    """
+    ids: set[int] = set()
+    for eos in (tokenizer.eos_token_id, getattr(getattr(model, "generation_config", None), "eos_token_id", None)):
+        ids.update(eos if isinstance(eos, (list, tuple)) else [eos] if eos is not None else [])
+    vocab = tokenizer.get_vocab()
+    ids.update(vocab[marker] for marker in markers if marker in vocab)
+    ids.update(tokenizer.all_special_ids)
+    ids.update(index for index, token in tokenizer.added_tokens_decoder.items() if token.special)
+    return {int(index) for index in ids if index is not None}
+
+
+class Engine:
+    def __init__(self, model: Any, tokenizer: Any, *, stop_strings: Sequence[str] = (),
+                 context_window: int | None = None) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.stop_strings = tuple(stop_strings)
+        self.stop_ids = sorted(stop_token_ids(model, tokenizer, stop_strings))
+        self.context_window = context_window or model_window(model)
+
+    def encode(self, text: str, *, add_special_tokens: bool = False) -> list[int]:
+        return self.tokenizer(text, add_special_tokens=add_special_tokens)["input_ids"]
+
+    def generate(self, prompt_ids: Sequence[int], sampling: Sampling, *, stop: Sequence[str] = (),
+                 cancel: Callable[[], bool] | None = None) -> GenerationStream:
+        """Stream the continuation of `prompt_ids` as text pieces."""
+        room = self.context_window - len(prompt_ids)
+        if not prompt_ids:
+            raise BotsmithError("empty prompt: there is nothing to continue")
+        if room < 1:
+            raise BotsmithError(f"the prompt has {len(prompt_ids)} tokens and fills the model's {self.context_window}-token window",
+                                hint="shorten it or start a new conversation")
+        stats = GenerationStats(prompt_tokens=len(prompt_ids), seed=sampling.resolved_seed())
+        budget = min(sampling.max_new_tokens, room)
+        pieces = self._pieces(list(prompt_ids), sampling, budget, stats, (*self.stop_strings, *stop), cancel)
+        return GenerationStream(pieces, stats)
+
+    def _pieces(self, prompt_ids: list[int], sampling: Sampling, budget: int, stats: GenerationStats,
+                stops: Sequence[str], cancel: Callable[[], bool] | None) -> Iterator[str]:
+        decoder, stop_filter = IncrementalDecoder(self.tokenizer), StopFilter(stops)
+        try:
+            for token_id in self._token_ids(prompt_ids, sampling, budget, stats):
+                stats.completion_tokens += 1
+                if stats.first_token_s is None:
+                    stats.first_token_s = time.perf_counter() - stats.started
+                text = stop_filter.push(decoder.push(token_id))
+                if text:
+                    yield text
+                if stop_filter.stopped:
+                    stats.finish_reason = "stop"
+                    return
+                if cancel is not None and cancel():
+                    stats.finish_reason = "cancelled"
+                    return
+            tail = stop_filter.push(decoder.flush()) + stop_filter.flush()
+            if tail:
+                yield tail
+            if stop_filter.stopped:
+                stats.finish_reason = "stop"
+        finally:
+            stats.seconds = time.perf_counter() - stats.started
+
+    def _token_ids(self, prompt_ids: list[int], sampling: Sampling, budget: int, stats: GenerationStats) -> Iterator[int]:
+        import torch
+        from transformers import DynamicCache
+
+        generator = torch.Generator().manual_seed(stats.seed % (2**63))
+        stop_ids = torch.tensor(self.stop_ids, dtype=torch.long)
+        with torch.inference_mode():
+            cache = DynamicCache(config=self.model.config)
+            logits = self._forward(prompt_ids, cache)
+            seen = torch.zeros(logits.shape[-1], dtype=torch.bool)
+            seen[torch.tensor(prompt_ids)[torch.tensor(prompt_ids) < logits.shape[-1]]] = True
+            for step in range(budget):
+                if step < sampling.min_new_tokens:
+                    logits[stop_ids[stop_ids < logits.shape[-1]]] = float("-inf")
+                token_id = next_token(logits, sampling, seen, generator)
+                if token_id in self.stop_ids:
+                    stats.finish_reason = "stop"
+                    return
+                yield token_id
+                seen[token_id] = True
+                if step + 1 < budget:  # the last token's logits would never be used
+                    logits = self._forward([token_id], cache)
+        stats.finish_reason = stats.finish_reason or "length"
+
+    def _forward(self, ids: list[int], cache: Any) -> Any:
+        import torch
+
+        device = getattr(self.model, "device", "cpu")
+        output = self.model(input_ids=torch.tensor([ids], device=device), past_key_values=cache, use_cache=True,
+                            logits_to_keep=1)
+        return output.logits[0, -1].float().cpu()
+
+
+def model_window(model: Any) -> int:
+    """The longest sequence the model was built for (positions it has embeddings or RoPE range for)."""
+    config = model.config
+    for name in ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length"):
+        value = getattr(config, name, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return 2048

@@ -1,0 +1,288 @@
+"""The FastAPI app: OpenAI-compatible routes under /v1, /health, and the chat page at /.
+
+Requests are checked here (model name, token limits, API key) and handed to the
+single generation worker through the bounded queue. Every failure is answered in
+OpenAI's error shape with a 4xx status (5xx only for a bug), and none of them stops
+the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import html
+import json
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.exceptions import HTTPException
+
+from botsmith.chat.chatbot import Chatbot
+from botsmith.errors import BotsmithError
+from botsmith.serve.limits import BodySizeLimit
+from botsmith.serve.queue import Event, GenerationQueue, Job, QueueFull, Work
+from botsmith.serve.responses import ChatReply, ReplyBuilder, TextReply, sse
+from botsmith.serve.schema import APIError, ChatCompletionRequest, CompletionRequest, SamplingRequest, error_body
+
+logger = logging.getLogger("botsmith.serve")
+POLL_S = 0.5  # how often a waiting non-streaming request checks that its client is still there
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    api_key: str | None = None
+    max_body_bytes: int = 1_000_000
+    max_tokens_limit: int = 2048
+    queue_size: int = 8
+
+    @classmethod
+    def from_config(cls, section: Any, **overrides: Any) -> "ServeSettings":
+        import os
+
+        values = {name: getattr(section, name) for name in ("host", "port", "max_body_bytes", "max_tokens_limit", "queue_size")}
+        values["api_key"] = os.environ.get(section.api_key_env) or None
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        return cls(**values)
+
+
+class ClientGone(Exception):
+    pass
+
+
+def create_app(chatbot: Chatbot, settings: ServeSettings) -> FastAPI:
+    work_queue = GenerationQueue(settings.queue_size)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        work_queue.start()
+        yield
+        work_queue.stop()
+
+    app = FastAPI(title=f"botsmith: {chatbot.name}", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  strict_content_type=False)  # curl -d sends form content-type; the body is still JSON
+    app.state.chatbot, app.state.settings, app.state.queue = chatbot, settings, work_queue
+    _add_error_handlers(app)
+    _add_api_key_check(app, settings.api_key)
+    _add_info_routes(app, chatbot, work_queue)
+    _add_generation_routes(app, chatbot, settings, work_queue)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def _add_error_handlers(app: Any) -> None:
+    @app.exception_handler(APIError)
+    async def api_error(request: Any, error: APIError) -> JSONResponse:
+        return JSONResponse(error.body(), status_code=error.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Any, error: RequestValidationError) -> JSONResponse:
+        first = error.errors()[0]
+        if first["type"] in {"json_invalid", "json_type"}:
+            reason = first.get("ctx", {}).get("error", "not JSON")
+            return JSONResponse(error_body(f"malformed JSON in the request body ({reason})", code="invalid_json"), 400)
+        param = ".".join(str(part) for part in first["loc"] if part != "body") or None
+        message = f"{param or 'body'}: {first['msg']}" + (f" (got {first['input']!r:.60})" if first["type"] != "missing" else "")
+        return JSONResponse(error_body(message, param=param, code="invalid_value"), 400)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Any, error: HTTPException) -> JSONResponse:
+        message = "no such route" if error.status_code == 404 else str(error.detail)
+        return JSONResponse(error_body(f"{message}: {request.method} {request.url.path}", code=str(error.status_code)),
+                            error.status_code)
+
+    @app.exception_handler(Exception)
+    async def bug(request: Any, error: Exception) -> JSONResponse:
+        logger.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(error_body("internal server error", type="server_error"), 500)
+
+
+def _add_api_key_check(app: Any, api_key: str | None) -> None:
+    if not api_key:
+        return
+
+    @app.middleware("http")
+    async def check_key(request: Any, call_next: Any) -> Any:
+        if request.url.path.startswith("/v1"):
+            scheme, _, token = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), api_key.encode()):
+                body = error_body("invalid or missing API key: send 'Authorization: Bearer KEY'", code="invalid_api_key")
+                return JSONResponse(body, status_code=401)
+        return await call_next(request)
+
+
+def _add_info_routes(app: Any, chatbot: Chatbot, work_queue: GenerationQueue) -> None:
+    model = {"id": chatbot.name, "object": "model", "created": 0, "owned_by": "botsmith"}
+
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "model": chatbot.name, "busy": work_queue.busy,
+                "queue": {"waiting": work_queue.waiting, "size": work_queue.size}}
+
+    @app.get("/v1/models")
+    async def models() -> dict[str, Any]:
+        return {"object": "list", "data": [model]}
+
+    @app.get("/v1/models/{name}")
+    async def one_model(name: str) -> dict[str, Any]:
+        _check_model(chatbot, name)
+        return model
+
+    page = _chat_page(chatbot)
+
+    @app.get("/", response_class=HTMLResponse)
+    async def index() -> str:
+        return page
+
+
+def _chat_page(chatbot: Chatbot) -> str:
+    template = resources.files("botsmith.serve").joinpath("static/index.html").read_text(encoding="utf-8")
+    defaults = chatbot.defaults
+    config = {"model": chatbot.name, "temperature": defaults.temperature, "top_p": defaults.top_p,
+              "max_tokens": defaults.max_new_tokens, "system": chatbot.system_prompt}
+    script_safe = json.dumps(config).replace("</", "<\\/")
+    return template.replace("__BOT_NAME__", html.escape(chatbot.name)).replace("__BOT_CONFIG__", script_safe)
+
+
+def _check_model(chatbot: Chatbot, name: str) -> None:
+    if name != chatbot.name:
+        raise APIError(404, f"the model '{name}' does not exist; this server serves '{chatbot.name}' (GET /v1/models)",
+                       param="model", code="model_not_found")
+
+
+def _sampling(body: SamplingRequest, chatbot: Chatbot, settings: ServeSettings) -> dict[str, Any]:
+    tokens = body.requested_tokens()
+    if tokens is not None and tokens > settings.max_tokens_limit:
+        raise APIError(400, f"max_tokens = {tokens} is larger than this server's limit of {settings.max_tokens_limit}",
+                       param="max_tokens", code="invalid_value")
+    max_new = tokens or min(chatbot.defaults.max_new_tokens, settings.max_tokens_limit)
+    return {"temperature": body.temperature, "top_p": body.top_p, "top_k": body.top_k,
+            "repetition_penalty": body.repetition_penalty, "max_new_tokens": max_new,
+            "min_new_tokens": min(body.min_tokens, max_new), "seed": body.seed}
+
+
+def _seeded(sampling: dict[str, Any], index: int) -> dict[str, Any]:
+    # Samples of one request differ from each other yet stay reproducible with a seed.
+    seed = sampling["seed"]
+    return {**sampling, "seed": None if seed is None else seed + index}
+
+
+def _add_generation_routes(app: Any, chatbot: Chatbot, settings: ServeSettings, work_queue: GenerationQueue) -> None:
+    @app.post("/v1/chat/completions")
+    async def chat_completions(body: ChatCompletionRequest, request: Request) -> Any:
+        _check_model(chatbot, body.model)
+        sampling, stops = _sampling(body, chatbot, settings), body.stop_list()
+        messages = [message.as_message() for message in body.messages]
+
+        def work(cancel: Any) -> Any:
+            for index in range(body.n):
+                yield chatbot.stream(messages, stop=stops, cancel=cancel, **_seeded(sampling, index))
+
+        return await _respond(request, work_queue, work, body, ChatReply(chatbot.name, 1, body.n))
+
+    @app.post("/v1/completions")
+    async def completions(body: CompletionRequest, request: Request) -> Any:
+        _check_model(chatbot, body.model)
+        sampling, stops, prompts = _sampling(body, chatbot, settings), body.stop_list(), body.prompts()
+        if not prompts:
+            raise APIError(400, "prompt: give at least one prompt", param="prompt")
+
+        def work(cancel: Any) -> Any:
+            for prompt in prompts:
+                for index in range(body.n):
+                    yield chatbot.stream_complete(prompt, stop=stops, cancel=cancel, **_seeded(sampling, index))
+
+        return await _respond(request, work_queue, work, body, TextReply(chatbot.name, prompts, body.n, body.echo))
+
+
+async def _respond(request: Any, work_queue: GenerationQueue, work: Work, body: SamplingRequest,
+                   builder: ReplyBuilder) -> Any:
+    try:
+        job = work_queue.submit(work)
+    except QueueFull:
+        raise APIError(429, f"the server is busy ({work_queue.size} requests already waiting); retry shortly",
+                       type="rate_limit_error", code="rate_limit_exceeded") from None
+    try:
+        first = await _next_event(job, request)
+        if first.kind == "error":
+            raise _as_api_error(first.error)
+        if body.stream:
+            return StreamingResponse(_stream(job, first, builder, body.include_usage), media_type="text/event-stream",
+                                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        texts, stats = await _collect(job, first, request)
+        return JSONResponse(builder.full(texts, stats))
+    except ClientGone:
+        return Response(status_code=499)
+    finally:
+        if not body.stream:
+            job.cancel()
+
+
+async def _next_event(job: Job, request: Any) -> Event:
+    """The job's next event; gives up (and cancels the job) when the client has gone away."""
+    while True:
+        try:
+            return await asyncio.wait_for(job.events.get(), timeout=POLL_S)
+        except asyncio.TimeoutError:
+            if await request.is_disconnected():
+                job.cancel()
+                raise ClientGone from None
+
+
+async def _collect(job: Job, event: Event, request: Any) -> tuple[dict[int, str], dict[int, Any]]:
+    texts: dict[int, str] = defaultdict(str)
+    stats: dict[int, Any] = {}
+    while event.kind != "end":
+        if event.kind == "error":
+            raise _as_api_error(event.error)
+        if event.kind == "piece":
+            texts[event.index] += event.text
+        elif event.kind == "done":
+            stats[event.index] = event.stats
+        event = await _next_event(job, request)
+    return texts, stats
+
+
+async def _stream(job: Job, event: Event, builder: Any, include_usage: bool) -> AsyncIterator[str]:
+    """Server-sent events in OpenAI's chunk format, ending with `data: [DONE]`."""
+    started: set[int] = set()
+    stats: dict[int, Any] = {}
+    try:
+        while event.kind != "end":
+            if event.kind == "error":
+                yield sse(_as_api_error(event.error).body())
+                break
+            if event.index not in started:
+                started.add(event.index)
+                if (head := builder.start_chunk(event.index)) is not None:
+                    yield sse(head)
+            if event.kind == "piece":
+                yield sse(builder.piece_chunk(event.index, event.text))
+            elif event.kind == "done":
+                stats[event.index] = event.stats
+                yield sse(builder.finish_chunk(event.index, event.stats))
+            event = await job.events.get()
+        else:
+            if include_usage:
+                yield sse(builder.usage_chunk(stats))
+        yield sse("[DONE]")
+    finally:
+        job.cancel()  # the client went away mid-stream, or we are done: either way stop generating
+
+
+def _as_api_error(error: BaseException | None) -> APIError:
+    if isinstance(error, APIError):
+        return error
+    if isinstance(error, BotsmithError):
+        return APIError(400, str(error), code="invalid_value")
+    logger.error("generation failed", exc_info=error)
+    return APIError(500, "generation failed on the server", type="server_error")
