@@ -59,7 +59,7 @@ class ExportInput:
         try:
             return json.loads(self.text)
         except json.JSONDecodeError as error:
-            raise BotsmithError(f"{self.path}: not valid JSON ({error.msg} at line {error.lineno} column "
+            raise BotsmithError(f"{self.path}: not valid JSON ({error.msg}: line {error.lineno} column "
                                 f"{error.colno}; is the file cut short?)") from None
 
 
@@ -130,8 +130,8 @@ def parse_chat(path: str | Path, format: str | None = None) -> ChatParse:
         raise BotsmithError(f"{source.path}: is a folder, but format '{format}' reads one file")
     try:
         messages = export_format.parse(source)
-    except BotsmithError:
-        raise
+    except BotsmithError as error:
+        raise BotsmithError(f"{error.message} (format tried: {export_format.name})", hint=error.hint) from None
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
         raise BotsmithError(f"{source.path}: not a valid {export_format.name} export ({type(error).__name__}: "
                             f"{error})", hint="pass --format NAME if it is another format") from None

@@ -1,0 +1,78 @@
+"""Bad input: one line naming the file and the formats tried, non-zero exit, nothing written;
+legacy encodings: a warning and a correct parse."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from botsmith.bot_folder import new_bot
+from botsmith.chats import parse_chat
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "botsmith", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def bad_files(folder: Path) -> dict[str, str]:
+    """file name -> what its one-line error must say."""
+    (folder / "cut.json").write_bytes((FIXTURES / "discord_export.json").read_bytes()[:700])
+    (folder / "empty.txt").write_text("")
+    (folder / "irc.log").write_text("[12:01] <alice> hi\n[12:02] <bob> yo\n")
+    (folder / "package.json").write_text('{"name": "pkg", "version": "1.0"}\n')
+    tried = r"formats tried: discord-json, discord-csv, discord-txt, telegram, jsonl, whatsapp"
+    return {
+        "cut.json": r"cut.json: not valid JSON \(.*line \d+ column \d+; is the file cut short\?\) \(format tried: discord-json\)",
+        "empty.txt": r"empty.txt: empty file, not a chat export \(formats tried: discord-json,",
+        "irc.log": rf"irc.log: not a chat export botsmith can read \({tried}\)",
+        "package.json": rf"package.json: not a chat export botsmith can read \({tried}\)",
+    }
+
+
+def test_bad_files_give_one_line_errors_and_write_nothing(tmp_path):
+    import re
+
+    bot = new_bot(tmp_path / "bot", mode="chat")
+    for name, pattern in bad_files(tmp_path).items():
+        parsed = run_cli("chats", "parse", str(tmp_path / name))
+        added = run_cli("chats", "add", str(FIXTURES / "whatsapp_ios.txt"), str(tmp_path / name), "--bot", str(bot.root))
+        for result in (parsed, added):
+            assert result.returncode == 1 and result.stdout == ""
+            lines = result.stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("botsmith: error: ") and "Traceback" not in result.stderr
+            assert re.search(pattern, lines[0]), lines[0]
+    assert not (bot.raw_dir / "chats").exists() or not any((bot.raw_dir / "chats").iterdir())
+
+
+@pytest.mark.parametrize("codec", ["cp1252", "latin-1"])
+def test_legacy_encodings_warn_and_parse_correctly(tmp_path, codec):
+    text = "15/01/2024, 09:02 - Zoë: café “quoted” — ok\n15/01/2024, 09:03 - Ana: ñandú\n"
+    if codec == "latin-1":
+        text = text.replace("“", '"').replace("”", '"').replace("—", "-")
+    path = tmp_path / "chat.txt"
+    path.write_bytes(text.encode(codec))
+    result = parse_chat(path)
+    assert [(m.author, m.text) for m in result.messages] == [
+        ("Zoë", text.split(": ", 1)[1].split("\n")[0]), ("Ana", "ñandú")]
+    assert len(result.warnings) == 1 and "not UTF-8" in result.warnings[0] and str(path) in result.warnings[0]
+    cli = run_cli("chats", "parse", str(path))
+    assert cli.returncode == 0 and "botsmith: warning:" in cli.stderr
+    assert json.loads(cli.stdout.splitlines()[0])["author"] == "Zoë"
+
+
+def test_parse_prints_people_and_all_adds_the_rest():
+    plain = run_cli("chats", "parse", str(FIXTURES / "whatsapp_android.txt"))
+    everything = run_cli("chats", "parse", str(FIXTURES / "whatsapp_android.txt"), "--all")
+    rows = [json.loads(line) for line in plain.stdout.splitlines()]
+    all_rows = [json.loads(line) for line in everything.stdout.splitlines()]
+    assert len(rows) == 8 and len(all_rows) == 12
+    assert all(set(row) == {"author", "timestamp", "text", "flags", "chat"} for row in all_rows)
+    assert not any(row["flags"]["system"] or row["flags"]["deleted"] for row in rows)
+    forced = run_cli("chats", "parse", str(FIXTURES / "whatsapp_android.txt"), "--format", "telegram")
+    assert forced.returncode == 1 and "format tried: telegram" in forced.stderr
