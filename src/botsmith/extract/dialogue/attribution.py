@@ -18,7 +18,7 @@ SPEECH_VERBS = (
     "laughed argued admitted agreed ventured faltered stammered gasped panted sang chorused snapped drawled "
     "mused reflected spoke proceeded pursued hissed groaned moaned wailed bawled squeaked cooed corrected "
     "conceded confessed announced assented objected warned wondered echoed commented remonstrated "
-    "recommenced cried repeated remarked").split()
+    "recommenced cried repeated remarked addressed").split()
 _PHRASAL = r"(?:went\s+on|goes\s+on|broke\s+in|put\s+in|struck\s+in|chimed\s+in|called\s+out|cried\s+out)"
 VERB = r"(?:" + _PHRASAL + r"|" + "|".join(sorted(set(SPEECH_VERBS), key=len, reverse=True)) + r")"
 TITLES = {
@@ -50,7 +50,7 @@ _NOT_NAMES = frozenset(
     "Still Just Only Perhaps Even Once Soon Again Nor Or Not Do Did Is Was Had Has Have Be Being To By From "
     "Ah Aye Nay Dear Pray Sure Very Upon Into Out Up Down Off Over Thus Hence Whereupon Meanwhile Instead "
     "Though Although Because Since Until Unless Whether Every Each All Both Some Any Many Much More Most "
-    "Such Our My Your His Her Their Its Whose Which Chapter CHAPTER Page".split())
+    "Such Our My Your His Her Their Its Whose Which Chapter CHAPTER Page Next Last First".split())
 _FUNCTION_WORDS = frozenset(
     "in to with at as and but for of on by from into upon very rather quite again once after before while "
     "that who which when then so not only just still too, a an the his her".split())

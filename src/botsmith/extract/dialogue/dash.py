@@ -15,6 +15,7 @@ from botsmith.extract.dialogue.layout import Paragraph
 from botsmith.extract.dialogue.scan import Quote
 
 _OPENING = re.compile(r"[ \t]*(?:—|―|–|--)[ \t]*")
+_AFTER_COLON = re.compile(r":[ \t\r\n]*(?:—|―|–|--)[ \t]*")  # Elizabeth said: —Welcome home.
 _DASH = re.compile(r"—|―|–|--")
 _INLINE_TAG = re.compile(r"(?<=[,!?])\s+(?=[^,.!?;:]{2,50}[,.;:](?:\s|$))")
 
@@ -23,12 +24,14 @@ def scan_dash(text: str, paragraphs: list[Paragraph]) -> tuple[list[Quote], int]
     """Speech in dash-convention paragraphs (no quote can be unbalanced here)."""
     quotes: list[Quote] = []
     for index, para in enumerate(paragraphs):
-        opening = _OPENING.match(text, para.start, para.end)
+        opening = _OPENING.match(text, para.start, para.end) or _AFTER_COLON.search(text, para.start, para.end)
         if opening is None:
             continue
-        for start, end in _speech_pieces(text, opening.end(), para.end):
-            quote = _trimmed(text, start, end, index, opening.start())
+        for n, (start, end) in enumerate(_speech_pieces(text, opening.end(), para.end)):
+            quote = _trimmed(text, start, end, index, opening.start() if n == 0 else start - 1)
             if quote is not None:
+                # where narration takes over plays the closing mark: the tag is read after it
+                quote.close_mark = end if end < para.end else None
                 quotes.append(quote)
     return quotes, 0
 

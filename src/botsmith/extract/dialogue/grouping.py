@@ -42,7 +42,7 @@ def build_turns(text: str, layout: Layout, quotes: list[Quote]) -> list[SpeechTu
             continue
         for n, (entity, group) in enumerate(_speakers(text, para.start, qs, cues[index], tracker)):
             _add(turns, text, entity, group, layout.scenes[scene], context if n == 0 else "")
-        tracker.narration(_narration_of(text, para.start, para.end, qs), 0)
+        tracker.narration(_narration_of(text, para.start, para.end, qs), 0, around_speech=True)
         gap, context = 0, ""
     return turns
 
@@ -76,8 +76,9 @@ def _speakers(text: str, para_start: int, qs: list[Quote], cues: list[Cue | None
         cue = cues[i] if cues[i] is not None else (None if current is not None else first_cue)
         if cue is not None:
             names = tracker.cast.mentions(_narration_of(text, para_start, quote.open_mark, qs[:i]))
+            speech_names = tuple(tracker.cast.mentions(" ".join(text[q.start:q.end] for q in qs)))
             entity = tracker.speaker(cue, same_paragraph_names=names, continues=quote.continues and i == 0,
-                                     weak=None)
+                                     weak=None, speech_names=speech_names)
             if entity != current:
                 if current is not None:
                     tracker.spoke(current, [])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_NL = r"(?:\r\n|\r|\n)"
+_NL = r"(?:\r\n|\r(?!\n)|\n)"
 _BLANK_RUN = re.compile(rf"{_NL}(?:[ \t\f\v\u00a0]*{_NL})+")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _NUMBER = (r"(?:[IVXLCDM]+|\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"

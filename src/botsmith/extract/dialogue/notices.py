@@ -21,6 +21,8 @@ _WRITTEN_AFTER = re.compile(
 _LETTER_INTRO = re.compile(
     r"\b(?:letter|note|notes|wrote|written|epistle|contents|as\s+follows|following|ran\s+thus|runs\s+thus|"
     r"postscript|billet)\b[^.!?]*\Z", re.IGNORECASE)
+_STRONG_INTRO = re.compile(r"\b(?:as\s+follows|to\s+(?:this|the\s+following)\s+effect|(?:were|was)\s+the\s+contents|"
+                           r"ran\s+thus|runs\s+thus|in\s+these\s+words)\b", re.IGNORECASE)
 _INTRO_END = re.compile(r"(?::\s*(?:--|—|–)?|(?:--|—))\s*\Z")
 _SALUTATION = re.compile(r"(?:my\s+)?(?:dear|dearest|honoured|respected)\b[^.!?]{0,40},?\Z|(?:sir|madam|gentlemen),?\Z",
                          re.IGNORECASE)
@@ -68,7 +70,9 @@ def _is_letter_start(text: str, quote: Quote, before: str) -> bool:
     if quote.close_mark is None and _SALUTATION.match(content) and len(content) < 60:
         return True
     tail = before.rstrip()[-200:]
-    return bool(_INTRO_END.search(tail) and _LETTER_INTRO.search(tail) and not _tagged(tail))
+    if _tagged(tail):
+        return False
+    return bool(_STRONG_INTRO.search(tail) or (_INTRO_END.search(tail) and _LETTER_INTRO.search(tail)))
 
 
 def _tagged(tail: str) -> bool:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from botsmith.extract.dialogue.attribution import Cue
 
 _CONVERSATION_GAP = 1500  # characters of narration after which an exchange is over
-_PRONOUN_AFTER = re.compile(r"\b(he|his|him|himself|she|her|hers|herself)\b")
+_PRONOUN_AFTER = re.compile(r"\b(he|his|himself|she|herself)\b")  # not him/her: often someone else
 _SENTENCE_END = re.compile(r"[.!?]\s")
 
 
@@ -70,13 +70,15 @@ class Cast:
 
 
 def _vote_pronouns(text: str, pattern: re.Pattern[str], votes: dict[str, Counter]) -> None:
-    """The first he/she (his/her...) after a name, in the same sentence, votes for its gender."""
-    for match in pattern.finditer(text):
-        window = text[match.end():match.end() + 90]
+    """The first he/she/his after a name, before the sentence ends or another name, votes for its gender."""
+    matches = list(pattern.finditer(text))
+    for n, match in enumerate(matches):
+        limit = min(match.end() + 90, matches[n + 1].start() if n + 1 < len(matches) else len(text))
+        window = text[match.end():limit]
         stop = _SENTENCE_END.search(window)
         pronoun = _PRONOUN_AFTER.search(window, 0, stop.start() if stop else len(window))
         if pronoun:
-            gender = "m" if pronoun.group(1) in ("he", "his", "him", "himself") else "f"
+            gender = "f" if pronoun.group(1) in ("she", "herself") else "m"
             votes[" ".join(match.group().split())][gender] += 1
 
 
@@ -92,19 +94,31 @@ class SpeakerTracker:
         self.turns: list[Entity] = []  # speaker of each speech paragraph of the current exchange
         self.mentions: list[Entity] = []  # people named in the narration, latest last
         self.addressed: list[str] = []  # names called in the last speech (vocatives)
+        self.since_speech: list[Entity] = []  # people named in the narration since the last speech
 
-    def narration(self, narration: str, length: int | None = None) -> None:
-        """Narration between speeches: who is named in it; a long stretch ends the exchange."""
+    def narration(self, narration: str, length: int | None = None, *, around_speech: bool = False) -> None:
+        """Narration: who is named in it; a long stretch ends the exchange.
+
+        Names in the tags around a speech (`around_speech`) are remembered as mentions but
+        not as the people just introduced for the next speech.
+        """
         for name in self.cast.mentions(narration):
             self.mentions.append(self._named(name))
+            if not around_speech:
+                self.since_speech.append(self._named(name))
         if (length if length is not None else len(narration)) > _CONVERSATION_GAP:
             self.turns = []
         del self.mentions[:-30]
 
-    def speaker(self, cue: Cue | None, *, same_paragraph_names: list[str], continues: bool, weak: Cue | None) -> Entity:
-        """The speaker of a paragraph's speech given its strongest cue (None: no tag at all)."""
+    def speaker(self, cue: Cue | None, *, same_paragraph_names: list[str], continues: bool, weak: Cue | None,
+                speech_names: tuple[str, ...] = ()) -> Entity:
+        """The speaker of a paragraph's speech given its strongest cue (None: no tag at all).
+
+        `same_paragraph_names` are the cast named in this paragraph's narration before the
+        tag, `speech_names` those named inside its speech (`My dear Mr. Bennet`).
+        """
         if cue is not None:
-            return self._resolve(cue, same_paragraph_names, continues)
+            return self._resolve(cue, same_paragraph_names, continues, speech_names)
         if continues and self.turns:
             return self.turns[-1]
         if weak is not None:
@@ -112,6 +126,7 @@ class SpeakerTracker:
         return self._alternate()
 
     def spoke(self, entity: Entity, addressed: list[str]) -> None:
+        self.since_speech = []
         self.turns.append(entity)
         self.mentions.append(entity)
         self.addressed = [self.cast.canonical(n) for n in addressed if self.cast.canonical(n) in self.cast.genders]
@@ -123,26 +138,43 @@ class SpeakerTracker:
         self._anonymous += 1
         return Entity(f"#{self._anonymous}", label, gender)
 
-    def _resolve(self, cue: Cue, same_paragraph_names: list[str], continues: bool) -> Entity:
+    def _resolve(self, cue: Cue, same_paragraph_names: list[str], continues: bool,
+                 speech_names: tuple[str, ...]) -> Entity:
         if cue.kind == "name":
             return self._named(self.cast.canonical(cue.value))
         if cue.gender == "narrator":
             return Entity("I", "I", None)
         if cue.gender in (None, "group"):
             return self._anonymous_entity(cue.gender)
-        return self._by_gender(cue.gender, same_paragraph_names, continues)
+        spouse = self._spouse(cue, speech_names) if cue.kind == "np" else None
+        return spouse or self._by_gender(cue.gender, same_paragraph_names, continues)
+
+    def _spouse(self, cue: Cue, speech_names: tuple[str, ...]) -> Entity | None:
+        """`his wife` next to Mr. Bennet is Mrs. Bennet; `her husband` next to her is Mr. Bennet."""
+        words = cue.value.split()
+        if len(words) != 2 or words[1] not in ("wife", "lady", "husband"):
+            return None
+        partner_gender, title = ("m", "Mrs.") if words[1] != "husband" else ("f", "Mr.")
+        for entity in [*reversed(self.mentions), *(self._named(n) for n in speech_names)]:
+            if entity.gender == partner_gender and entity.name and len(entity.name.split()) >= 2:
+                candidate = f"{title} {entity.name.split()[-1]}"
+                return self._named(candidate) if candidate in self.cast.genders else None
+        return None
 
     def _by_gender(self, gender: str, same_paragraph_names: list[str], continues: bool) -> Entity:
         fits = (lambda e: e.gender in (None, "n")) if gender == "n" else (lambda e: e.gender == gender)
-        for name in reversed(same_paragraph_names):
-            entity = self._named(name)
-            if fits(entity):
+        nearby = [self._named(name) for name in same_paragraph_names]
+        for entity in [*reversed(nearby), *reversed(self.since_speech)]:
+            if entity.gender in (gender, None):  # named just before the tag: `The Dormouse woke. 'No,' he said`
                 return entity
         previous = self.turns[-1] if self.turns else None
         if not continues:
             for entity in reversed(self.turns[-6:]):
                 if entity != previous and fits(entity):
                     return entity
+        for name in self.addressed:
+            if (previous is None or name != previous.key) and fits(self._named(name)):
+                return self._named(name)
         if previous is not None and fits(previous):
             return previous
         for entity in reversed(self.mentions):
