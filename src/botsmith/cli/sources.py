@@ -21,19 +21,32 @@ def _err(line: str) -> None:
     typer.echo(line, err=True)
 
 
+def _quiet(line: str) -> None:
+    """Per-item lines are not needed during a batch: _finish prints the results and errors."""
+    if line.startswith("warning"):
+        _err(line)
+
+
 def _finish(report) -> None:
-    """Print the batch summary; a batch with failures exits non-zero after the rest succeeded."""
+    """Results on stdout, the tally on stderr; failures make the exit non-zero after the rest succeeded."""
+    from botsmith.errors import BotsmithError
+
+    for added in report.added:
+        typer.echo(added.summary())
     parts = [f"{len(report.added)} added"]
     if report.skipped:
         parts.append(f"{len(report.skipped)} already present")
     if report.failed:
         parts.append(f"{len(report.failed)} failed")
     _err(", ".join(parts) + ".")
-    for item, message in report.failed:
-        typer.secho(f"botsmith: error: {message}" if item in message else f"botsmith: error: {item}: {message}",
-                    fg="red", err=True)
+    for item, message in report.failed[:-1]:
+        typer.secho(f"botsmith: error: {_name_item(item, message)}", fg="red", err=True)
     if report.failed:
-        raise typer.Exit(1)
+        raise BotsmithError(_name_item(*report.failed[-1]))
+
+
+def _name_item(item: str, message: str) -> str:
+    return message if item in message else f"{item}: {message}"
 
 
 @gutenberg_group.command("search")
@@ -70,7 +83,7 @@ def add_gutenberg_command(
     from botsmith.sources import add_gutenberg
 
     report = add_gutenberg(bot, ids or [], author=author, title=title, language=language, limit=limit,
-                           mirror=mirror, force=force, log=typer.echo, show_progress=True)
+                           mirror=mirror, force=force, log=_quiet, show_progress=True)
     _finish(report)
 
 
@@ -83,7 +96,7 @@ def add_files_command(
     """Copy local files into the bot's data/raw/ and clean them into data/clean/."""
     from botsmith.sources import add_files
 
-    _finish(add_files(bot, paths, force=force, log=typer.echo))
+    _finish(add_files(bot, paths, force=force, log=_quiet))
 
 
 def clean_command(

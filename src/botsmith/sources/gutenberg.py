@@ -212,5 +212,5 @@ def _progress(show: bool, total: int, log: Log) -> Iterator[tuple]:
             started[0] = True
             progress.update(task, description=f"Gutenberg {label}")
 
-        yield advance, (lambda line: console.print(line, markup=False, highlight=False))
+        yield advance, log  # rich shows lines written meanwhile above the bar
         progress.update(task, completed=total)

@@ -141,6 +141,8 @@ def _describe(blocks: list[Block], default: str, extent: Extent) -> list[Removal
         text = " ".join(block.stripped)
         if entries and entries[-1].what == label:
             entries[-1].end_line = block.last
+            if len(entries[-1].preview) < 80:  # the preview shows the section's start, not only its heading
+                entries[-1].preview = preview(f"{entries[-1].preview} {text}")
         else:
             entries.append(Removal(label, block.first, block.last, preview(text)))
     return entries

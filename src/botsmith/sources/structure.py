@@ -110,7 +110,8 @@ def is_verse(block: Block, width: int) -> bool:
     raw = [line.text.rstrip() for line in block.lines]
     short = sum(1 for text in raw[:-1] if len(text) < 0.75 * width)
     indents = {len(text) - len(text.lstrip()) for text in raw}
-    return short >= max(1, (len(raw) - 1) * 0.5) or len(indents) > 1 and short >= 1
+    # two-line blocks need the indentation clue: one short line proves nothing
+    return len(raw) >= 3 and short >= (len(raw) - 1) * 0.5 or len(indents) > 1 and short >= 1
 
 
 def looks_like_play(blocks: list[Block]) -> bool:
