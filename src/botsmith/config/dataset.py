@@ -23,7 +23,7 @@ class DatasetSection(Section):
     split_by: SplitBy = Field("chapter", description="Unit kept whole on one side of the split: chapter or source (a whole book).")
     seed: int = Field(42, description="Seed for the train/validation split.")
     character: str = Field("", description="Dialogue mode: the character the bot answers as (empty: every speaker).")
-    quotes: str = Field("auto", description="Dialogue mode: quote convention of the novels (auto, or one the extractor names).")
+    quotes: str = Field("auto", description="Dialogue mode: quote convention of the novels: auto, double-curly, double-straight, single-curly, single-straight, guillemets, german or dash.")
     pairs: bool = Field(True, description="Dialogue mode: write every input -> response pair.")
     window_turns: int = Field(
         6, ge=0, le=64,

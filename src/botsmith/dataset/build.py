@@ -77,7 +77,7 @@ def _tokenizer(config: BotConfig, log):
 def _extract(folder, config: BotConfig, tokenizer, reports: list[SourceReport], log) -> list[dict]:
     mode = config.bot.mode
     if mode == "chat":
-        records = chat_records(folder, config, reports)
+        records = chat_records(folder, config, reports, log)
     else:
         sources = load_clean_sources(folder.clean_dir)
         if not sources:

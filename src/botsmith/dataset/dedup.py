@@ -5,7 +5,9 @@ Exact: the same normalised text (case, punctuation and spacing ignored). Near: w
 true Jaccard similarity decides, so the result is deterministic. Shingles of a
 conversation are tagged with the role of their turn: one long speech that is the
 answer in one pair and the question in the next does not make the two duplicates.
-The first occurrence is kept.
+Near-duplicates are only looked for among records of the same `meta.kind`: a
+multi-turn window is meant to contain the pairs it is made of. The first
+occurrence is kept.
 """
 
 from __future__ import annotations
@@ -76,14 +78,15 @@ def _drop_near(records: list[dict[str, Any]], threshold: float) -> list[dict[str
     sets = [shingles(record) for record in records]
     signatures = _minhash(sets, np)
     rows = PERMUTATIONS // BANDS
-    buckets: dict[tuple[int, bytes], list[int]] = {}
+    buckets: dict[tuple[str, int, bytes], list[int]] = {}
     dropped: set[int] = set()
     for index, signature in enumerate(signatures):
         if len(sets[index]) < 2:  # under five words: only exact duplicates count
             continue
         candidates = set()
+        kind = records[index].get("meta", {}).get("kind", "")  # a window is not a duplicate of the pair inside it
         for band in range(BANDS):
-            key = (band, signature[band * rows:(band + 1) * rows].tobytes())
+            key = (kind, band, signature[band * rows:(band + 1) * rows].tobytes())
             candidates.update(buckets.setdefault(key, []))
             buckets[key].append(index)
         if any(j not in dropped and _jaccard(sets[index], sets[j]) >= threshold for j in candidates):

@@ -166,10 +166,10 @@ def _matcher_for(character: str, per_source, character_matcher):
     return matcher
 
 
-def chat_records(folder, config: BotConfig, reports: list[SourceReport]) -> list[dict]:
+def chat_records(folder, config: BotConfig, reports: list[SourceReport], log=print) -> list[dict]:
     from botsmith.chats import build_chat_examples
 
-    records = build_chat_examples(folder, config)
+    records = build_chat_examples(folder, config, log=log)
     for source, count in Counter(r.get("meta", {}).get("source", "chats") for r in records).items():
         reports.append(SourceReport(str(source), type="chat", records=count))
     return records

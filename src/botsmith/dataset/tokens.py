@@ -2,18 +2,49 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from botsmith.errors import BotsmithError
 
 
-def load_tokenizer(base_model: str, *, log=print) -> Any:
-    """The base model's (fast) tokenizer: fragments are sized in its tokens."""
-    from transformers import AutoTokenizer
+class FastTokenizer:
+    """The model's tokenizer.json through the `tokenizers` library, without loading transformers.
 
+    Only counting and offsets are needed here, which tokenizer.json fully defines; it answers
+    the same call as a transformers tokenizer for the parts used (input_ids, offset_mapping).
+    """
+
+    def __init__(self, path: Path) -> None:
+        from tokenizers import Tokenizer
+
+        self._tokenizer = Tokenizer.from_file(str(path))
+        self._tokenizer.no_truncation()
+
+    def __call__(self, text: str | list[str], add_special_tokens: bool = False,
+                 return_offsets_mapping: bool = False) -> dict[str, Any]:
+        batch = [text] if isinstance(text, str) else text
+        encodings = self._tokenizer.encode_batch(batch, add_special_tokens=add_special_tokens)
+        result = {"input_ids": [e.ids for e in encodings], "offset_mapping": [e.offsets for e in encodings]}
+        return {key: value[0] for key, value in result.items()} if isinstance(text, str) else result
+
+
+def load_tokenizer(base_model: str, *, log=print) -> Any:
+    """The base model's tokenizer: fragments are sized in its tokens."""
     from botsmith.models import resolve_model
 
     path = resolve_model(base_model, log=log)
+    if (path / "tokenizer.json").is_file():
+        try:
+            return FastTokenizer(path / "tokenizer.json")
+        except Exception:  # a tokenizer.json the library cannot read: transformers may still convert it
+            pass
+    return _transformers_tokenizer(path)
+
+
+def _transformers_tokenizer(path: Path) -> Any:
+    from transformers import AutoTokenizer
+
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(path))
     except (OSError, ValueError) as error:

@@ -81,7 +81,7 @@ def _split_at_doubtful(run: list[SpeechTurn]) -> list[list[Said]]:
         if current and item.speaker is not None and current[-1].speaker == item.speaker:
             _merge(current[-1], item)
         else:
-            current.append(Said(item.speaker, item.text, item.start, item.end, item.context, [item]))
+            current.append(Said(item.speaker, _one_line(item.text), item.start, item.end, item.context, [item]))
     return [piece for piece in pieces if piece]
 
 
@@ -91,8 +91,13 @@ def _alternation_proves_other(run: list[SpeechTurn], index: int) -> bool:
     return before is not None and before == after
 
 
+def _one_line(text: str) -> str:
+    """Line breaks of the source (wrapped prose, verse) become spaces: a chat turn is one flowing text."""
+    return " ".join(text.split())
+
+
 def _merge(said: Said, item: SpeechTurn) -> None:
-    said.text = f"{said.text} {item.text}"
+    said.text = f"{said.text} {_one_line(item.text)}"
     said.end = max(said.end, item.end)
     said.sources.append(item)
 
