@@ -9,6 +9,10 @@ from pydantic import Field
 from botsmith.config.section import Section
 
 Method = Literal["full", "lora", "qlora"]
+Schedule = Literal["cosine", "linear", "constant"]
+Precision = Literal["auto", "bf16", "fp16", "fp32"]
+Device = Literal["auto", "cpu", "cuda", "mps"]
+LogTo = Literal["none", "tensorboard", "wandb"]
 
 
 class TrainSection(Section):
@@ -16,11 +20,35 @@ class TrainSection(Section):
     epochs: float = Field(1.0, gt=0, description="Passes over the training set (ignored when max_steps > 0).")
     max_steps: int = Field(0, ge=0, description="Optimizer steps to run; 0 means use epochs.")
     learning_rate: float = Field(2e-4, gt=0, description="Peak learning rate.")
+    schedule: Schedule = Field("cosine", description="Learning-rate decay after warmup: cosine, linear or constant.")
+    warmup_steps: int = Field(0, ge=0, description="Optimizer steps of linear warmup (0: use warmup_ratio).")
+    warmup_ratio: float = Field(0.03, ge=0.0, lt=1.0, description="Share of all optimizer steps spent warming up, when warmup_steps is 0.")
+    weight_decay: float = Field(0.0, ge=0.0, description="AdamW weight decay (not applied to biases and norms).")
+    max_grad_norm: float = Field(1.0, ge=0.0, description="Clip the gradient norm to this (0: no clipping).")
     batch_size: int = Field(8, ge=1, description="Sequences per micro-batch.")
     grad_accum: int = Field(1, ge=1, description="Micro-batches per optimizer step.")
     max_length: int = Field(256, ge=8, description="Longest training sequence in tokens; longer examples are truncated and counted.")
+    packing: bool = Field(True, description="Pack short examples into full-length sequences (attention never crosses examples); off: length-grouped batches.")
+    gradient_checkpointing: bool = Field(False, description="Recompute activations in the backward pass: less memory, about 30% slower.")
     lora_r: int = Field(16, ge=1, description="LoRA rank.")
     lora_alpha: float = Field(32.0, gt=0, description="LoRA alpha (scale is alpha / r).")
     lora_dropout: float = Field(0.05, ge=0.0, lt=1.0, description="Dropout on the LoRA path.")
-    eval_every: int = Field(50, ge=1, description="Steps between validation-loss evaluations.")
+    target_modules: list[str] = Field(
+        default_factory=list,
+        description="LoRA target module names (e.g. q_proj, v_proj); empty: every linear layer of the transformer blocks.",
+    )
+    eval_every: int = Field(50, ge=1, description="Optimizer steps between validation-loss evaluations (also at the end).")
+    save_every: int = Field(0, ge=0, description="Optimizer steps between resumable last/ checkpoints (0: at each evaluation).")
+    patience: int = Field(0, ge=0, description="Early stopping: stop after this many evaluations without a better validation loss (0: never).")
+    sample_every: int = Field(0, ge=0, description="Optimizer steps between sample generations (0: at each evaluation).")
+    sample_prompts: list[str] = Field(
+        default_factory=list,
+        description="Fixed prompts for sample generations (empty: the start of the first validation examples).",
+    )
+    sample_tokens: int = Field(48, ge=1, description="Tokens generated per sample prompt.")
+    precision: Precision = Field("auto", description="Compute precision: auto (bf16 where fast, else fp32 on CPU / fp16 on older GPUs), bf16, fp16 or fp32.")
+    device: Device = Field("auto", description="Where to train: auto (cuda, then mps, then cpu), cpu, cuda or mps.")
+    threads: int = Field(0, ge=0, description="CPU threads for training (0: one per physical core).")
+    log_to: LogTo = Field("none", description="Also log metrics to tensorboard or wandb (when installed).")
     seed: int = Field(42, description="Seed for initialisation, data order and dropout.")
+

@@ -1,0 +1,99 @@
+"""The training loss, computed without materialising full-vocabulary logits for every position.
+
+A causal LM's usual loss builds (batch x length x vocab) logits, upcasts them to fp32
+and runs log-softmax and its backward over all of them: for a 49k vocabulary that is
+most of a LoRA step on a CPU. Here the decoder's hidden states are taken only at
+positions that have a target, and `FusedLinearCrossEntropy` runs the output layer in
+chunks: each chunk's logits exist briefly (matmul in the model's dtype, logsumexp in
+fp32) and the gradient with respect to the hidden states (and the output weight, when
+it is trained) is computed right there, so the backward pass only scales it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from botsmith.train.data import IGNORE
+
+CHUNK_ROWS = 1024  # positions per output-layer chunk: bounded memory, matmuls still large
+
+
+class FusedLinearCrossEntropy(torch.autograd.Function):
+    """sum_i CE(hidden_i @ weight.T, target_i), with gradients computed during the forward."""
+
+    @staticmethod
+    def forward(ctx, hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        grad_hidden = torch.empty_like(hidden)
+        grad_weight = torch.zeros_like(weight, dtype=torch.float32) if ctx.needs_input_grad[1] else None
+        total = torch.zeros((), dtype=torch.float32, device=hidden.device)
+        for start in range(0, hidden.shape[0], CHUNK_ROWS):
+            chunk, target = hidden[start:start + CHUNK_ROWS], targets[start:start + CHUNK_ROWS]
+            logits = (chunk @ weight.T).float()
+            logsumexp = torch.logsumexp(logits, dim=-1)
+            total += (logsumexp - logits.gather(1, target[:, None]).squeeze(1)).sum()
+            # d(loss)/d(logits) = softmax - onehot, computed in place over the fp32 logits.
+            probs = logits.sub_(logsumexp[:, None]).exp_()
+            probs[torch.arange(len(target), device=probs.device), target] -= 1.0
+            probs = probs.to(hidden.dtype)
+            grad_hidden[start:start + CHUNK_ROWS] = probs @ weight
+            if grad_weight is not None:
+                grad_weight += (probs.T @ chunk).float()
+        ctx.save_for_backward(grad_hidden, grad_weight if grad_weight is not None else torch.empty(0))
+        ctx.weight_dtype = weight.dtype
+        return total
+
+    @staticmethod
+    def backward(ctx, grad_output: torch.Tensor):
+        grad_hidden, grad_weight = ctx.saved_tensors
+        scale = grad_output.to(grad_hidden.dtype)
+        weight_grad = (grad_weight * grad_output).to(ctx.weight_dtype) if ctx.needs_input_grad[1] else None
+        return grad_hidden * scale, weight_grad, None
+
+
+class LossComputer:
+    """Sum of token losses of a batch for one causal LM, by the fastest path it supports."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.lm = _causal_lm(model)
+        self.decoder = getattr(self.lm, self.lm.base_model_prefix, None)
+        head = self.lm.get_output_embeddings()
+        # The fused path needs a plain linear head applied directly to the decoder's output;
+        # heads that scale or soft-cap logits (Gemma, Cohere) use the model's own forward.
+        config = self.lm.config
+        plain = (type(head) is torch.nn.Linear and head.bias is None and self.decoder is not None
+                 and not getattr(config, "final_logit_softcapping", None) and not getattr(config, "logit_scale", None))
+        self.head = head if plain else None
+
+    def __call__(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        targets = batch["labels"][:, 1:]
+        mask = targets != IGNORE
+        if self.head is None:
+            return self._reference(batch, targets, mask)
+        hidden = self.decoder(input_ids=batch["input_ids"], position_ids=batch["position_ids"],
+                              use_cache=False).last_hidden_state
+        selected = hidden[:, :-1][mask]
+        if not torch.is_grad_enabled():  # evaluation: the same sum, without gradients
+            return _chunked_loss(selected, self.head.weight, targets[mask])
+        return FusedLinearCrossEntropy.apply(selected, self.head.weight, targets[mask])
+
+    def _reference(self, batch, targets, mask) -> torch.Tensor:
+        logits = self.model(input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False).logits
+        return F.cross_entropy(logits[:, :-1][mask].float(), targets[mask], reduction="sum")
+
+
+def _chunked_loss(hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    total = torch.zeros((), dtype=torch.float32, device=hidden.device)
+    for start in range(0, hidden.shape[0], CHUNK_ROWS):
+        logits = (hidden[start:start + CHUNK_ROWS] @ weight.T).float()
+        total += F.cross_entropy(logits, targets[start:start + CHUNK_ROWS], reduction="sum")
+    return total
+
+
+def _causal_lm(model: Any) -> Any:
+    """The transformers model under a PEFT wrapper (LoRA layers are injected into it in place)."""
+    get_base = getattr(model, "get_base_model", None)
+    return get_base() if callable(get_base) else model
