@@ -26,7 +26,8 @@ from botsmith.sources.matter import find_extent
 from botsmith.sources.structure import is_act_heading, is_verse, looks_like_play, mark_headings, wrap_width
 
 # `_italics_` marks, only at word edges so that snake_case-like tokens survive.
-_ITALIC_MARK = re.compile(r"(?<![\w_])_(?=[^\s_])|(?<=[^\s_])_(?![\w_])")
+# (The pattern starts with the literal "_" so the regex engine can skip ahead quickly.)
+_ITALIC_MARK = re.compile(r"_(?:(?<![\w_]_)(?=[^\s_])|(?<=[^\s_]_)(?![\w_]))")
 _SUPERSCRIPT = re.compile(r"\^\{([^}]*)\}|\^(\w)")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _LINE_END_DASH = ("-", "—", "–")
@@ -134,12 +135,12 @@ def _chapter_title(headings: list[str], act: str, play: bool) -> str:
 
 def render(block: Block, width: int, *, play: bool, hard_wrapped: bool) -> list[str]:
     """A block's paragraphs: a play's lines and verse keep their breaks, prose is unwrapped."""
-    lines = [tidy(text) for text in block.stripped]
+    lines = block.stripped
     if play or is_verse(block, width) and hard_wrapped:
-        return ["\n".join(lines)]
+        return [tidy("\n".join(lines))]
     if not hard_wrapped:
-        return lines  # one paragraph per line already
-    return [unwrap(lines)]
+        return [tidy(line) for line in lines]  # one paragraph per line already
+    return [tidy(unwrap(lines))]
 
 
 def unwrap(lines: list[str]) -> str:
@@ -152,6 +153,10 @@ def unwrap(lines: list[str]) -> str:
 
 def tidy(text: str) -> str:
     """Plain words: no `_italic_` marks or `^{superscript}` braces, single spaces."""
-    text = _SUPERSCRIPT.sub(lambda m: m.group(1) or m.group(2), text)
-    text = _ITALIC_MARK.sub("", text)
-    return _SPACES.sub(" ", text).strip()
+    if "^" in text:
+        text = _SUPERSCRIPT.sub(lambda m: m.group(1) or m.group(2), text)
+    if "_" in text:
+        text = _ITALIC_MARK.sub("", text)
+    if "  " in text or "\t" in text or "\u00a0" in text:
+        text = _SPACES.sub(" ", text)
+    return text.strip()

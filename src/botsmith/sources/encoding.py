@@ -31,6 +31,7 @@ _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
 _CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 _C1_RANGE = re.compile(rb"[\x80-\x9f]")
 _SAMPLE = 1 << 16
+_HIGH_BYTES = bytes(range(128, 256))
 _HIGH_RUN = re.compile(rb"[\x80-\xff]{3,}")
 
 
@@ -106,7 +107,7 @@ def _mostly_utf8(data: bytes) -> bool:
     """True when valid multi-byte UTF-8 sequences far outnumber the invalid bytes."""
     text = data.decode("utf-8", errors="replace")
     invalid = text.count("\ufffd")
-    valid_non_ascii = sum(1 for char in text if ord(char) > 127) - invalid
+    valid_non_ascii = len(text) - len(text.encode("ascii", errors="ignore")) - invalid
     return valid_non_ascii >= 20 * invalid
 
 
@@ -114,7 +115,7 @@ def _looks_non_western(data: bytes) -> bool:
     """In Western texts high bytes are lone accented letters between ASCII ones; in
     Cyrillic, Greek or CJK code pages they come in runs that make whole words."""
     sample = data[:_SAMPLE]
-    high = sum(1 for byte in sample if byte > 127)
+    high = len(sample) - len(sample.translate(None, _HIGH_BYTES))
     in_runs = sum(len(run) for run in _HIGH_RUN.findall(sample))
     return high >= 20 and in_runs > 0.5 * high
 

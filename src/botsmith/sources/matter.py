@@ -79,8 +79,8 @@ def _first_chapter(blocks: list[Block], play: bool) -> int | None:
             continue
         following = []
         for after in blocks[index + 1:]:
-            if after.heading is not None:
-                break
+            if after.heading is not None or section_name(after) is not None:
+                break  # a preface after the last contents line is not that chapter's text
             following.append(after)
         content = [b for b in following if not list_like(b) and section_name(b) is None]
         if sum(words(b) for b in content) >= needed:
@@ -98,9 +98,16 @@ def _after_title_page(blocks: list[Block]) -> int:
     for index, block in enumerate(blocks[:40]):
         if section_name(block) or _CREDITS.match(block.lines[0].text) or list_like(block):
             continue
+        if _centered(block):
+            continue  # title pages are set in the middle of the line; prose is not
         if words(block) >= 25 or len(block.lines) >= 3 and words(block) >= 15:
             return index
     return 0
+
+
+def _centered(block: Block) -> bool:
+    indents = [len(line.text) - len(line.text.lstrip()) for line in block.lines]
+    return sum(indents) / len(indents) >= 8
 
 
 def _has_byline(blocks: list[Block]) -> bool:
