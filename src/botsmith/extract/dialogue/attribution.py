@@ -18,7 +18,7 @@ SPEECH_VERBS = (
     "laughed argued admitted agreed ventured faltered stammered gasped panted sang chorused snapped drawled "
     "mused reflected spoke proceeded pursued hissed groaned moaned wailed bawled squeaked cooed corrected "
     "conceded confessed announced assented objected warned wondered echoed commented remonstrated "
-    "recommenced cried repeated remarked addressed").split()
+    "recommenced cried repeated remarked addressed beginning saying asking crying").split()
 _PHRASAL = r"(?:went\s+on|goes\s+on|broke\s+in|put\s+in|struck\s+in|chimed\s+in|called\s+out|cried\s+out)"
 VERB = r"(?:" + _PHRASAL + r"|" + "|".join(sorted(set(SPEECH_VERBS), key=len, reverse=True)) + r")"
 TITLES = {
@@ -36,7 +36,8 @@ _NAME = (r"(?:the\s+)?" + _TITLE + r"?" + _CAP + r"(?:\s+(?:de\s+|van\s+|von\s+|
 _NP = r"(?:the|his|her|their|my|our|your|a|an)\s+[a-z]+(?:\s+[a-z]+){0,2}"
 _PRONOUN = r"(?:he|she|I|they|it|we)"
 _SUBJECT = rf"(?P<subject>{_PRONOUN}\b|{_NAME}|{_NP})"
-_ADVERBS = r"(?:\s+(?:[a-z]+ly|thus|then|again|now|still|at\s+last|at\s+once|presently|at\s+length))"
+_ADVERBS = (r"(?:\s+(?:[a-z]+ly|thus|then|again|now|still|both|all|together|at\s+last|at\s+once|presently|"
+            r"at\s+length|was|were|had|has|is))")  # `they both cried`, `Alice was beginning`
 _LEAD = r"[\s,;:—–\-_*]*"
 _VERB_FIRST = re.compile(_LEAD + r"(?:[a-z]+ly\s+)?" + VERB + r"\b" + _ADVERBS + r"{0,2}\s+" + _SUBJECT)
 _SUBJECT_FIRST = re.compile(_LEAD + r"(?:(?:[Aa]nd|[Bb]ut|[Tt]hen|[Ss]o)\s+)?" + _SUBJECT + r"(?:\s*,[^,.!?]{1,40},)?" + _ADVERBS + r"{0,3}\s+" + VERB + r"\b")
@@ -126,11 +127,12 @@ def _cue(raw: str) -> Cue | None:
         return Cue("pronoun", lowered if lowered != "i" else "I", _PRONOUN_GENDER[lowered])
     if words[0][0].islower() and not (lowered == "the" and len(words) > 1 and words[1][0].isupper()):
         return _noun_phrase(words)
-    if lowered == "the":
+    definite = lowered == "the"  # `the King` names someone; a bare `Sir` does not
+    if definite:
         words = words[1:]
     while words and words[-1] in ("of", "de", "van", "von"):
         words.pop()
-    if not words or words[0] in _NOT_NAMES or (len(words) == 1 and words[0].lower() in TITLES):
+    if not words or words[0] in _NOT_NAMES or (len(words) == 1 and words[0].lower() in TITLES and not definite):
         return None
     name = " ".join(w.rstrip("’'").removesuffix("’s").removesuffix("'s") for w in words)
     return Cue("name", name, title_gender(name))

@@ -18,6 +18,7 @@ from botsmith.extract.dialogue.speakers import Cast, Entity, SpeakerTracker
 from botsmith.extract.turns import SpeechTurn, Utterance
 
 _CONTEXT_CHARS = 300
+_SENTENCES = re.compile(r"(?<=[.!?;])\s+")
 
 
 def build_turns(text: str, layout: Layout, quotes: list[Quote]) -> list[SpeechTurn]:
@@ -65,7 +66,7 @@ def _speakers(text: str, para_start: int, qs: list[Quote], cues: list[Cue | None
               tracker: SpeakerTracker) -> list[tuple[Entity, list[Quote]]]:
     """The paragraph's quotations grouped by speaker, in order."""
     if not any(cues):
-        weak = None if qs[0].continues else narration_subject(text[para_start:qs[0].open_mark])
+        weak = None if qs[0].continues else _narration_speaker(text[para_start:qs[0].open_mark], tracker)
         entity = tracker.speaker(None, same_paragraph_names=[], continues=qs[0].continues, weak=weak)
         tracker.spoke(entity, _addressed(text, qs, tracker))
         return [(entity, list(qs))]
@@ -87,6 +88,19 @@ def _speakers(text: str, para_start: int, qs: list[Quote], cues: list[Cue | None
         groups[-1][1].append(quote)
     tracker.spoke(groups[-1][0], _addressed(text, groups[-1][1], tracker))
     return groups
+
+
+def _narration_speaker(narration: str, tracker: SpeakerTracker) -> Cue | None:
+    """The character the narration before a speech is about: `The Dormouse ... said,`.
+
+    The first cast name of the last sentence that names one; a sentence-initial name
+    outside the cast otherwise. Only used when the paragraph has no tag at all.
+    """
+    for sentence in reversed(_SENTENCES.split(narration)):
+        names = tracker.cast.mentions(sentence)
+        if names:
+            return Cue("name", names[0], tracker.cast.gender(names[0]))
+    return narration_subject(narration)
 
 
 def _narration_of(text: str, start: int, end: int, qs: list[Quote]) -> str:

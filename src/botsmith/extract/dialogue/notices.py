@@ -19,7 +19,7 @@ _WRITTEN_BEFORE = re.compile(
 _WRITTEN_AFTER = re.compile(
     r"[\s,.;:_*]*(?:(?:was|were|is|are)\s+)?(?:\w+ly\s+)?(?:printed|written|marked|painted|engraved|inscribed)\b")
 _LETTER_INTRO = re.compile(
-    r"\b(?:letter|note|notes|wrote|written|epistle|contents|as\s+follows|following|ran\s+thus|runs\s+thus|"
+    r"\b(?:letter|note|notes|wrote|written|epistle|contents|verses|read|as\s+follows|following|ran\s+thus|runs\s+thus|"
     r"postscript|billet)\b[^.!?]*\Z", re.IGNORECASE)
 _STRONG_INTRO = re.compile(r"\b(?:as\s+follows|to\s+(?:this|the\s+following)\s+effect|(?:were|was)\s+the\s+contents|"
                            r"ran\s+thus|runs\s+thus|in\s+these\s+words)\b", re.IGNORECASE)

@@ -36,32 +36,50 @@ class Quote:
 
 
 def scan_quotes(text: str, paragraphs: list[Paragraph], conv: Convention) -> tuple[list[Quote], int]:
-    """All quotations in the paragraphs, and how many were left unbalanced."""
+    """All quotations in the paragraphs, and how many were left unbalanced.
+
+    A speech left open before verse (an indented block, or one in the other kind of
+    quotes) carries on through the verse, and closes in the paragraph after it when that
+    paragraph has a closing mark before any opening one (`...I had to sing / verse /
+    You know the song, perhaps?'`).
+    """
     quotes: list[Quote] = []
     unbalanced = 0
-    still_open = False
+    still_open = carry = False
     for index, para in enumerate(paragraphs):
         nxt = paragraphs[index + 1] if index + 1 < len(paragraphs) else None
-        reopens = nxt is not None and nxt.scene == para.scene and _opens_at_start(text, nxt, conv)
-        leads_into_block = nxt is not None and nxt.scene == para.scene and _is_block(text, nxt)
-        pairs = _best_reading(text, para, conv, reopens or leads_into_block)
+        same_scene = nxt is not None and nxt.scene == para.scene
+        reopens = same_scene and _opens_at_start(text, nxt, conv)
+        leads_into_block = same_scene and _is_block(text, nxt, conv)
+        reading = _best_reading(text, para, conv, reopens or leads_into_block, start_inside=False)
+        carried_block = False
+        if carry:
+            inside = _best_reading(text, para, conv, reopens or leads_into_block, start_inside=True)
+            carried_block = _is_block(text, para, conv)
+            if carried_block or (inside[1] and inside[1][0][1] is not None and inside[0] >= reading[0]):
+                reading = inside
+        score, pairs = reading
         for n, (open_mark, close_mark) in enumerate(pairs):
             end = close_mark if close_mark is not None else para.end
             quote = _trimmed(text, open_mark + 1, end, index, open_mark, close_mark)
             if quote is None:
                 continue
-            quote.continues = n == 0 and still_open and open_mark == _first_mark(text, para, conv)
+            first = open_mark == _first_mark(text, para, conv) or open_mark < para.start
+            quote.continues = n == 0 and still_open and first
             quotes.append(quote)
         still_open = bool(pairs) and pairs[-1][1] is None
-        if still_open and not reopens:
+        carry = still_open and (leads_into_block or carried_block)
+        if still_open and not (reopens or leads_into_block):
             unbalanced += 1
     return quotes, unbalanced
 
 
-def _is_block(text: str, para: Paragraph) -> bool:
-    """An indented paragraph or one opening with another kind of quote: verse or a song recited."""
+def _is_block(text: str, para: Paragraph, conv: Convention) -> bool:
+    """Verse or a song inside a speech: an indented paragraph, or one opening with another kind of quote."""
     line_start = max(text.rfind("\n", 0, para.start), text.rfind("\r", 0, para.start)) + 1
-    return para.start - line_start >= 2 or text[para.start] in "\"“‘'«»„"
+    if para.start - line_start >= 2:
+        return True
+    return text[para.start] in "\"“‘'«»„‚" and not _opens_at_start(text, para, conv)
 
 
 def _first_mark(text: str, para: Paragraph, conv: Convention) -> int | None:
@@ -77,7 +95,8 @@ def _opens_at_start(text: str, para: Paragraph, conv: Convention) -> bool:
     return opening is not None and opening > 0
 
 
-def _best_reading(text: str, para: Paragraph, conv: Convention, reopens: bool) -> list[tuple[int, int | None]]:
+def _best_reading(text: str, para: Paragraph, conv: Convention, reopens: bool,
+                  *, start_inside: bool) -> tuple[float, list[tuple[int, int | None]]]:
     """Viterbi over nesting depth (0 = outside): returns outermost (open, close-or-None) pairs.
 
     Conventions whose marks have a direction may nest the same mark one level deep
@@ -87,6 +106,9 @@ def _best_reading(text: str, para: Paragraph, conv: Convention, reopens: bool) -
     NEG = float("-inf")
     scores = [0.0] + [NEG] * depth_limit
     paths: list[tuple] = [()] * (depth_limit + 1)
+    if start_inside:  # the speech began before this paragraph: a virtual mark just before it
+        scores = [NEG, 0.0] + [NEG] * (depth_limit - 1)
+        paths[1] = ((), ("open", para.start - 1, 1))
     for match in conv.marks.finditer(text, para.start, para.end):
         pos = match.start()
         opening, closing = conv.score(text, pos, para.start, para.end)
@@ -106,8 +128,9 @@ def _best_reading(text: str, para: Paragraph, conv: Convention, reopens: bool) -
                     new_paths[depth + 1] = (paths[depth], ("open", pos, depth + 1))
         scores, paths = new_scores, new_paths
     penalty = 0.0 if reopens else _UNCLOSED_PENALTY
-    best = max(range(depth_limit + 1), key=lambda d: scores[d] - (penalty * d if d else 0.0))
-    return _pairs(paths[best])
+    final = [scores[d] - (penalty if d else 0.0) for d in range(depth_limit + 1)]
+    best = max(range(depth_limit + 1), key=lambda d: final[d])
+    return final[best], _pairs(paths[best])
 
 
 def _pairs(path: tuple) -> list[tuple[int, int | None]]:
