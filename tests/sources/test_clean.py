@@ -173,3 +173,91 @@ def test_result_converts_to_a_stored_source(novel):
     assert source.meta["removed"][0] == {"what": "title page", "start_line": 1, "end_line": 7,
                                          "preview": "THE OLD INN by Old Writer LONDON: SMITH AND SONS 1894"}
     assert source.meta["title"] == "The Old Inn" and source.meta["kind"] == "prose"
+
+
+PROSE = ("The rain had stopped by the time the coach reached the inn, and the\n"
+         "travellers climbed down stiffly into the yard, glad of the lamps and of\n"
+         "the smell of supper that came from the open door of the kitchen.\n")
+ROMAN_CHAPTERS = f"""*** START OF THE PROJECT GUTENBERG EBOOK THE INN ***
+
+Produced by Volunteers
+
+
+
+                                THE INN
+
+                                  BY
+
+                              OLD WRITER
+
+
+
+CONTENTS
+
+I. The Coach
+
+II. The Landlord
+
+
+
+PREFACE
+
+{PROSE}
+O. W.
+
+
+
+I.
+
+THE COACH
+
+{PROSE}
+II.
+
+THE LANDLORD
+
+{PROSE}
+Transcriber's Notes
+
+Obvious typographical errors have been corrected silently.
+
+*** END OF THE PROJECT GUTENBERG EBOOK THE INN ***
+"""
+NO_HEADINGS = f"""*** START OF THE PROJECT GUTENBERG EBOOK THE INN ***
+
+
+
+
+                                THE INN
+
+                          A Story in One Sitting
+
+                             by Old Writer
+
+{PROSE}
+{PROSE}
+
+*** END OF THE PROJECT GUTENBERG EBOOK THE INN ***
+"""
+
+
+def test_roman_numeral_chapters_after_contents_and_preface():
+    result = clean_text(ROMAN_CHAPTERS)
+    assert result.text.startswith("I. THE COACH\n\nThe rain had stopped")
+    assert result.text.endswith("open door of the kitchen.\n")
+    assert [c.title for c in result.chapters] == ["I. THE COACH", "II. THE LANDLORD"]
+    assert [e.what for e in result.removed] == ["gutenberg header", "credits", "title page", "contents", "preface",
+                                                "transcriber's note", "gutenberg licence footer"]
+
+
+def test_a_book_without_headings_loses_only_its_title_page():
+    result = clean_text(NO_HEADINGS)
+    assert result.text.startswith("The rain had stopped") and result.text.count("The rain had stopped") == 2
+    assert [e.what for e in result.removed] == ["gutenberg header", "title page", "gutenberg licence footer"]
+    assert [c.title for c in result.chapters] == [""]
+
+
+def test_book_and_chapter_headings_combine():
+    result = clean_text(f"BOOK ONE\n\nCHAPTER 1\n\n{PROSE}\nCHAPTER 2\n\n{PROSE}\nBOOK TWO\n\nCHAPTER 3\n\n{PROSE}")
+    assert [c.title for c in result.chapters] == ["BOOK ONE CHAPTER 1", "CHAPTER 2", "BOOK TWO CHAPTER 3"]
+    assert all(result.text[c.start:c.end].startswith("The rain") for c in result.chapters)
