@@ -153,11 +153,13 @@ PLAY = "\n".join(["THE TRAGEDY OF TESTING", "", "DRAMATIS PERSONAE", "", "Tom, a
 def test_play_keeps_speaker_lines_and_uses_scenes_as_chapters():
     result = clean_text(PLAY)
     assert result.kind == "play"
-    assert result.text.startswith("ACT I.\n\nScene I. A room.\n\n[Enter Tom and Ann.]\n\nTom.\nIs it green?\nSay it is green.")
-    assert [c.title for c in result.chapters] == ["ACT I. Scene I. A room.", "ACT I. Scene II. Another room."]
-    assert result.text[result.chapters[1].start:] == "Tom.\nThen ship it.\n\n[Exeunt.]\n"
+    assert result.text.startswith("DRAMATIS PERSONAE\n\nTom, a tester.\nAnn, a coder.\n\nACT I.\n\nScene I. A room."
+                                  "\n\n[Enter Tom and Ann.]\n\nTom.\nIs it green?\nSay it is green.")
+    assert [c.title for c in result.chapters] == ["DRAMATIS PERSONAE", "ACT I. Scene I. A room.",
+                                                  "ACT I. Scene II. Another room."]
+    assert result.text[result.chapters[2].start:] == "Tom.\nThen ship it.\n\n[Exeunt.]\n"
     assert result.persons == ["Tom, a tester.", "Ann, a coder."]
-    assert [e.what for e in result.removed] == ["title page", "dramatis personae"]
+    assert [e.what for e in result.removed] == ["title page"]
 
 
 @pytest.mark.parametrize("data, words", [

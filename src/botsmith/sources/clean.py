@@ -44,7 +44,7 @@ class CleanResult:
     kind: str  # "prose" or "play"
     gutenberg: bool  # whether a Gutenberg header or footer was found
     fields: dict[str, str] = field(default_factory=dict)  # title, author, language, ebook_id from the header
-    persons: list[str] = field(default_factory=list)  # a play's dramatis personae
+    persons: list[str] = field(default_factory=list)  # a play's dramatis personae (kept in the text too)
 
     def manifest(self) -> list[dict[str, Any]]:
         return [entry.as_dict() for entry in self.removed]

@@ -2,8 +2,8 @@
 
 The author's text starts at the first chapter (act, scene) heading that is followed
 by real prose, which skips tables of contents; what comes before it (title page,
-contents, editor's preface or introduction, dedication, credits, dramatis personae)
-is removed and reported section by section. It ends at "THE END" / "FINIS", or,
+contents, editor's preface or introduction, dedication, credits) is removed and
+reported section by section; a play keeps its dramatis personae as a first section. It ends at "THE END" / "FINIS", or,
 without one, before trailing transcriber's notes, advertisements and printers'
 colophons. A text with no headings loses only a leading title page, and only when
 it is clearly a book's (a Gutenberg header or a "by <author>" line).
@@ -50,7 +50,7 @@ class Extent:
     start: int
     end: int
     removed: list[Removal] = field(default_factory=list)
-    persons: list[str] = field(default_factory=list)  # a play's dramatis personae, kept for extractors
+    persons: list[str] = field(default_factory=list)  # a play's dramatis personae (also kept in its text)
 
 
 def section_name(block: Block) -> str | None:
@@ -66,9 +66,22 @@ def find_extent(blocks: list[Block], *, play: bool, gutenberg: bool) -> Extent:
         start = _after_title_page(blocks) if gutenberg or _has_byline(blocks[:12]) else 0
     end = _end_of_text(blocks, start)
     extent = Extent(start, end)
+    if play:
+        start = extent.start = _with_dramatis_personae(blocks, start, extent)
     extent.removed.extend(_describe(blocks[:start], "title page", extent))
     extent.removed.extend(_describe(blocks[end:], "back matter", extent))
     return extent
+
+
+def _with_dramatis_personae(blocks: list[Block], start: int, extent: Extent) -> int:
+    """A play keeps its list of persons, as a section of its own before the first act:
+    the play extractor reads it to expand speaker labels ("Ham." -> Hamlet)."""
+    heading = next((i for i in range(start - 1, -1, -1) if section_name(blocks[i]) == "dramatis personae"), None)
+    if heading is None or len(blocks[heading].lines) > 1:
+        return start
+    blocks[heading].heading = blocks[heading].joined
+    extent.persons = [line for block in blocks[heading + 1:start] for line in block.stripped]
+    return heading
 
 
 def _first_chapter(blocks: list[Block], play: bool) -> int | None:
@@ -143,8 +156,6 @@ def _describe(blocks: list[Block], default: str, extent: Extent) -> list[Removal
     label = default
     for block in blocks:
         label = _label(block, label)
-        if label == "dramatis personae":
-            extent.persons.extend(line for line in block.stripped if section_name(block) is None)
         text = " ".join(block.stripped)
         if entries and entries[-1].what == label:
             entries[-1].end_line = block.last
