@@ -72,12 +72,18 @@ def _speakers(text: str, para_start: int, qs: list[Quote], cues: list[Cue | None
         return [(entity, list(qs))]
     groups: list[tuple[Entity, list[Quote]]] = []
     current: Entity | None = None
+    last_cue: Cue | None = None
     first_cue = next(c for c in cues if c is not None)
     for i, quote in enumerate(qs):
         cue = cues[i] if cues[i] is not None else (None if current is not None else first_cue)
+        if cue is not None and cue == last_cue:
+            cue = None  # `'Then the Dormouse shall!' they both cried. 'Wake up!'`: the same people
         if cue is not None:
-            names = tracker.cast.mentions(_narration_of(text, para_start, quote.open_mark, qs[:i]))
-            speech_names = tuple(tracker.cast.mentions(" ".join(text[q.start:q.end] for q in qs)))
+            last_cue = cue
+            # only the narration and speech next to this quotation: a paragraph can be a whole book
+            since = (qs[i - 1].close_mark or qs[i - 1].end) + 1 if i else para_start
+            names = tracker.cast.mentions(text[since:quote.open_mark])
+            speech_names = tuple(tracker.cast.mentions(" ".join(text[q.start:q.end] for q in qs[max(0, i - 1):i + 2])))
             entity = tracker.speaker(cue, same_paragraph_names=names, continues=quote.continues and i == 0,
                                      weak=None, speech_names=speech_names)
             if entity != current:

@@ -14,7 +14,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from botsmith.extract.dialogue.attribution import Cue
+from botsmith.extract.dialogue.attribution import TITLED_NAME, Cue, title_gender
 
 _CONVERSATION_GAP = 1500  # characters of narration after which an exchange is over
 _PRONOUN_AFTER = re.compile(r"\b(he|his|himself|she|herself)\b")  # not him/her: often someone else
@@ -39,11 +39,16 @@ class Cast:
     @classmethod
     def from_cues(cls, text: str, cues: list[Cue]) -> Cast:
         names = Counter(cue.value for cue in cues if cue.kind == "name")
+        titled = Counter(" ".join(m.group().split()) for m in TITLED_NAME.finditer(text))
+        names.update({name: count for name, count in titled.items() if count >= 2})  # Mr. Bennet, untagged
         cast = cls()
         votes: dict[str, Counter] = defaultdict(Counter)
         for cue in cues:
             if cue.kind == "name" and cue.gender:
                 votes[cue.value][cue.gender] += 5
+        for name in titled:
+            if title_gender(name):
+                votes[name][title_gender(name)] += 5
         if names:
             alternation = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
             cast.pattern = re.compile(r"\b(?:" + alternation + r")\b")
@@ -158,7 +163,7 @@ class SpeakerTracker:
         for entity in [*reversed(self.mentions), *(self._named(n) for n in speech_names)]:
             if entity.gender == partner_gender and entity.name and len(entity.name.split()) >= 2:
                 candidate = f"{title} {entity.name.split()[-1]}"
-                return self._named(candidate) if candidate in self.cast.genders else None
+                return Entity(candidate, candidate, "f" if title == "Mrs." else "m")
         return None
 
     def _by_gender(self, gender: str, same_paragraph_names: list[str], continues: bool) -> Entity:
