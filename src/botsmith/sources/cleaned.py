@@ -1,12 +1,18 @@
 """The on-disk form of a cleaned source, shared by the sources and extract stages.
 
     data/clean/<source-id>.txt    the text the bot learns from: paragraphs separated by
-                                  one blank line, each paragraph on one line (unwrapped);
+                                  one blank line, each prose paragraph on one line
+                                  (unwrapped); verse stanzas and a play's speeches keep
+                                  their line breaks (single newlines inside the paragraph);
                                   chapter titles stay in the text as their own paragraph
     data/clean/<source-id>.json   {"id", "title", "author", "language", "source_url",
-                                   "raw_sha256", "removed": [{"what", "start_line",
+                                   "raw_sha256", "raw_file", "source" (gutenberg|files),
+                                   "kind" (prose|play), "encoding", "newline",
+                                   "persons" (plays), "removed": [{"what", "start_line",
                                    "end_line", "preview"}...],
                                    "chapters": [{"title", "start", "end"}...]}
+
+`removed[].start_line/end_line` are 1-based lines of the raw file in data/raw/.
 
 `chapters[i].start/end` are character offsets of the chapter's body (after its
 title) into the .txt; extractors never cut across them. A text with no detected
