@@ -126,7 +126,8 @@ def _add_info_routes(app: Any, chatbot: Chatbot, work_queue: GenerationQueue) ->
     @app.get("/health")
     async def health() -> dict[str, Any]:
         return {"status": "ok", "model": chatbot.name, "busy": work_queue.busy,
-                "queue": {"waiting": work_queue.waiting, "size": work_queue.size}}
+                "queue": {"waiting": work_queue.waiting, "size": work_queue.size},
+                "finished": dict(work_queue.finished)}
 
     @app.get("/v1/models")
     async def models() -> dict[str, Any]:

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import queue
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +58,7 @@ class GenerationQueue:
         self._jobs: queue.Queue[Job | None] = queue.Queue(maxsize=size)
         self._thread: threading.Thread | None = None
         self.busy = False
+        self.finished: Counter[str] = Counter()  # choices by finish reason, for /health
 
     @property
     def waiting(self) -> int:
@@ -96,15 +98,16 @@ class GenerationQueue:
             finally:
                 self.busy = False
 
-    @staticmethod
-    def _run(job: Job) -> None:
+    def _run(self, job: Job) -> None:
         try:
             for index, stream in enumerate(job.work(job.cancelled.is_set)):
                 for piece in stream:
                     job.emit(Event("piece", index, text=piece))
                 if job.cancelled.is_set():
                     stream.close()
+                    self.finished["cancelled"] += 1
                     return
+                self.finished[stream.stats.finish_reason or "stop"] += 1
                 job.emit(Event("done", index, stats=stream.stats))
             job.emit(Event("end"))
         except Exception as error:  # reported to the client; the worker keeps serving
