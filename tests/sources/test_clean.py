@@ -263,3 +263,10 @@ def test_book_and_chapter_headings_combine():
     result = clean_text(f"BOOK ONE\n\nCHAPTER 1\n\n{PROSE}\nCHAPTER 2\n\n{PROSE}\nBOOK TWO\n\nCHAPTER 3\n\n{PROSE}")
     assert [c.title for c in result.chapters] == ["BOOK ONE CHAPTER 1", "CHAPTER 2", "BOOK TWO CHAPTER 3"]
     assert all(result.text[c.start:c.end].startswith("The rain") for c in result.chapters)
+
+
+def test_a_character_saying_the_end_does_not_end_the_book():
+    text = f"CHAPTER I.\n\n{PROSE}\n“The end.”\n\nThe end.\n\n{PROSE}\n                THE END.\n\nAdvertisement text.\n"
+    result = clean_text(text)
+    assert "“The end.”\n\nThe end.\n\nThe rain" in result.text
+    assert result.text.endswith("open door of the kitchen.\n")

@@ -34,7 +34,8 @@ _SECTION_NAMES: tuple[tuple[str, str], ...] = (
 _SECTION = [(re.compile(rf"^\W*(?:{pattern})\W*$", re.IGNORECASE), name) for pattern, name in _SECTION_NAMES]
 _CREDITS = re.compile(r"^\s*(produced\s+by|this\s+e-?(?:text|book)\s+was\s+(produced|prepared)|e-?text\s+prepared\s+by|"
                       r"prepared\s+by|transcribed\s+(from|by)|scanned\s+by|digitized\s+by)", re.IGNORECASE)
-_THE_END = re.compile(r"^\W*(the\s+end|finis|the\s+end\s+of\s+the\s+\w+)\W*$", re.IGNORECASE)
+# Capitals or title case only, and no quotes: a character saying "The end." is not the end.
+_THE_END = re.compile(r"^[\s\[(*_.·]*(?:THE\s+END|The\s+End|FINIS|Finis)[\s\])*_.·!]*$")
 _COLOPHON = re.compile(r"\b(press|printed|printers?|printing|ltd|limited|typeset|printed\s+in|& co|and co)\b",
                        re.IGNORECASE)
 _BYLINE = re.compile(r"^\s*by\s+[A-Z]", re.IGNORECASE)
