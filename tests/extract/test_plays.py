@@ -50,6 +50,15 @@ def test_labels_at_the_start_of_the_speech():
     assert result.turns[-3].context == "Enter JONAS, carrying a lamp."
 
 
+def test_script_style_colon_labels():
+    text = (FIXTURES / "inline_caps.txt").read_text().replace("ROSA.", "ROSA:").replace("JONAS.", "JONAS:")
+    result = extract_play(text)
+    _check_offsets(text, result)
+    assert [(t.speaker, t.text) for t in result.turns[:2]] == [
+        ("Rosa", "Where did you put the bread?"), ("Jonas", "In the tin, where it always goes.")]
+    assert looks_like_play(text)
+
+
 def test_a_paragraph_after_a_stage_direction_continues_the_speech():
     text = "Ham.\nFirst words.\n\n[Exit Ghost.]\n\nMore words.\n\nHor.\nAnswer.\n\nHam.\nAgain.\n\nHor.\nYes.\n"
     result = extract_play(text)

@@ -87,7 +87,7 @@ def _extract(folder, config: BotConfig, tokenizer, reports: list[SourceReport], 
         if mode == "completion":
             records = completion_records(sources, config, tokenizer, reports)
         else:
-            records = dialogue_records(sources, config, reports)
+            records = dialogue_records(sources, config, reports, log)
     if not records:
         detail = ", ".join(f"{r.id}: {r.turns} turns" if mode == "dialogue" else f"{r.id}: 0 examples" for r in reports)
         raise BotsmithError(f"no {mode} examples could be made ({detail or 'no input'}); nothing was written")

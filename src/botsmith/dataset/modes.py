@@ -28,6 +28,7 @@ class SourceReport:
     pairs: int | None = None
     windows: int | None = None
     convention: str = ""
+    speakers: dict[str, int] | None = None  # dialogue: turns of the most frequent speakers
     warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -99,7 +100,7 @@ def _report(source: CleanSource, reports: list[SourceReport], kind: str = "prose
     return report
 
 
-def dialogue_records(sources: list[CleanSource], config: BotConfig, reports: list[SourceReport]) -> list[dict]:
+def dialogue_records(sources: list[CleanSource], config: BotConfig, reports: list[SourceReport], log=print) -> list[dict]:
     from botsmith.extract.exchanges import ExchangeOptions, build_exchanges, character_matcher, runs_of
 
     options = ExchangeOptions(config.dataset.character or None, config.dataset.pairs, config.dataset.window_turns,
@@ -114,13 +115,14 @@ def dialogue_records(sources: list[CleanSource], config: BotConfig, reports: lis
     _require_dialogue(per_source, sources)
     matcher = None
     if options.character:
-        matcher = _matcher_for(options.character, per_source, character_matcher)
+        matcher = _matcher_for(options.character, per_source, character_matcher, log)
     records = []
     for source, report, runs in per_source:
         found, counts = build_exchanges(runs, source.id, options, matcher)
         report.utterances, report.turns, report.pairs, report.windows = (
             counts.utterances, counts.turns, counts.pairs, counts.windows)
         report.records = len(found)
+        report.speakers = dict(Counter(s.speaker or "(unknown)" for _, said in runs for s in said).most_common(12))
         records.extend(found)
     return records
 
@@ -156,13 +158,15 @@ def _require_dialogue(per_source, sources: list[CleanSource]) -> None:
                             hint="try --quotes, or make a story bot with mode = \"completion\"")
 
 
-def _matcher_for(character: str, per_source, character_matcher):
+def _matcher_for(character: str, per_source, character_matcher, log):
     speakers = Counter(s.speaker for _, _, runs in per_source for _, said in runs for s in said if s.speaker)
     matcher = character_matcher(character, speakers)
-    if not any(matcher(name) for name in speakers):
+    matched = [f"{name} ({n} turns)" for name, n in speakers.most_common() if matcher(name)]
+    if not matched:
         top = ", ".join(f"{name} ({n})" for name, n in speakers.most_common(8))
         raise BotsmithError(f"[dataset] character '{character}' never speaks in the sources",
                             hint=f"speakers with most turns: {top or 'none'}")
+    log(f"Character '{character}' is: {', '.join(matched)}")
     return matcher
 
 

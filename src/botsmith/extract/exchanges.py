@@ -102,14 +102,32 @@ def _merge(said: Said, item: SpeechTurn) -> None:
     said.sources.append(item)
 
 
+HONORIFICS = {"mr", "mrs", "miss", "ms", "dr", "sir", "lady", "lord", "madam", "master", "mistress", "colonel",
+              "captain", "the"}
+
+
+def _name_parts(name: str) -> tuple[set[str], set[str]]:
+    """(words that name the person, honorifics) of a speaker name, case and periods ignored."""
+    words = {word.strip(".,").casefold() for word in name.split()} - {""}
+    return words - HONORIFICS, words & HONORIFICS
+
+
 def character_matcher(character: str, speakers: Iterable[str]) -> Callable[[str | None], bool]:
-    """Which speaker names are the character: the same name, or every word of it (`Elizabeth` ~ `Elizabeth Bennet`)."""
-    wanted = character.casefold().split()
-    exact = {s for s in speakers if s.casefold().split() == wanted}
-    if exact:
-        return lambda speaker: speaker in exact
-    partial = {s for s in speakers if set(wanted) <= set(s.casefold().split()) and " and " not in s.casefold()}
-    return lambda speaker: speaker in partial
+    """Which speaker names are the character: the same name, or one that contains every word of it
+    (`Elizabeth` ~ `Elizabeth Bennet`, `Darcy` ~ `Mr. Darcy`); an honorific given must agree (`Mrs. Bennet`
+    is not `Mr. Bennet` nor `Jane Bennet`, but is `Bennet`). Joint speakers (`Ros. and Guil.`) are never the character."""
+    core, titles = _name_parts(character)
+    matched = set()
+    for speaker in speakers:
+        if speaker.casefold() == character.casefold():
+            matched.add(speaker)
+            continue
+        their_core, their_titles = _name_parts(speaker)
+        if " and " in speaker.casefold() or not core or not core <= their_core:
+            continue
+        if not titles or titles == their_titles or (not their_titles and their_core == core):
+            matched.add(speaker)
+    return lambda speaker: speaker in matched
 
 
 def build_exchanges(runs: list[tuple[str, list[Said]]], source: str, options: ExchangeOptions,

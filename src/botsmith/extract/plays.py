@@ -1,8 +1,8 @@
 """Play scripts -> speech turns.
 
 A play is a run of paragraphs that start with a speaker label (`HAMLET.`, `Ham.`,
-`1 Clown.`, `Ros. and Guil.`), either on its own line or at the start of the
-speech. Stage directions (`[Enter ...]`, `Exit.`, `Exeunt`) are cut out of the
+`1 Clown.`, `Ros. and Guil.`, or script style `ROSA:`), either on its own line or at
+the start of the speech. Stage directions (`[Enter ...]`, `Exit.`, `Exeunt`) are cut out of the
 speech and kept as the context of the next turn; ACT and SCENE headings end a
 scene, and turns carry their scene label so exchanges never cross one.
 
@@ -22,7 +22,7 @@ from botsmith.extract.turns import SpeechTurn, Utterance
 
 _NAME = r"[A-Z][A-Za-z'’-]*\.?"  # each word may be abbreviated; the whole label ends with a period
 _PREFIX = r"(?:\d+|I{1,3}|First|Second|Third|Fourth|Fifth|FIRST|SECOND|THIRD|[A-Z]\.)"
-LABEL = rf"(?:{_PREFIX}\s+)?{_NAME}(?:\s+{_NAME})?(?:\s+(?:and|&|AND)\s+{_NAME})?(?<=\.)"
+LABEL = rf"(?:{_PREFIX}\s+)?{_NAME}(?:\s+{_NAME})?(?:\s+(?:and|&|AND)\s+{_NAME})?(?:(?<=\.)|:)"
 # A label alone on its line, maybe followed by a direction: "Oph. [Sings.]"
 OWN_LINE = re.compile(rf"^[ \t]*(?P<label>{LABEL})[ \t]*(?:\[[^\]\n]*\]?)?[ \t]*$")
 INLINE = re.compile(rf"^[ \t]*(?P<label>{LABEL})[ \t]+(?=\S)")
@@ -71,14 +71,14 @@ def _label_of(paragraph: Paragraph) -> tuple[str, bool] | None:
     if own and "\n" in paragraph.text and _plausible(own.group("label")):
         return own.group("label"), True
     inline = INLINE.match(first)
-    if inline and inline.group("label").endswith(".") and _plausible(inline.group("label")):
+    if inline and _plausible(inline.group("label")):
         return inline.group("label"), False
     return None
 
 
 def _plausible(label: str) -> bool:
-    words = label.replace(".", " ").split()
-    return bool(words) and len(label) <= 32 and words[0] not in NOT_NAMES and label.endswith(".")
+    words = label.replace(".", " ").replace(":", " ").split()
+    return bool(words) and len(label) <= 32 and words[0] not in NOT_NAMES and label.endswith((".", ":"))
 
 
 def speaker_labels(text: str) -> Counter[str]:
@@ -96,7 +96,8 @@ def speaker_labels(text: str) -> Counter[str]:
 
 
 def _key(label: str) -> str:
-    return " ".join(label.replace(".", " ").split())
+    """`Ham.` and `Ham. ` are one label; inner periods stay (`P. Queen`, `Mar. and Ber`)."""
+    return " ".join(label.split()).rstrip(".:")
 
 
 def play_score(text: str) -> float:
@@ -203,7 +204,7 @@ def _name_map(text: str, labels: Counter[str]) -> dict[str, str]:
     words = [label for label in labels if " " not in label]
     result = {}
     for label in labels:
-        parts = re.split(r"\s+(?:and|&|AND)\s+", label)
+        parts = [part.rstrip(".") for part in re.split(r"\s+(?:and|&|AND)\s+", label)]
         result[label] = " and ".join(_expand(part, personae, words) for part in parts)
     return result
 
