@@ -66,3 +66,20 @@ def test_pride_and_prejudice_completion_and_dialogue(make_bot, corpora):
     talk = build_dataset(make_bot("dialogue", [source], name="talk"), log=quiet)
     report = talk.stats["sources"]["pg1342"]
     assert report["type"] == "prose" and report["convention"] == "double-curly" and report["pairs"] > 500
+
+
+@pytest.mark.corpora
+def test_the_whole_path_from_files_to_a_dataset(make_bot, corpora):
+    """Raw files cleaned by the sources stage, then built: the play keeps its scenes, Alice is prose."""
+    from botsmith.sources import add_files
+
+    bot = make_bot("dialogue")
+    add_files(bot, [corpora / "hamlet.txt", corpora / "alice_in_wonderland.straight-quotes.txt"], log=quiet)
+    result = build_dataset(bot, log=quiet)
+    sources = result.stats["sources"]
+    hamlet = next(info for name, info in sources.items() if "hamlet" in name)
+    alice = next(info for name, info in sources.items() if "alice" in name)
+    assert hamlet["type"] == "play" and hamlet["turns"] > 1000 and hamlet["speakers"]["Hamlet"] > 300
+    assert alice["type"] == "prose" and alice["pairs"] > 100 and alice["convention"] == "single-straight"
+    groups = {r["meta"]["group"] for r in read_records(result.train_path) + read_records(result.validation_path)}
+    assert len({g for g in groups if "hamlet" in g}) == 20  # one group per scene
