@@ -12,7 +12,7 @@ from botsmith.bot_folder import open_bot
 from botsmith.dataset import build_dataset
 from botsmith.errors import BotsmithError
 from botsmith.records import read_records
-from botsmith.sources.cleaned import CleanSource, load_clean_sources
+from botsmith.sources.cleaned import Chapter, CleanSource, load_clean_sources
 
 from dataset_samples import NOVEL, PLAYS, STORY_CHAPTERS, chaptered, play_source
 
@@ -141,9 +141,8 @@ def test_duplicate_sources_are_removed_and_counted(make_bot):
 
 
 def test_bad_input_warns_instead_of_crashing(make_bot):
-    one_line = CleanSource("file-line", " ".join(f"word{i} and more" for i in range(3000)),
-                           [], {"title": "one line"})
-    one_line.chapters = [type(chaptered("x", ["a"]).chapters[0])("", 0, len(one_line.text))]
+    words = " ".join(f"word{i} and more" for i in range(3000))
+    one_line = CleanSource("file-line", words, [Chapter("", 0, len(words))], {"title": "one line"})
     russian = chaptered("file-ru", ["Старик поднялся по лестнице. Лампа была холодной. Он зажёг спичку."] * 3)
     result = build_dataset(make_bot("completion", [one_line, russian]), log=quiet)
     warnings = " ".join(result.warnings)

@@ -88,6 +88,9 @@ def _extract(folder, config: BotConfig, tokenizer, reports: list[SourceReport], 
             records = completion_records(sources, config, tokenizer, reports)
         else:
             records = dialogue_records(sources, config, reports, log)
+    if config.dataset.character and mode != "dialogue" and reports:
+        reports[0].warnings.append(f"[dataset] character '{config.dataset.character}' is only used in dialogue mode "
+                                   f"(this bot's mode is {mode})")
     if not records:
         detail = ", ".join(f"{r.id}: {r.turns} turns" if mode == "dialogue" else f"{r.id}: 0 examples" for r in reports)
         raise BotsmithError(f"no {mode} examples could be made ({detail or 'no input'}); nothing was written")
