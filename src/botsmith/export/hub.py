@@ -90,7 +90,8 @@ def upload(repo: str, files: dict[str, Path], card: str, *, token: str, private:
     """Create the repo if needed and add every file in one commit."""
     from huggingface_hub import CommitOperationAdd, HfApi
 
-    api = HfApi(token=token)
+    # HF_ENDPOINT is read here rather than at import, so a mirror (or a test server) set later still applies.
+    api = HfApi(endpoint=os.environ.get("HF_ENDPOINT") or None, token=token)
     operations = [CommitOperationAdd(path_in_repo=name, path_or_fileobj=str(path)) for name, path in files.items()]
     operations.append(CommitOperationAdd(path_in_repo="README.md", path_or_fileobj=card.encode("utf-8")))
     try:

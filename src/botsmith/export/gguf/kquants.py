@@ -12,7 +12,9 @@ from pathlib import Path
 
 from botsmith.errors import BotsmithError
 
-K_QUANTS = ("q2_k", "q3_k_s", "q3_k_m", "q3_k_l", "q4_k_s", "q4_k_m", "q5_k_s", "q5_k_m", "q6_k")
+from botsmith.config.export import K_QUANTS
+
+__all__ = ["K_QUANTS", "check_quant", "offered_quants", "quantize_file"]
 LLAMA_QUANTIZE = "llama-quantize"
 
 

@@ -1,0 +1,138 @@
+"""GGUF export of tiny Llama and GPT-2 bots: written in Python, read back by independent readers."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from botsmith.errors import BotsmithError
+from botsmith.export import export_model
+
+
+def quiet(line: str) -> None:
+    pass
+
+
+def reader_value(reader, key):
+    field = reader.get_field(key)
+    return None if field is None else field.contents()
+
+
+@pytest.mark.parametrize("kind", ["llama", "gpt2"])
+@pytest.mark.parametrize("quant", ["f16", "q8_0", "q4_0"])
+def test_gguf_round_trip(kind, quant, request, tmp_path):
+    bot = request.getfixturevalue(f"{kind}_bot")
+    result = export_model(bot, format="gguf", quant=quant, out=tmp_path / "out", log=quiet)
+    gguf_file = result.files[0]
+    assert gguf_file.suffix == ".gguf" and gguf_file.is_file()
+    names = [check.split(":")[0].split()[-1] for check in result.checks]
+    assert names == ["metadata", "vocabulary", "tensors", "layout", "logits", "tokenizer"]
+    assert all(check.strip().startswith("ok") for check in result.checks), result.checks
+    # f16 and q8_0 stay close to the Hugging Face model; q4_0 only roughly
+    limit = {"f16": 0.01, "q8_0": 0.05, "q4_0": 0.5}[quant]
+    assert result.max_logit_diff is not None and result.max_logit_diff < limit
+
+
+def test_gguf_metadata_read_back_independently(llama_bot, tmp_path):
+    from gguf import GGUFReader
+    from transformers import AutoTokenizer
+
+    from botsmith.chat_format import chat_format_for
+
+    result = export_model(llama_bot, format="gguf", quant="q8_0", out=tmp_path / "out", log=quiet)
+    reader = GGUFReader(result.files[0])
+    checkpoint = llama_bot / "runs" / "20260101-120000" / "best"
+    tokenizer = AutoTokenizer.from_pretrained(str(checkpoint))
+    assert reader_value(reader, "general.architecture") == "llama"
+    assert reader_value(reader, "tokenizer.ggml.model") == "gpt2"
+    assert reader_value(reader, "tokenizer.ggml.pre") == "gpt-2"
+    assert reader_value(reader, "tokenizer.ggml.tokens") == tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+    assert reader_value(reader, "tokenizer.chat_template") == chat_format_for(tokenizer).jinja
+    assert reader_value(reader, "tokenizer.ggml.eos_token_id") == tokenizer.convert_tokens_to_ids("<|im_end|>")
+    assert reader_value(reader, "tokenizer.ggml.add_bos_token") is False
+    assert reader_value(reader, "llama.attention.head_count_kv") == 2
+    names = {tensor.name for tensor in reader.tensors}
+    assert "output.weight" not in names  # tied embeddings: llama.cpp reuses token_embd
+    types = {tensor.name: tensor.tensor_type.name for tensor in reader.tensors}
+    assert types["blk.0.attn_q.weight"] == "Q8_0" and types["blk.0.attn_norm.weight"] == "F32"
+
+
+def test_gpt2_writes_output_and_transposed_weights(gpt2_bot, tmp_path):
+    from gguf import GGUFReader
+    from gguf.quants import dequantize
+
+    result = export_model(gpt2_bot, format="gguf", quant="f16", out=tmp_path / "out", log=quiet)
+    tensors = {tensor.name: tensor for tensor in GGUFReader(result.files[0]).tensors}
+    embed = dequantize(tensors["token_embd.weight"].data, tensors["token_embd.weight"].tensor_type)
+    output = dequantize(tensors["output.weight"].data, tensors["output.weight"].tensor_type)
+    assert np.array_equal(embed, output)
+    qkv = tensors["blk.0.attn_qkv.weight"]
+    assert tuple(int(n) for n in qkv.shape) == (32, 96)  # ggml order: n_in first, like a torch Linear [96, 32]
+
+
+def test_missing_qk_permutation_is_caught(llama_bot, tmp_path, monkeypatch):
+    """A writer that forgets llama.cpp's Q/K permutation must fail verification, not ship."""
+    import dataclasses
+
+    from botsmith.export.gguf import architectures
+
+    broken = dataclasses.replace(architectures._ARCHITECTURES["llama"],
+                                 layout=lambda name, tensor, config: iter([(name, tensor)]) if name != "lm_head.weight" else iter(()),
+                                 reorder_rows=lambda name, tensor, config: tensor)
+    monkeypatch.setitem(architectures._ARCHITECTURES, "llama", broken)
+    with pytest.raises(BotsmithError, match="layout"):
+        export_model(llama_bot, format="gguf", quant="f16", out=tmp_path / "out", log=quiet)
+    assert not (tmp_path / "out").exists()
+
+
+def test_unsupported_architecture_lists_supported(tmp_path):
+    from transformers import GPTNeoXConfig, GPTNeoXForCausalLM
+
+    from botsmith.export.gguf.architectures import architecture_for
+
+    model = GPTNeoXForCausalLM(GPTNeoXConfig(vocab_size=64, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                                              intermediate_size=32))
+    with pytest.raises(BotsmithError) as error:
+        architecture_for(model.config)
+    assert "gpt_neox" in str(error.value)
+    for name in ("gpt2", "llama", "mistral", "qwen2"):
+        assert name in str(error.value)
+
+
+def test_existing_export_needs_force(llama_bot, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    with pytest.raises(BotsmithError, match="--force"):
+        export_model(llama_bot, format="gguf", quant="f16", out=out, log=quiet)
+    assert (out / "keep.txt").read_text() == "mine"
+    export_model(llama_bot, format="gguf", quant="f16", out=out, force=True, log=quiet)
+    assert not (out / "keep.txt").exists() and any(out.glob("*.gguf"))
+
+
+def test_untrained_bot_is_a_clear_error(tmp_path, tiny_llama):
+    from botsmith.bot_folder import new_bot
+
+    new_bot(tmp_path / "fresh", base_model=str(tiny_llama))
+    with pytest.raises(BotsmithError, match="train the bot first"):
+        export_model(tmp_path / "fresh", format="gguf", log=quiet)
+    assert not any((tmp_path / "fresh" / "exports").iterdir())
+
+
+def test_k_quant_without_llama_quantize(llama_bot, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(BotsmithError, match="llama-quantize"):
+        export_model(llama_bot, format="gguf", quant="q4_k_m", out=tmp_path / "out", log=quiet)
+
+
+def test_export_files_are_readable_by_others(llama_bot, tmp_path):
+    result = export_model(llama_bot, format="gguf", quant="f16", out=tmp_path / "out", log=quiet)
+    assert all(path.stat().st_mode & 0o044 == 0o044 for path in result.files)
+
+
+def test_params_file_is_json(llama_bot, tmp_path):
+    result = export_model(llama_bot, format="gguf", quant="f16", out=tmp_path / "out", log=quiet)
+    params = json.loads((result.path / "params").read_text())
+    assert params["stop"] == ["<|im_end|>"]
