@@ -1,0 +1,69 @@
+"""The fused chunked loss matches the reference, and packed examples never attend to each other."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from botsmith.train import loss as loss_module
+from botsmith.train.data import IGNORE, Example
+from botsmith.train.loss import FusedLinearCrossEntropy, LossComputer
+from botsmith.train.packing import MicroBatch, Row, collate
+
+
+@pytest.fixture
+def llama(tiny_llama):
+    from transformers import AutoModelForCausalLM
+
+    return AutoModelForCausalLM.from_pretrained(str(tiny_llama), dtype=torch.float32)
+
+
+@pytest.mark.parametrize("weight_grad", [False, True])
+def test_fused_cross_entropy_matches_reference(monkeypatch, weight_grad):
+    monkeypatch.setattr(loss_module, "CHUNK_ROWS", 7)  # several chunks, a ragged last one
+    torch.manual_seed(0)
+    hidden = torch.randn(30, 16, dtype=torch.float32, requires_grad=True)
+    weight = torch.randn(50, 16, dtype=torch.float32, requires_grad=weight_grad)
+    targets = torch.randint(0, 50, (30,))
+    fused = FusedLinearCrossEntropy.apply(hidden, weight, targets) * 0.5
+    fused.backward()
+    grads = (hidden.grad.clone(), weight.grad.clone() if weight_grad else None)
+    hidden.grad = None
+    weight.grad = None
+    reference = F.cross_entropy(hidden @ weight.T, targets, reduction="sum") * 0.5
+    reference.backward()
+    assert torch.allclose(fused, reference, rtol=1e-5)
+    assert torch.allclose(grads[0], hidden.grad, atol=1e-5)
+    if weight_grad:
+        assert torch.allclose(grads[1], weight.grad, atol=1e-5)
+
+
+def test_loss_computer_equals_the_models_own_loss(llama):
+    torch.manual_seed(0)
+    ids = torch.randint(3, 500, (2, 20))
+    labels = ids.clone()
+    labels[0, :5] = IGNORE
+    batch = {"input_ids": ids, "labels": labels, "position_ids": torch.arange(20).expand(2, 20)}
+    ours = LossComputer(llama)(batch)
+    assert LossComputer(llama).head is not None  # the fused path, not the fallback
+    logits = llama(input_ids=ids).logits
+    reference = F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), labels[:, 1:].reshape(-1),
+                                ignore_index=IGNORE, reduction="sum")
+    assert torch.allclose(ours, reference, rtol=1e-5)
+    ours.backward()
+    fused_grad = llama.model.layers[0].mlp.up_proj.weight.grad.clone()
+    llama.zero_grad()
+    reference.backward()
+    assert torch.allclose(fused_grad, llama.model.layers[0].mlp.up_proj.weight.grad, atol=1e-5)
+
+
+def test_packed_examples_do_not_attend_to_each_other(llama):
+    a = Example(list(range(10, 30)), list(range(10, 30)))
+    b = Example(list(range(40, 52)), list(range(40, 52)))
+    packed = collate(MicroBatch((Row((a, b)),)), pad_id=0)
+    alone = collate(MicroBatch((Row((b,)),)), pad_id=0)
+    with torch.no_grad():
+        inside = llama(input_ids=packed["input_ids"], position_ids=packed["position_ids"], use_cache=False).logits[0, len(a):]
+        single = llama(input_ids=alone["input_ids"], position_ids=alone["position_ids"], use_cache=False).logits[0]
+    assert torch.allclose(inside, single, atol=1e-5)
