@@ -64,9 +64,13 @@ def export_model(bot_dir: str | Path = ".", *, format: str = "gguf", quant: str 
     target = Path(out) if out else folder.exports_dir / folder_name(job)
     if target.exists() and not force:
         raise BotsmithError(f"{target} already exists", hint="pass --force to replace it, or --out for another folder")
-    with atomic_dir(target) as tmp:
-        result = exporter(job, tmp)
-        _make_shareable(tmp)
+    try:
+        with atomic_dir(target) as tmp:
+            result = exporter(job, tmp)
+            _make_shareable(tmp)
+    except OSError as error:  # a full disk while writing the Modelfile, card or safetensors
+        raise BotsmithError(f"could not write {target}: {error.strerror or error}",
+                            hint="free some space or pass --out on another disk; nothing was left half-written") from None
     result.path = target
     result.files = [target / file.relative_to(tmp) for file in result.files]
     return result

@@ -92,6 +92,9 @@ def save_writer(writer: Any, path: Path) -> None:
             finally:
                 writer.close()
     except OSError as error:
-        reason = "the disk is full" if error.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT) else error.strerror
+        # A buffered write cut short by a full disk surfaces as an errno-less "N requested and M written".
+        short_write = error.errno is None and "written" in str(error)
+        full = short_write or error.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+        reason = "the disk is full" if full else error.strerror
         raise BotsmithError(f"could not write {path}: {reason or error}",
                             hint="free some space or pass --out on another disk; no partial file was left") from None

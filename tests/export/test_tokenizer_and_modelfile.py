@@ -1,0 +1,100 @@
+"""Pre-tokenizer detection by behaviour, and the Ollama files made from botsmith.chat_format."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from botsmith.chat_format import LLAMA3_OLLAMA, ChatFormat, chatml
+from botsmith.config import GenerateSection
+from botsmith.export.gguf.tokenizer import PRE_TOKENIZERS, detect_pre_tokenizer
+from botsmith.export.modelfile import PROMPT_ONLY_TEMPLATE, modelfile_text, ollama_params
+
+
+def tokenizer_with(pre_tokenizer):
+    from tokenizers import Tokenizer, decoders, models
+    from transformers import PreTrainedTokenizerFast
+
+    backend = Tokenizer(models.BPE())
+    backend.pre_tokenizer = pre_tokenizer
+    backend.decoder = decoders.ByteLevel()
+    return PreTrainedTokenizerFast(tokenizer_object=backend)
+
+
+def test_byte_level_is_gpt2():
+    from tokenizers import pre_tokenizers
+
+    assert detect_pre_tokenizer(tokenizer_with(pre_tokenizers.ByteLevel(add_prefix_space=False)))[0] == "gpt-2"
+
+
+def test_individual_digits_is_smollm():
+    from tokenizers import pre_tokenizers
+
+    pre = pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True),
+                                   pre_tokenizers.ByteLevel(add_prefix_space=False)])
+    assert detect_pre_tokenizer(tokenizer_with(pre))[0] == "smollm"
+
+
+@pytest.mark.parametrize("name", ["llama-bpe", "qwen2"])
+def test_regex_split_tokenizers(name):
+    from tokenizers import Regex, pre_tokenizers
+
+    pre = pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(PRE_TOKENIZERS[name][0]), behavior="isolated"),
+                                   pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
+    assert detect_pre_tokenizer(tokenizer_with(pre))[0] == name
+
+
+def test_unknown_pre_tokenizer_falls_back_with_warning():
+    from tokenizers import pre_tokenizers
+
+    pre = pre_tokenizers.Sequence([pre_tokenizers.Whitespace(), pre_tokenizers.ByteLevel(use_regex=False)])
+    name, warnings = detect_pre_tokenizer(tokenizer_with(pre))
+    assert name == "default" and "llama.cpp may split" in warnings[0]
+
+
+def test_chat_modelfile_matches_chat_format():
+    text = modelfile_text("bot-q8_0.gguf", chat_format=chatml(), mode="chat", system_prompt="You are Ahab.",
+                          generate=GenerateSection(temperature=0.6), context_length=8192)
+    assert "FROM ./bot-q8_0.gguf" in text
+    assert f'TEMPLATE """{chatml().ollama_template()}"""' in text
+    assert 'SYSTEM """You are Ahab."""' in text
+    assert 'PARAMETER stop "<|im_end|>"' in text
+    assert "PARAMETER temperature 0.6" in text and "PARAMETER num_ctx 4096" in text
+
+
+def test_llama3_format_stops_at_eot():
+    llama3 = ChatFormat("llama3", "{{ messages }}", ("<|eot_id|>",))
+    text = modelfile_text("m.gguf", chat_format=llama3, mode="dialogue", system_prompt="", generate=GenerateSection(),
+                          context_length=2048)
+    assert LLAMA3_OLLAMA in text and 'PARAMETER stop "<|eot_id|>"' in text and "SYSTEM" not in text
+
+
+def test_completion_bot_has_prompt_only_template():
+    text = modelfile_text("m.gguf", chat_format=chatml(), mode="completion", system_prompt="ignored",
+                          generate=GenerateSection(), context_length=512)
+    assert f'TEMPLATE """{PROMPT_ONLY_TEMPLATE}"""' in text
+    assert "PARAMETER stop" not in text and "SYSTEM" not in text
+    params = ollama_params(chatml(), "completion", GenerateSection(), 512)
+    assert "stop" not in params and params["num_ctx"] == 512
+    json.dumps(params)
+
+
+def test_triple_quotes_in_system_prompt_are_refused():
+    from botsmith.errors import BotsmithError
+
+    with pytest.raises(BotsmithError, match="triple quotes"):
+        modelfile_text("m.gguf", chat_format=chatml(), mode="chat", system_prompt='say """hi"""',
+                       generate=GenerateSection(), context_length=512)
+
+
+def test_gguf_export_writes_ollama_files(llama_bot, tmp_path):
+    from botsmith.export import export_model
+
+    result = export_model(llama_bot, format="gguf", quant="f16", out=tmp_path / "out", log=lambda line: None)
+    assert (result.path / "template").read_text() == chatml().ollama_template()
+    assert (result.path / "system").read_text() == "You are a sea captain."
+    modelfile = (result.path / "Modelfile").read_text()
+    assert f"FROM ./{result.files[0].name}" in modelfile
+    readme = (result.path / "README.md").read_text()
+    assert "ollama run hf.co/" in readme and result.files[0].name in readme
