@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.chat.parrot import build_parrot
+from tests.chat.parrot import session_parrot
 
 
 @pytest.fixture(scope="session")
 def parrot(tmp_path_factory) -> Path:
-    return build_parrot(tmp_path_factory.mktemp("parrot"))
+    return session_parrot(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

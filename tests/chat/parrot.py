@@ -31,6 +31,7 @@ def build_parrot(folder: Path, max_steps: int = 200) -> Path:
 
     from botsmith.chat_format import chat_format_for
 
+    folder.mkdir(parents=True, exist_ok=True)
     build_tiny_model("llama", folder)
     tokenizer = AutoTokenizer.from_pretrained(str(folder))
     model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=torch.float32)
@@ -50,4 +51,12 @@ def build_parrot(folder: Path, max_steps: int = 200) -> Path:
     model.eval()
     model.save_pretrained(folder, safe_serialization=True)
     (folder / "parrot.json").write_text(json.dumps({"final_loss": loss.item()}))
+    return folder
+
+
+def session_parrot(tmp_path_factory) -> Path:
+    """The parrot, built once per test session however many conftests ask for it."""
+    folder = tmp_path_factory.getbasetemp() / "parrot-model"
+    if not (folder / "parrot.json").is_file():
+        build_parrot(folder)
     return folder

@@ -1,0 +1,83 @@
+"""The OpenAI-compatible API, through the official openai client and raw HTTP."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.chat.parrot import NEXT_USER_LINE, PARROT_PROMPT, PARROT_REPLY
+
+HELLO = [{"role": "user", "content": PARROT_PROMPT}]
+
+
+@pytest.fixture
+def client(server):
+    from openai import OpenAI
+
+    return OpenAI(base_url=f"{server.url}/v1", api_key="unused", max_retries=0)
+
+
+def test_models_and_health(client, http):
+    assert [model.id for model in client.models.list()] == ["parrot"]
+    assert client.models.retrieve("parrot").owned_by == "botsmith"
+    health = http.get("/health").json()
+    assert health["status"] == "ok" and health["model"] == "parrot" and health["queue"]["size"] >= 1
+
+
+def test_chat_completion(client):
+    response = client.chat.completions.create(model="parrot", messages=HELLO, temperature=0)
+    choice = response.choices[0]
+    assert choice.message.content == PARROT_REPLY and choice.message.role == "assistant"
+    assert choice.finish_reason == "stop"
+    assert response.usage.completion_tokens > 3 and response.usage.prompt_tokens > 3
+    assert response.usage.total_tokens == response.usage.prompt_tokens + response.usage.completion_tokens
+
+
+def test_streamed_chat_completion(client):
+    stream = client.chat.completions.create(model="parrot", messages=HELLO, temperature=0, stream=True,
+                                            stream_options={"include_usage": True})
+    chunks = list(stream)
+    deltas = [chunk.choices[0].delta.content for chunk in chunks if chunk.choices and chunk.choices[0].delta.content]
+    assert "".join(deltas) == PARROT_REPLY and len(deltas) > 3
+    assert chunks[0].choices[0].delta.role == "assistant"
+    assert [chunk.choices[0].finish_reason for chunk in chunks if chunk.choices][-1] == "stop"
+    assert chunks[-1].usage.completion_tokens == len(deltas) or chunks[-1].usage.completion_tokens >= len(deltas)
+    assert NEXT_USER_LINE not in "".join(deltas)
+
+
+def test_raw_stream_ends_with_done(http):
+    body = {"model": "parrot", "messages": HELLO, "stream": True}
+    with http.stream("POST", "/v1/chat/completions", json=body) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        events = [line for line in response.iter_lines() if line]
+    assert all(line.startswith("data: ") for line in events) and events[-1] == "data: [DONE]"
+    assert json.loads(events[0][6:])["object"] == "chat.completion.chunk"
+
+
+def test_text_completions_with_n_and_stop(client):
+    response = client.completions.create(model="parrot", prompt="It was a dark and", max_tokens=6, n=2,
+                                         temperature=1.0, seed=3)
+    assert [choice.index for choice in response.choices] == [0, 1]
+    assert all(choice.finish_reason in {"stop", "length"} for choice in response.choices)
+    chat_prompt = f"<|im_start|>user\n{PARROT_PROMPT}<|im_end|>\n<|im_start|>assistant\n"
+    cut = client.completions.create(model="parrot", prompt=chat_prompt, max_tokens=20, temperature=0, stop=["friend"])
+    assert cut.choices[0].text == PARROT_REPLY.split("friend")[0] and cut.choices[0].finish_reason == "stop"
+    streamed = client.completions.create(model="parrot", prompt=chat_prompt, max_tokens=20, temperature=0, stream=True)
+    assert "".join(chunk.choices[0].text for chunk in streamed if chunk.choices) == PARROT_REPLY
+
+
+def test_developer_role_and_content_parts_are_understood(client):
+    response = client.chat.completions.create(
+        model="parrot", temperature=0,
+        messages=[{"role": "user", "content": [{"type": "text", "text": PARROT_PROMPT}]}])
+    assert response.choices[0].message.content == PARROT_REPLY
+
+
+def test_client_errors_map_to_openai_exceptions(client):
+    import openai
+
+    with pytest.raises(openai.NotFoundError, match="does not exist"):
+        client.chat.completions.create(model="gpt-4o", messages=HELLO)
+    with pytest.raises(openai.BadRequestError, match="max_tokens"):
+        client.chat.completions.create(model="parrot", messages=HELLO, max_tokens=10**9)
