@@ -79,6 +79,10 @@ class ChatSession:
         pieces: list[str] = []
         try:
             for piece in stream:
+                if not pieces:
+                    piece = piece.lstrip()  # a reply that opens with a newline looks broken in a terminal
+                    if not piece:
+                        continue
                 pieces.append(piece)
                 self.stdout.write(piece)
                 self.stdout.flush()

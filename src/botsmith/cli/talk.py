@@ -45,6 +45,12 @@ OPTS = _sampling_options()
 
 
 def register(app: typer.Typer) -> None:
+    _register_chat(app)
+    _register_complete(app)
+    _register_serve(app)
+
+
+def _register_chat(app: typer.Typer) -> None:
     @app.command("chat")
     def chat(
         bot: Path = typer.Argument(Path("."), help="The bot's folder."),
@@ -68,6 +74,8 @@ def register(app: typer.Typer) -> None:
             return
         _one_reply(chatbot, sys.stdin.read() if prompt == "-" else prompt, as_json)
 
+
+def _register_complete(app: typer.Typer) -> None:
     @app.command("complete")
     def complete(
         bot_or_text: str = typer.Argument(..., metavar="[BOT] TEXT", help="The bot's folder (default: .), then the opening to continue."),
@@ -93,6 +101,8 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"--- sample {index + 1} of {n} ---")
             _print_stream(opening, stream)
 
+
+def _register_serve(app: typer.Typer) -> None:
     @app.command("serve")
     def serve(
         bot: Path = typer.Argument(Path("."), help="The bot's folder."),

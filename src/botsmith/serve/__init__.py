@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,15 +41,32 @@ def serve(bot: Chatbot | str | Path = ".", *, checkpoint: str | None = None, hos
     """Serve a bot (a Chatbot or a bot folder) until interrupted. The API key is never printed."""
     chatbot = bot if isinstance(bot, Chatbot) else Chatbot.from_bot(bot, checkpoint, log=log)
     settings = _settings(chatbot, host=host, port=port, api_key=api_key or None)
+    if settings.port == 0:  # "any free port": choose it now so the line below names it
+        settings = replace(settings, port=_check_port_free(settings.host, 0))
+    else:
+        _check_port_free(settings.host, settings.port)
     server = _uvicorn_server(chatbot, settings, quiet=False)
     shown_host = f"[{settings.host}]" if ":" in settings.host else settings.host
     log(f"Serving {chatbot.name} at http://{shown_host}:{settings.port}/ (chat page) and /v1 (OpenAI API)"
         + ("; clients must send the API key" if settings.api_key else ""))
     if settings.host not in {"127.0.0.1", "localhost", "::1"} and not settings.api_key:
-        log("Warning: listening beyond this machine without an API key (set --api-key or $BOTSMITH_API_KEY).")
+        log(f"Warning: listening beyond this machine without an API key (set --api-key or ${chatbot.defaults.api_key_env}).")
     server.run()
-    if getattr(server, "started", True) is False:
-        raise BotsmithError(f"could not listen on {settings.host}:{settings.port}", hint="is the port in use? try --port")
+
+
+def _check_port_free(host: str, port: int) -> int:
+    """Fail with one clear line before starting uvicorn, rather than with its log and exit; returns the port."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise BotsmithError(f"cannot listen on {host}:{port} ({error.strerror})",
+                                hint=f"is another server using it? try --port {port + 1}") from None
+        return probe.getsockname()[1]
 
 
 @dataclass
