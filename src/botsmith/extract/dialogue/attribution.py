@@ -43,7 +43,7 @@ _VERB_FIRST = re.compile(_LEAD + r"(?:[a-z]+ly\s+)?" + VERB + r"\b" + _ADVERBS +
 _SUBJECT_FIRST = re.compile(_LEAD + r"(?:(?:[Aa]nd|[Bb]ut|[Tt]hen|[Ss]o)\s+)?" + _SUBJECT + r"(?:\s*,[^,.!?]{1,40},)?" + _ADVERBS + r"{0,3}\s+" + VERB + r"\b")
 _BEFORE = re.compile(_SUBJECT + _ADVERBS + r"{0,3}\s+" + VERB + r"\b(?:\s+[a-z]+){0,4}[\s,:;.—–\-_*]*\Z")
 _BEFORE_VERB_FIRST = re.compile(VERB + r"\s+" + _SUBJECT + r"(?:\s+[a-z]+){0,4}[\s,:;—–\-_*]*\Z")
-TITLED_NAME = re.compile(r"\b" + _TITLE + _CAP + r"(?:\s+" + _CAP + r")?")
+TITLED_NAME = re.compile(r"\b(?=[A-Z])" + _TITLE + _CAP + r"(?:\s+" + _CAP + r")?")
 _SENTENCE_SUBJECT = re.compile(r"(?:^|[.!?]\s+)" + _SUBJECT)
 
 _NOT_NAMES = frozenset(

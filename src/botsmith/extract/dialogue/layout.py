@@ -8,12 +8,12 @@ both handled: a block whose lines are long is split into one paragraph per line.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
 _NL = r"(?:\r\n|\r(?!\n)|\n)"
 _BLANK_RUN = re.compile(rf"{_NL}(?:[ \t\f\v\u00a0]*{_NL})+")
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _NUMBER = (r"(?:[IVXLCDM]+|\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
            r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|the\s+\w+)\b")
 _HEADING = re.compile(
@@ -27,7 +27,7 @@ _GUTENBERG_END = re.compile(r"\*\*\*\s*END OF (?:THE|THIS) PROJECT GUTENBERG|End
 _BRACKETED = re.compile(r"\[(?:Illustration|Footnote|Transcriber|Sidenote)", re.IGNORECASE)
 _MARKUP = re.compile(r"/\*.*?\*/", re.DOTALL)  # Gutenberg layout markup: /* NIND ... */
 # A quoted caption in a list of illustrations: “On the stairs”      189
-_LIST_ENTRY = re.compile(r"^[^\r\n]{0,120}?[ \t]{3,}\d+[ \t]*$", re.MULTILINE)
+_PAGE_NUMBER = re.compile(r"[ \t]{3,}\d+[ \t]*(?=\r?$)", re.MULTILINE)
 _LONG_LINE = 110  # a block whose median line is longer than this is one paragraph per line
 _MIN_CHAPTER = 1500  # chars of prose after a heading for it to count as the start of the story
 
@@ -53,6 +53,7 @@ def analyse(text: str) -> Layout:
     headings = [i for i, (s, e) in enumerate(blocks) if _is_heading(text, s, e)]
     story_start = _first_chapter(text, blocks, headings, lo, hi)
     excluded = _excluded_ranges(text, lo, hi)
+    excluded_starts = [start for start, _ in excluded]
     scenes, paragraphs = [""], []
     heading_set = set(headings)
     for index, (start, end) in enumerate(blocks):
@@ -61,7 +62,7 @@ def analyse(text: str) -> Layout:
             continue
         if start < story_start:
             continue
-        for piece_start, piece_end in _cut(start, end, excluded):
+        for piece_start, piece_end in _cut(start, end, excluded, excluded_starts):
             for p_start, p_end in _split_block(text, piece_start, piece_end):
                 paragraphs.append(Paragraph(p_start, p_end, len(scenes) - 1))
     return Layout(paragraphs, scenes, max(0, story_start - lo))
@@ -130,7 +131,10 @@ def _excluded_ranges(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
     """Illustration captions, footnotes, layout markup, list-of-illustrations lines."""
     ranges = [_bracket_span(text, m.start(), hi) for m in _BRACKETED.finditer(text, lo, hi)]
     ranges += [(m.start(), m.end()) for m in _MARKUP.finditer(text, lo, hi)]
-    ranges += [(m.start(), m.end()) for m in _LIST_ENTRY.finditer(text, lo, hi)]
+    for number in _PAGE_NUMBER.finditer(text, lo, hi):
+        line_start = text.rfind("\n", max(lo, number.start() - 120), number.start()) + 1
+        if number.start() - line_start <= 120:
+            ranges.append((max(line_start, lo), number.end()))
     ranges.sort()
     merged: list[tuple[int, int]] = []
     for start, end in ranges:
@@ -141,27 +145,27 @@ def _excluded_ranges(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
     return merged
 
 
+_BRACKET = re.compile(r"[\[\]]")
+
+
 def _bracket_span(text: str, start: int, hi: int) -> tuple[int, int]:
     """From '[' to its matching ']' (captions nest brackets); at most 3000 characters."""
-    depth, pos, limit = 0, start, min(hi, start + 3000)
-    while pos < limit:
-        char = text[pos]
-        if char == "[":
-            depth += 1
-        elif char == "]":
-            depth -= 1
-            if depth == 0:
-                return start, pos + 1
-        pos += 1
+    depth, limit = 0, min(hi, start + 3000)
+    for bracket in _BRACKET.finditer(text, start, limit):
+        depth += 1 if bracket.group() == "[" else -1
+        if depth == 0:
+            return start, bracket.end()
     newline = text.find("\n", start, limit)  # unbalanced: drop the rest of the line only
     return start, newline if newline >= 0 else limit
 
 
-def _cut(start: int, end: int, excluded: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The parts of [start, end) outside the excluded ranges."""
+def _cut(start: int, end: int, excluded: list[tuple[int, int]], starts: list[int]) -> list[tuple[int, int]]:
+    """The parts of [start, end) outside the excluded ranges (sorted, merged; `starts` their starts)."""
     pieces, pos = [], start
-    for ex_start, ex_end in excluded:
-        if ex_end <= pos or ex_start >= end:
+    for ex_start, ex_end in excluded[max(0, bisect.bisect_right(starts, start) - 1):]:
+        if ex_start >= end:
+            break
+        if ex_end <= pos:
             continue
         if ex_start > pos:
             pieces.append((pos, ex_start))
@@ -173,12 +177,13 @@ def _cut(start: int, end: int, excluded: list[tuple[int, int]]) -> list[tuple[in
 
 def _split_block(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """One paragraph per block, or one per line when the block is unwrapped text."""
-    lines = [(m.start(), m.end()) for m in _LINE.finditer(text, start, end) if m.end() > m.start()]
-    lengths = sorted(e - s for s, e in lines)
     out: list[tuple[int, int]] = []
-    if len(lines) > 1 and lengths[len(lengths) // 2] > _LONG_LINE:
-        for line_start, line_end in lines:
-            _append_trimmed(text, line_start, line_end, out)
+    lines = text[start:end].splitlines(keepends=True)
+    if len(lines) > 1 and sorted(len(line) for line in lines)[len(lines) // 2] > _LONG_LINE:
+        pos = start
+        for line in lines:
+            _append_trimmed(text, pos, pos + len(line), out)
+            pos += len(line)
     else:
         _append_trimmed(text, start, end, out)
     return out

@@ -26,6 +26,7 @@ _OPEN_AFTER = frozenset("([{—–-\"“‘«»„‚_*/")  # what may stand jus
 _CLOSE_BEFORE = frozenset(",.!?;:—–-…)]\"”’»«_*")  # punctuation that ends speech
 _CLOSE_FOLLOW = frozenset(",.!?;:—–-…)]\"”“’»«_*")  # what may stand just after a closing quote
 _LETTERS = re.compile(r"[^\W\d_]+")
+_SPACE_OR_OPENING = frozenset(" \t\r\n\u00a0([—–-")
 
 Score = tuple[float | None, float | None]
 
@@ -137,13 +138,15 @@ def convention(name: str, *, reversed_guillemets: bool = False) -> Convention:
 
 
 _DASH_PARAGRAPH = re.compile(r"(?:—|―|–|--)")
-_STRAIGHT_OPEN = re.compile(r"(?:^|(?<=[\s(\[—–-]))'(?=[^\W\d_])")
+_STRAIGHT_OPEN = re.compile(r"'(?=[^\W\d_])")
 
 
 def detect(text: str, paragraph_starts: list[int]) -> tuple[str, dict[str, float]]:
     """The book's speech convention: the mark family that opens the most quotations."""
     counts = {c: text.count(c) for c in "“”‘\"«»„"}
-    straight_opens = sum(1 for m in _STRAIGHT_OPEN.finditer(text) if _word_after(text, m.start()) not in ELISIONS)
+    straight_opens = sum(1 for m in _STRAIGHT_OPEN.finditer(text)
+                         if (m.start() == 0 or text[m.start() - 1] in _SPACE_OR_OPENING)
+                         and _word_after(text, m.start()) not in ELISIONS)
     dash_paragraphs = sum(1 for start in paragraph_starts if _DASH_PARAGRAPH.match(text, start))
     scores = {
         "german": 2.0 * counts["„"],

@@ -76,7 +76,8 @@ def scan_quotes(text: str, paragraphs: list[Paragraph], conv: Convention) -> tup
 
 def _is_block(text: str, para: Paragraph, conv: Convention) -> bool:
     """Verse or a song inside a speech: an indented paragraph, or one opening with another kind of quote."""
-    line_start = max(text.rfind("\n", 0, para.start), text.rfind("\r", 0, para.start)) + 1
+    window = max(0, para.start - 200)
+    line_start = max(text.rfind("\n", window, para.start), text.rfind("\r", window, para.start), window - 1) + 1
     if para.start - line_start >= 2:
         return True
     return text[para.start] in "\"“‘'«»„‚" and not _opens_at_start(text, para, conv)

@@ -51,7 +51,8 @@ class Cast:
                 votes[name][title_gender(name)] += 5
         if names:
             alternation = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-            cast.pattern = re.compile(r"\b(?:" + alternation + r")\b")
+            # the lookahead lets the engine skip every position that cannot start a name
+            cast.pattern = re.compile(r"\b(?=[A-Z])(?:" + alternation + r")\b")
             _vote_pronouns(text, cast.pattern, votes)
         for name in names:
             counter = votes.get(name)
