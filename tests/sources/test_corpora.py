@@ -91,3 +91,17 @@ def test_hamlet_cleaned_feeds_the_play_extractor(corpora):
     turns = plays.extract_play(result.text).turns
     assert turns[0].speaker == "Bernardo" and turns[0].utterances[0].text == "Who's there?"
     assert {"Hamlet", "Horatio", "Ophelia"} <= {turn.speaker for turn in turns}
+
+
+def test_the_corpora_folder_added_to_a_bot(corpora, bot):
+    from botsmith.sources import add_files
+    from botsmith.sources.cleaned import load_clean_sources
+
+    report = add_files(bot, [corpora], log=lambda line: None)
+    assert report.ok and len(report.added) == 6  # five texts and the README
+    sources = {source.id: source for source in load_clean_sources(bot / "data/clean")}
+    raw = sources["file-pride-and-prejudice-raw-cp1252-crlf"]
+    assert raw.meta["title"] == "Pride and Prejudice" and raw.meta["author"] == "Jane Austen"
+    assert raw.meta["encoding"] == "cp1252" and raw.meta["newline"] == "\r\n"
+    assert raw.text[raw.chapters[0].start:].startswith(P_AND_P_FIRST)
+    assert sources["file-hamlet"].meta["kind"] == "play"

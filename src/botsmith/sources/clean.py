@@ -51,8 +51,9 @@ class CleanResult:
 
     def to_source(self, source_id: str, meta: dict[str, Any] | None = None) -> CleanSource:
         """The cleaned source as `sources/cleaned.py` saves it."""
-        info: dict[str, Any] = {"kind": self.kind, "encoding": self.encoding, "newline": self.newline,
-                                **(meta or {}), "removed": self.manifest()}
+        # id and the catalogue fields first: the .json is meant to be read by people too
+        info: dict[str, Any] = {"id": source_id, **(meta or {}), "kind": self.kind, "encoding": self.encoding,
+                                "newline": self.newline, "removed": self.manifest()}
         if self.persons:
             info["persons"] = self.persons
         return CleanSource(source_id, self.text, self.chapters, info)
