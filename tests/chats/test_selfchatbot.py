@@ -79,3 +79,16 @@ def test_cli_preprocess_and_play_errors(selfchatbot_home):
     assert wrong.returncode == 1 and wrong.stderr.strip() == "botsmith: error: -t prompt needs the message: -p 'hello'"
     mt = cli("play", "-d", "7", "-t", "prompt", "-p", "hi", "-mt", "newest")
     assert mt.returncode == 1 and "-mt newest: choose best or final" in mt.stderr
+
+
+def test_train_and_play_use_botsmiths_own_pipeline(selfchatbot_home):
+    from botsmith.chats.selfchatbot import load_chatbot, train
+
+    result = train(7, cwd=selfchatbot_home, log=lambda line: None)  # preprocesses first
+    assert result.run_dir.parent == selfchatbot_home / "results" / "Dataset_7_friends" / "botsmith" / "runs"
+    assert result.final_dir.is_dir() and result.steps >= 1
+    bot = load_chatbot(7, "final", cwd=selfchatbot_home)
+    assert isinstance(bot.reply([{"role": "user", "content": "hi"}], max_new_tokens=4, seed=0), str)
+    play = subprocess.run([sys.executable, "-m", "botsmith", "selfchatbot", "play", "-d", "7", "-t", "prompt",
+                           "-p", "hello", "-mt", "best"], capture_output=True, text=True, cwd=selfchatbot_home)
+    assert play.returncode == 0 and "Traceback" not in play.stderr

@@ -16,7 +16,13 @@ from botsmith.chats.registry import ExportFormat, ExportInput, register_format
 from botsmith.chats.timestamps import parse_iso
 from botsmith.errors import BotsmithError
 
-_PEOPLE_KINDS = {"Default", "Reply", "0", "19"}
+# DiscordChatExporter's IsSystemNotification: kinds 1..18 (named, or numbered when it has no name for them).
+_SYSTEM_KINDS = {"RecipientAdd", "RecipientRemove", "Call", "ChannelNameChange", "ChannelIconChange",
+                 "ChannelPinnedMessage", "GuildMemberJoin", "UserPremiumGuildSubscription",
+                 "UserPremiumGuildSubscriptionTier1", "UserPremiumGuildSubscriptionTier2",
+                 "UserPremiumGuildSubscriptionTier3", "ChannelFollowAdd", "GuildDiscoveryDisqualified",
+                 "GuildDiscoveryRequalified", "GuildDiscoveryGracePeriodInitialWarning",
+                 "GuildDiscoveryGracePeriodFinalWarning", "ThreadCreated", *map(str, range(1, 19))}
 _SNIFF = re.compile(r'^\s*\{\s*"guild"\s*:\s*\{', re.S)
 
 
@@ -46,7 +52,7 @@ def _message(item: dict[str, Any], chat: str, where: str) -> ChatMessage:
     message = ChatMessage(
         clean_author(full_name(str(author.get("name", "")), author.get("discriminator"))),
         stamp[0], stamp[1], compose(str(item.get("content") or ""), media), chat=chat,
-        system=kind not in _PEOPLE_KINDS, bot=bool(author.get("isBot")),
+        system=kind in _SYSTEM_KINDS, bot=bool(author.get("isBot")),
         edited=bool(item.get("timestampEdited")), forwarded=_is_forward(item),
     )
     message.reply = kind in ("Reply", "19") or (bool(item.get("reference")) and not message.forwarded
