@@ -16,7 +16,7 @@ from botsmith.chats.registry import ExportFormat, ExportInput, register_format
 from botsmith.chats.timestamps import choose_order, local_iso, parse_iso, split_local
 from botsmith.errors import BotsmithError
 
-_REQUIRED = ("AuthorID", "Author", "Date", "Content")
+_REQUIRED = ("Author", "Date", "Content")  # older exporters had no AuthorID column
 
 
 def _header(text: str) -> list[str]:

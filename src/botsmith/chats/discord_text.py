@@ -53,6 +53,21 @@ def _header(lines: list[str], index: int) -> tuple[str, str, bool] | None:
     return stamp, match["author"], bool(match["pinned"])
 
 
+def _starts(lines: list[str]) -> list[tuple[int, tuple[str, str, bool]]]:
+    """Message headers. The exporter leaves two blank lines between messages; when a file keeps that
+    rhythm, a date-like line after a single blank line is a message's own text, not a header."""
+    found = [(index, header) for index in range(len(lines)) if (header := _header(lines, index))]
+    spaced = [(index, header) for index, header in found if _spaced(lines, index)]
+    return spaced if len(spaced) > len(found) / 2 else found
+
+
+def _spaced(lines: list[str], index: int) -> bool:
+    before = lines[max(0, index - 2):index]
+    if index == 0 or before[-1].startswith(_RULE) or (len(before) == 2 and before[0].startswith(_RULE)):
+        return True
+    return len(before) == 2 and not before[0].strip() and not before[1].strip()
+
+
 def sniff(source: ExportInput) -> bool:
     lines = _lines(source.head)[:400]
     headers = sum(1 for index in range(len(lines)) if _header(lines, index))
@@ -61,7 +76,7 @@ def sniff(source: ExportInput) -> bool:
 
 def parse(source: ExportInput) -> list[ChatMessage]:
     lines = _lines(source.text)
-    starts = [(index, header) for index in range(len(lines)) if (header := _header(lines, index))]
+    starts = _starts(lines)
     chat = _channel(lines)
     stamps = [split_local(header[0]) for _, header in starts]
     order = choose_order([stamp for stamp in stamps if stamp is not None])
