@@ -270,3 +270,11 @@ def test_a_character_saying_the_end_does_not_end_the_book():
     result = clean_text(text)
     assert "“The end.”\n\nThe end.\n\nThe rain" in result.text
     assert result.text.endswith("open door of the kitchen.\n")
+
+
+def test_book_the_first_and_title_case_numbered_chapters():
+    text = (f"Book the First--Recalled to Life\n\n\n\n\nI. The Period\n\n\n{PROSE}\n\nII. The Mail\n\n\n{PROSE}\n"
+            f"1. Buy milk\n\n{PROSE}")
+    result = clean_text(text)
+    assert [c.title for c in result.chapters] == ["Book the First--Recalled to Life I. The Period", "II. The Mail"]
+    assert "\n\n1. Buy milk\n\n" in result.text  # a list item in title-less case is text, not a chapter

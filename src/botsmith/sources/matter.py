@@ -15,23 +15,8 @@ import re
 from dataclasses import dataclass, field
 
 from botsmith.sources.layout import Block, Removal, preview
-from botsmith.sources.structure import list_like, words
+from botsmith.sources.structure import list_like, section_name, words
 
-_SECTION_NAMES: tuple[tuple[str, str], ...] = (
-    (r"(table\s+of\s+)?contents", "contents"),
-    (r"(list\s+of\s+)?(illustrations|plates)", "list of illustrations"),
-    (r"(editor[’']?s\s+|translator[’']?s\s+|author[’']?s\s+)?preface", "preface"),
-    (r"(editor[’']?s\s+|critical\s+)?introduction", "introduction"),
-    (r"foreword|preliminary\s+note|prefatory\s+note|editor[’']?s\s+note|note", "editor's note"),
-    (r"biographical\s+(notice|note|sketch)|memoir|life\s+of\s+the\s+author", "biographical note"),
-    (r"dedication|dedicatory", "dedication"),
-    (r"transcriber[’']?s?\s+notes?", "transcriber's note"),
-    (r"advertisements?", "advertisements"),
-    (r"(dramatis\s+person(ae|æ)|persons\s+represented|characters(\s+in\s+the\s+play)?|persons\s+of\s+the\s+(drama|play))",
-     "dramatis personae"),
-    (r"index|glossary|errata", "index"),
-)
-_SECTION = [(re.compile(rf"^\W*(?:{pattern})\W*$", re.IGNORECASE), name) for pattern, name in _SECTION_NAMES]
 _CREDITS = re.compile(r"^\s*(produced\s+by|this\s+e-?(?:text|book)\s+was\s+(produced|prepared)|e-?text\s+prepared\s+by|"
                       r"prepared\s+by|transcribed\s+(from|by)|scanned\s+by|digitized\s+by)", re.IGNORECASE)
 # Capitals or title case only, and no quotes: a character saying "The end." is not the end.
@@ -52,13 +37,6 @@ class Extent:
     end: int
     removed: list[Removal] = field(default_factory=list)
     persons: list[str] = field(default_factory=list)  # a play's dramatis personae (also kept in its text)
-
-
-def section_name(block: Block) -> str | None:
-    first = block.stripped[0]
-    if len(first) > 60:
-        return None
-    return next((name for pattern, name in _SECTION if pattern.match(first)), None)
 
 
 def find_extent(blocks: list[Block], *, play: bool, gutenberg: bool) -> Extent:

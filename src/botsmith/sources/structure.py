@@ -19,6 +19,10 @@ _KEYWORD_HEADING = re.compile(
 )
 _NAMED_HEADING = re.compile(r"^(?:the\s+)?(?:prologue|epilogue|prelude|induction|finale)\b[.:]?\s*(.*)$", re.IGNORECASE)
 _NUMERAL_HEADING = re.compile(r"^(?:[IVXLC]+|\d{1,3})\.?(?:\s+[A-Z][A-Z ,;'’—-]+\.?)?$")
+# "I. The Period": a numeral, then a title in title case (a list item "1. Buy milk" is not)
+_NUMERAL_TITLE = re.compile(r"^(?:[IVXLC]+|\d{1,3})\.\s+(\S.{0,60})$")
+_SMALL_WORDS = {"a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "into", "of", "on", "or", "the",
+                "to", "with", "de", "la", "le", "von", "van"}
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+\S")
 _PAGE_NUMBER = re.compile(r"(?:\s{2,}|\.{2,}\s*|\s\.\s)(?:[ivxlc]+|\d+)\.?$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?;:,\"”’'—)]$")
@@ -27,6 +31,22 @@ _SPEAKER = re.compile(r"^(?:\d\s)?[A-Z][A-Za-z’']*(?:\s[A-Z][A-Za-z’']*){0,2
 _INLINE_SPEAKER = re.compile(r"^\s*(?:\d\s)?[A-Z][A-Z’']+(?:\s[A-Z][A-Z’']+){0,2}\.\s+\S")
 _ACT_SCENE = re.compile(r"^(?:act|scene)\s+[ivxlc\d]+\b", re.IGNORECASE)
 _HEADING_WIDTH = 80
+# Front- and back-matter sections, by the heading that opens them.
+_SECTION_NAMES: tuple[tuple[str, str], ...] = (
+    (r"(table\s+of\s+)?contents", "contents"),
+    (r"(list\s+of\s+)?(illustrations|plates)", "list of illustrations"),
+    (r"(editor[’']?s\s+|translator[’']?s\s+|author[’']?s\s+)?preface", "preface"),
+    (r"(editor[’']?s\s+|critical\s+)?introduction", "introduction"),
+    (r"foreword|preliminary\s+note|prefatory\s+note|editor[’']?s\s+note|note", "editor's note"),
+    (r"biographical\s+(notice|note|sketch)|memoir|life\s+of\s+the\s+author", "biographical note"),
+    (r"dedication|dedicatory", "dedication"),
+    (r"transcriber[’']?s?\s+notes?", "transcriber's note"),
+    (r"advertisements?", "advertisements"),
+    (r"(dramatis\s+person(ae|æ)|persons\s+represented|characters(\s+in\s+the\s+play)?|persons\s+of\s+the\s+(drama|play))",
+     "dramatis personae"),
+    (r"index|glossary|errata", "index"),
+)
+_SECTION = [(re.compile(rf"^\W*(?:{pattern})\W*$", re.IGNORECASE), name) for pattern, name in _SECTION_NAMES]
 
 
 def heading_line(text: str) -> bool:
@@ -35,7 +55,15 @@ def heading_line(text: str) -> bool:
     if not text or len(text) > _HEADING_WIDTH:
         return False
     return bool(_KEYWORD_HEADING.match(text) or _NAMED_HEADING.match(text) and len(text) < 40
-                or _NUMERAL_HEADING.match(text) or _MARKDOWN_HEADING.match(text))
+                or _NUMERAL_HEADING.match(text) or _MARKDOWN_HEADING.match(text) or _numbered_title(text))
+
+
+def _numbered_title(text: str) -> bool:
+    match = _NUMERAL_TITLE.match(text)
+    if not match or match.group(1).rstrip(".").endswith((",", ";", ":")):
+        return False
+    words = re.findall(r"[^\W\d_][\w’'-]*", match.group(1))
+    return bool(words) and all(word[0].isupper() or word.lower() in _SMALL_WORDS for word in words)
 
 
 def list_like(block: Block) -> bool:
@@ -47,12 +75,19 @@ def list_like(block: Block) -> bool:
     return listed >= max(2, len(lines) // 2)
 
 
+def section_name(block: Block) -> str | None:
+    first = block.stripped[0]
+    if len(first) > 60:
+        return None
+    return next((name for pattern, name in _SECTION if pattern.match(first)), None)
+
+
 def subtitle_like(block: Block) -> bool:
     """A short title line under a heading ("Down the Rabbit-Hole"), not a first sentence."""
     if len(block.lines) > 2:
         return False
     text = block.joined
-    if len(text) > 60 or _QUOTE_START.match(text):
+    if len(text) > 60 or _QUOTE_START.match(text) or section_name(block) or heading_line(text):
         return False
     return text.isupper() or not _SENTENCE_END.search(text)
 
