@@ -18,7 +18,7 @@ SPEECH_VERBS = (
     "laughed argued admitted agreed ventured faltered stammered gasped panted sang chorused snapped drawled "
     "mused reflected spoke proceeded pursued hissed groaned moaned wailed bawled squeaked cooed corrected "
     "conceded confessed announced assented objected warned wondered echoed commented remonstrated "
-    "recommenced cried repeated remarked addressed beginning saying asking crying").split()
+    "recommenced cried repeated remarked addressed accosted beginning saying asking crying").split()
 _PHRASAL = r"(?:went\s+on|goes\s+on|broke\s+in|put\s+in|struck\s+in|chimed\s+in|called\s+out|cried\s+out)"
 VERB = r"(?:" + _PHRASAL + r"|" + "|".join(sorted(set(SPEECH_VERBS), key=len, reverse=True)) + r")"
 TITLES = {
@@ -33,7 +33,8 @@ TITLES = {
 _TITLE = r"(?:(?:" + "|".join(re.escape(t[0].upper() + t[1:]) for t in TITLES) + r")\s+)"
 _CAP = r"[A-Z][\w’'\-]*"
 _NAME = (r"(?:the\s+)?" + _TITLE + r"?" + _CAP + r"(?:\s+(?:de\s+|van\s+|von\s+|of\s+)?" + _CAP + r"){0,2}")
-_NP = r"(?:the|his|her|their|my|our|your|a|an)\s+[a-z]+(?:\s+[a-z]+){0,2}"
+_NP = (r"(?<!\bin\s)(?<!\bwith\s)(?<!\bof\s)(?<!\bto\s)(?<!\bat\s)(?<!\bby\s)(?<!\bfor\s)(?<!\bon\s)"
+       r"(?:the|his|her|their|my|our|your|a|an)\s+[a-z]+(?:\s+[a-z]+){0,2}")  # not `in a low voice said`
 _PRONOUN = r"(?:he|she|I|they|it|we)"
 _SUBJECT = rf"(?P<subject>{_PRONOUN}\b|{_NAME}|{_NP})"
 _ADVERBS = (r"(?:\s+(?:[a-z]+ly|thus|then|again|now|still|both|all|together|at\s+last|at\s+once|presently|"
@@ -121,6 +122,31 @@ def narration_subject(narration: str) -> Cue | None:
     return None
 
 
+_INTRODUCES = re.compile(r"(?::|,|;|\bwith)\s*(?:--|—|–)?\s*\Z|(?:--|—)\s*\Z")
+_SENTENCE_BREAK = re.compile(r"(?<![A-Z])(?<!Mr)(?<!Mrs)(?<!Dr)(?<!St)(?<!Ms)(?<!Col)(?<!Capt)(?<!Rev)"
+                             r"[.!?;][\"”’'_)]*\s+(?=[\"“‘'_(]*[A-Z])")  # not after Mr. or an initial
+_CLAUSE_SUBJECT = re.compile(r"(?:^|[\s,;(])(?P<subject>he|she|I|they|" + _TITLE + r"?" + _CAP + r")(?=[\s,])")
+
+
+def sentences(narration: str) -> list[str]:
+    """The narration cut into sentences (`Mr. Darcy` stays whole)."""
+    return [part for part in _SENTENCE_BREAK.split(narration) if part.strip()]
+
+
+def introduces(narration: str) -> bool:
+    """Narration that hands over to the next paragraph's speech: `...and said,--`, `with--`, `thus:`."""
+    return bool(_INTRODUCES.search(narration[-40:]))
+
+
+def last_sentence_subject(narration: str) -> Cue | None:
+    """Who the narration's last sentence is about: its first name, else its first he/she/I."""
+    last = sentences(narration[-400:])[-1:] or [""]
+    cues = [_cue(m.group("subject")) for m in _CLAUSE_SUBJECT.finditer(last[0])]
+    names = [c for c in cues if c is not None and c.kind == "name"]
+    pronouns = [c for c in cues if c is not None and c.kind == "pronoun" and c.gender in ("m", "f", "narrator")]
+    return (names or pronouns or [None])[0]
+
+
 def _cue(raw: str) -> Cue | None:
     words = raw.split()
     lowered = words[0].lower()
@@ -135,6 +161,8 @@ def _cue(raw: str) -> Cue | None:
         words.pop()
     if not words or words[0] in _NOT_NAMES or (len(words) == 1 and words[0].lower() in TITLES and not definite):
         return None
+    if len(words) == 1 and words[0].endswith(("ing", "ly", "ed")) and not definite:
+        return None  # `Recovering himself, he said`, `Suddenly`, `Surprised`
     name = " ".join(w.rstrip("’'").removesuffix("’s").removesuffix("'s") for w in words)
     return Cue("name", name, title_gender(name))
 

@@ -11,14 +11,16 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from botsmith.extract.dialogue.attribution import Cue, cue_after, cue_before, narration_subject
+from botsmith.extract.dialogue.attribution import (Cue, cue_after, cue_before, introduces, last_sentence_subject,
+                                                   narration_subject, sentences)
 from botsmith.extract.dialogue.layout import Layout
 from botsmith.extract.dialogue.scan import Quote
 from botsmith.extract.dialogue.speakers import Cast, Entity, SpeakerTracker
 from botsmith.extract.turns import SpeechTurn, Utterance
 
 _CONTEXT_CHARS = 300
-_SENTENCES = re.compile(r"(?<=[.!?;])\s+")
+_LEAD_IN_GAP = 300  # after this much narration the next speech starts an exchange: its narration says who
+_FRESH_GAP = 600  # after this much, `he said` in it means someone it names, not a participant of the exchange
 
 
 def build_turns(text: str, layout: Layout, quotes: list[Quote]) -> list[SpeechTurn]:
@@ -41,7 +43,8 @@ def build_turns(text: str, layout: Layout, quotes: list[Quote]) -> list[SpeechTu
             tracker.narration(body, gap)
             context = body
             continue
-        for n, (entity, group) in enumerate(_speakers(text, para.start, qs, cues[index], tracker)):
+        lead_in = context if (introduces(context) or gap >= _LEAD_IN_GAP) else ""
+        for n, (entity, group) in enumerate(_speakers(text, para.start, qs, cues[index], tracker, lead_in, gap)):
             _add(turns, text, entity, group, layout.scenes[scene], context if n == 0 else "")
         tracker.narration(_narration_of(text, para.start, para.end, qs), 0, around_speech=True)
         gap, context = 0, ""
@@ -63,11 +66,25 @@ def _quote_cue(text: str, layout: Layout, qs: list[Quote], i: int) -> Cue | None
 
 
 def _speakers(text: str, para_start: int, qs: list[Quote], cues: list[Cue | None],
-              tracker: SpeakerTracker) -> list[tuple[Entity, list[Quote]]]:
-    """The paragraph's quotations grouped by speaker, in order."""
+              tracker: SpeakerTracker, lead_in: str, gap: int) -> list[tuple[Entity, list[Quote]]]:
+    """The paragraph's quotations grouped by speaker, in order.
+
+    `lead_in` is the narration paragraph just before, when it introduces this speech
+    (`...and in a constrained manner said,--`) or follows a long stretch of narration.
+    """
     if not any(cues):
         weak = None if qs[0].continues else _narration_speaker(text[para_start:qs[0].open_mark], tracker)
-        entity = tracker.speaker(None, same_paragraph_names=[], continues=qs[0].continues, weak=weak)
+        lead = None
+        if weak is None and not qs[0].continues and lead_in:
+            lead = cue_before(lead_in) or last_sentence_subject(lead_in)
+        if lead is not None and lead.kind == "pronoun":
+            # after a long narration the pronoun is someone just named; in a running exchange, a participant
+            fresh = gap >= _FRESH_GAP
+            names = tracker.cast.mentions(lead_in) if fresh else []
+            entity = tracker.speaker(lead, same_paragraph_names=names, continues=False, weak=None,
+                                     recent_narration=fresh)
+        else:
+            entity = tracker.speaker(None, same_paragraph_names=[], continues=qs[0].continues, weak=weak or lead)
         tracker.spoke(entity, _addressed(text, qs, tracker))
         return [(entity, list(qs))]
     groups: list[tuple[Entity, list[Quote]]] = []
@@ -102,7 +119,7 @@ def _narration_speaker(narration: str, tracker: SpeakerTracker) -> Cue | None:
     The first cast name of the last sentence that names one; a sentence-initial name
     outside the cast otherwise. Only used when the paragraph has no tag at all.
     """
-    for sentence in reversed(_SENTENCES.split(narration)):
+    for sentence in reversed(sentences(narration)):
         names = tracker.cast.mentions(sentence)
         if names:
             return Cue("name", names[0], tracker.cast.gender(names[0]))

@@ -14,7 +14,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from botsmith.extract.dialogue.attribution import TITLED_NAME, Cue, title_gender
+from botsmith.extract.dialogue.attribution import TITLED_NAME, TITLES, Cue, title_gender
 
 _CONVERSATION_GAP = 1500  # characters of narration after which an exchange is over
 _PRONOUN_AFTER = re.compile(r"\b(he|his|himself|she|herself)\b")  # not him/her: often someone else
@@ -34,7 +34,8 @@ class Cast:
 
     genders: dict[str, str | None] = field(default_factory=dict)
     pattern: re.Pattern[str] | None = None
-    _first_names: dict[str, str] = field(default_factory=dict)
+    protagonist: str | None = None  # the most often tagged speaker
+    _aliases: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_cues(cls, text: str, cues: list[Cue]) -> Cast:
@@ -54,16 +55,20 @@ class Cast:
             # the lookahead lets the engine skip every position that cannot start a name
             cast.pattern = re.compile(r"\b(?=[A-Z])(?:" + alternation + r")\b")
             _vote_pronouns(text, cast.pattern, votes)
+        tagged = Counter(cue.value for cue in cues if cue.kind == "name")
+        cast.protagonist = tagged.most_common(1)[0][0] if tagged else None
         for name in names:
             counter = votes.get(name)
             cast.genders[name] = counter.most_common(1)[0][0] if counter else None
             first = name.split()[0]
-            if len(name.split()) == 2 and first in names:
-                cast._first_names[name] = first  # "Elizabeth Bennet" speaks as "Elizabeth"
+            if len(name.split()) == 2 and first in names and first.lower() not in TITLES:
+                cast._aliases[name] = first  # "Elizabeth Bennet" speaks as "Elizabeth"
+            if len(name.split()) == 1 and f"Mr. {name}" in names:
+                cast._aliases[name] = f"Mr. {name}"  # a bare surname is the man: "Darcy" is Mr. Darcy
         return cast
 
     def canonical(self, name: str) -> str:
-        return self._first_names.get(name, name)
+        return self._aliases.get(name, name)
 
     def gender(self, name: str) -> str | None:
         return self.genders.get(name)
@@ -117,14 +122,14 @@ class SpeakerTracker:
         del self.mentions[:-30]
 
     def speaker(self, cue: Cue | None, *, same_paragraph_names: list[str], continues: bool, weak: Cue | None,
-                speech_names: tuple[str, ...] = ()) -> Entity:
+                speech_names: tuple[str, ...] = (), recent_narration: bool = True) -> Entity:
         """The speaker of a paragraph's speech given its strongest cue (None: no tag at all).
 
         `same_paragraph_names` are the cast named in this paragraph's narration before the
         tag, `speech_names` those named inside its speech (`My dear Mr. Bennet`).
         """
         if cue is not None:
-            return self._resolve(cue, same_paragraph_names, continues, speech_names)
+            return self._resolve(cue, same_paragraph_names, continues, speech_names, recent_narration)
         if continues and self.turns:
             return self.turns[-1]
         if weak is not None:
@@ -145,7 +150,7 @@ class SpeakerTracker:
         return Entity(f"#{self._anonymous}", label, gender)
 
     def _resolve(self, cue: Cue, same_paragraph_names: list[str], continues: bool,
-                 speech_names: tuple[str, ...]) -> Entity:
+                 speech_names: tuple[str, ...], recent_narration: bool = True) -> Entity:
         if cue.kind == "name":
             return self._named(self.cast.canonical(cue.value))
         if cue.gender == "narrator":
@@ -153,7 +158,7 @@ class SpeakerTracker:
         if cue.gender in (None, "group"):
             return self._anonymous_entity(cue.gender)
         spouse = self._spouse(cue, speech_names) if cue.kind == "np" else None
-        return spouse or self._by_gender(cue.gender, same_paragraph_names, continues)
+        return spouse or self._by_gender(cue.gender, same_paragraph_names, continues, recent_narration)
 
     def _spouse(self, cue: Cue, speech_names: tuple[str, ...]) -> Entity | None:
         """`his wife` next to Mr. Bennet is Mrs. Bennet; `her husband` next to her is Mr. Bennet."""
@@ -167,10 +172,11 @@ class SpeakerTracker:
                 return Entity(candidate, candidate, "f" if title == "Mrs." else "m")
         return None
 
-    def _by_gender(self, gender: str, same_paragraph_names: list[str], continues: bool) -> Entity:
+    def _by_gender(self, gender: str, same_paragraph_names: list[str], continues: bool,
+                   recent_narration: bool = True) -> Entity:
         fits = (lambda e: e.gender in (None, "n")) if gender == "n" else (lambda e: e.gender == gender)
         nearby = [self._named(name) for name in same_paragraph_names]
-        for entity in [*reversed(nearby), *reversed(self.since_speech)]:
+        for entity in [*reversed(nearby), *(reversed(self.since_speech) if recent_narration else ())]:
             if entity.gender in (gender, None):  # named just before the tag: `The Dormouse woke. 'No,' he said`
                 return entity
         previous = self.turns[-1] if self.turns else None
@@ -183,6 +189,9 @@ class SpeakerTracker:
                 return self._named(name)
         if previous is not None and fits(previous):
             return previous
+        lead = self.cast.protagonist
+        if lead is not None and fits(self._named(lead)):
+            return self._named(lead)  # `she` with no woman in the exchange: most likely the main character
         for entity in reversed(self.mentions):
             if fits(entity):
                 return entity
@@ -198,6 +207,12 @@ class SpeakerTracker:
         for name in self.addressed:
             if previous is None or name != previous.key:
                 return self._named(name)
+        for entity in reversed(self.since_speech):  # `Mr. Bennet made no answer.` then a reply
+            if entity != previous and entity.name is not None:
+                return entity
+        lead = self.cast.protagonist
+        if lead is not None and (previous is None or previous.key != lead):
+            return self._named(lead)  # a new exchange with no cue at all: most likely the main character
         for entity in reversed(self.mentions[-4:]):
             if previous is None or entity != previous:
                 if entity.name is not None:
