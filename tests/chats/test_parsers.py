@@ -50,3 +50,16 @@ def test_printed_messages_leave_out_system_deleted_forwarded_and_empty():
     messages = parse_chat(FIXTURES / "discord_plain_crlf.txt").messages
     printed = [m.author for m in messages if m.printed]
     assert printed == ["alice", "bob", "alice", "bob", "MEE6#4876", "bob"]
+
+
+def test_whatsapp_ios_with_blank_lines_is_not_taken_for_discord(tmp_path):
+    lines = []
+    for day in range(1, 6):
+        lines += [f"[1/{day}/24, 9:00:00 AM] Mom: a long note\n\nwith a blank line\n", "",
+                  f"[1/{day}/24, 9:01:00 AM] Jo: ok", ""]
+    path = tmp_path / "chat.txt"
+    path.write_text("\n".join(lines))
+    result = parse_chat(path)
+    assert result.format == "whatsapp"
+    assert [(m.author, m.text) for m in result.messages][:2] == [("Mom", "a long note\n\nwith a blank line"),
+                                                                  ("Jo", "ok")]

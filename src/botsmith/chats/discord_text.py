@@ -56,9 +56,13 @@ def _header(lines: list[str], index: int) -> tuple[str, str, bool] | None:
 def _starts(lines: list[str]) -> list[tuple[int, tuple[str, str, bool]]]:
     """Message headers. The exporter leaves two blank lines between messages; when a file keeps that
     rhythm, a date-like line after a single blank line is a message's own text, not a header."""
-    found = [(index, header) for index in range(len(lines)) if (header := _header(lines, index))]
+    found = _found(lines)
     spaced = [(index, header) for index, header in found if _spaced(lines, index)]
     return spaced if len(spaced) > len(found) / 2 else found
+
+
+def _found(lines: list[str]) -> list[tuple[int, tuple[str, str, bool]]]:
+    return [(index, header) for index in range(len(lines)) if (header := _header(lines, index))]
 
 
 def _spaced(lines: list[str], index: int) -> bool:
@@ -69,9 +73,13 @@ def _spaced(lines: list[str], index: int) -> bool:
 
 
 def sniff(source: ExportInput) -> bool:
-    lines = _lines(source.head)[:400]
-    headers = sum(1 for index in range(len(lines)) if _header(lines, index))
-    return headers >= 1 and (lines[0].lstrip("\ufeff").startswith(_RULE) or headers >= 2)
+    """The exporter's `====` preamble with a Guild/Channel line; or, for a file cut without it,
+    several headers two blank lines apart (WhatsApp iOS lines look alike but run back to back)."""
+    lines = _lines(source.head.lstrip("\ufeff"))[:400]
+    if lines and lines[0].startswith(_RULE) and any(_PREAMBLE_KEYS.match(line) for line in lines[1:8]):
+        return True
+    spaced = [header for index, header in _found(lines) if _spaced(lines, index) and index > 0]
+    return len(spaced) >= 2 and sum(": " in author for _, author, _ in spaced) <= len(spaced) / 2
 
 
 def parse(source: ExportInput) -> list[ChatMessage]:
