@@ -278,3 +278,10 @@ def test_book_the_first_and_title_case_numbered_chapters():
     result = clean_text(text)
     assert [c.title for c in result.chapters] == ["Book the First--Recalled to Life I. The Period", "II. The Mail"]
     assert "\n\n1. Buy milk\n\n" in result.text  # a list item in title-less case is text, not a chapter
+
+
+def test_heading_glued_to_a_short_first_paragraph():
+    result = clean_text(f"CHAPTER I\nIt was late, and the rain had not stopped.\n\n{PROSE}\nCHAPTER II\nNot Yet\n\n{PROSE}")
+    assert [c.title for c in result.chapters] == ["CHAPTER I", "CHAPTER II Not Yet"]
+    assert result.text.startswith("CHAPTER I\n\nIt was late, and the rain had not stopped.\n\nThe rain had stopped")
+    assert "\n\nCHAPTER II Not Yet\n\nThe rain had stopped" in result.text

@@ -124,9 +124,16 @@ def _is_heading_block(block: Block) -> bool:
 def _split_glued_heading(block: Block) -> list[Block]:
     """"CHAPTER 1" directly above the chapter's first paragraph, with no blank between."""
     lines = block.stripped
-    if len(lines) > 3 and _KEYWORD_HEADING.match(lines[0]) and not list_like(block):
+    if len(lines) < 2 or not heading_line(lines[0]) or list_like(block):
+        return [block]
+    if len(lines) > 3 or not all(_subtitle_line(line) for line in lines[1:]):
         return [Block(block.lines[:1], block.gap), Block(block.lines[1:], 0)]
     return [block]
+
+
+def _subtitle_line(line: str) -> bool:
+    """"Down the Rabbit-Hole", "THE COACH", "Elsinore." - not a sentence of prose."""
+    return len(line) <= 60 and (line.isupper() or not _SENTENCE_END.search(line) or len(line.split()) <= 4)
 
 
 def wrap_width(blocks: list[Block]) -> int:
