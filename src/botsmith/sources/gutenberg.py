@@ -154,6 +154,8 @@ def add_gutenberg(bot_dir: str | Path = ".", ids: Iterable[str | int] = (), *, a
                   mirror: str | None = None, force: bool = False, log: Log = print,
                   show_progress: bool = False) -> AddReport:
     """Download Gutenberg books (by number, or the first `limit` matches of a search) into a bot."""
+    if limit is not None and not (author or title):
+        raise BotsmithError("--limit applies to --author/--title searches", hint="add --author or drop --limit")
     folder = open_bot(bot_dir)
     config = folder.config()
     mirror_url = resolve_mirror(mirror, config.sources)
