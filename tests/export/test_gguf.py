@@ -136,3 +136,12 @@ def test_params_file_is_json(llama_bot, tmp_path):
     result = export_model(llama_bot, format="gguf", quant="f16", out=tmp_path / "out", log=quiet)
     params = json.loads((result.path / "params").read_text())
     assert params["stop"] == ["<|im_end|>"]
+
+
+def test_base_checkpoint_exports_the_untrained_model(llama_bot, tmp_path):
+    """--checkpoint base gives the base GGUF a LoRA adapter export (gguf-lora) applies to."""
+    from gguf import GGUFReader
+
+    result = export_model(llama_bot, format="gguf", quant="f16", checkpoint="base", out=tmp_path / "base", log=quiet)
+    assert all(check.strip().startswith("ok") for check in result.checks)
+    assert GGUFReader(result.files[0]).get_field("general.architecture").contents() == "llama"

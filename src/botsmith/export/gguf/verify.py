@@ -187,7 +187,7 @@ def check_transformers(result: Verification, path: Path, model: Any, tokenizer: 
     limit = LOGIT_TOLERANCE.get(written.quant, LOGIT_TOLERANCE["q4_0"])
     result.add("logits", result.relative_logit_diff <= limit,
                f"largest next-token logit difference from the Hugging Face model {worst:.4g} "
-               f"({result.relative_logit_diff:.2%} of the largest logit, limit {limit:.0%}); "
+               f"({result.relative_logit_diff:.2%} of the largest logit, limit {limit * 100:g}%); "
                f"same top token on {agree}/{len(prompts)} prompts")
     check_tokenizer_rebuild(result, path, tokenizer, written)
 

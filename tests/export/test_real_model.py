@@ -1,0 +1,23 @@
+"""The real default model (SmolLM2-135M-Instruct) through the GGUF path: slow, run under flock."""
+
+from __future__ import annotations
+
+import pytest
+
+from botsmith.export import export_model
+from tests.export.conftest import make_trained_bot
+
+
+@pytest.mark.slow
+def test_real_model_lora_to_gguf(real_home, tmp_path):
+    from botsmith.models import resolve_model
+
+    base = resolve_model("smollm2-135m", log=lambda line: None)
+    bot = make_trained_bot(tmp_path / "real-bot", base, "llama", system_prompt="You are a sea captain.")
+    for quant, limit in (("f16", 0.005), ("q8_0", 0.05)):
+        result = export_model(bot, format="gguf", quant=quant, log=lambda line: None)
+        assert all(check.strip().startswith("ok") for check in result.checks), result.checks
+        assert result.max_logit_diff is not None
+        print(quant, result.checks)
+    adapter = export_model(bot, format="gguf-lora", log=lambda line: None)
+    assert all(check.strip().startswith("ok") for check in adapter.checks)
