@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 
 import pytest
@@ -113,8 +114,10 @@ def test_rerun_resumes_from_the_cache(local_gutenberg, bot):
     report = add_gutenberg(bot, ["1342", "158"], log=quiet)
     assert [a.id for a in report.added] == ["pg1342", "pg158"]
     assert local_gutenberg.hits["/cache/epub/1342/pg1342.txt"] == 1  # served from the cache the second time
+    shutil.rmtree(gutenberg_dir() / "books")
     again = add_gutenberg(bot, ["1342", "158"], log=quiet)
     assert again.skipped == ["pg1342", "pg158"] and not again.added
+    assert local_gutenberg.hits["/cache/epub/1342/pg1342.txt"] == 1  # the bot's own copy was enough
 
 
 def test_damaged_cache_entry_is_fetched_again(local_gutenberg, bot):

@@ -184,6 +184,9 @@ def add_gutenberg(bot_dir: str | Path = ".", ids: Iterable[str | int] = (), *, a
 
 
 def _add_one(folder, book_id: int, book: Book | None, mirror: str, fetcher: Fetcher, force: bool):
+    raw_path = folder.raw_dir / f"pg{book_id}.txt"
+    if not force and raw_path.exists() and already_added(folder, f"pg{book_id}", sha256(raw_path.read_bytes())):
+        return None  # in the bot already: no need to ask the network, even with an empty cache
     download = fetch_book(book_id, mirror, fetcher)
     if not force and already_added(folder, f"pg{book_id}", sha256(download.data)):
         return None
