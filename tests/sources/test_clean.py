@@ -155,9 +155,9 @@ def test_play_keeps_speaker_lines_and_uses_scenes_as_chapters():
     assert result.kind == "play"
     assert result.text.startswith("DRAMATIS PERSONAE\n\nTom, a tester.\nAnn, a coder.\n\nACT I.\n\nScene I. A room."
                                   "\n\n[Enter Tom and Ann.]\n\nTom.\nIs it green?\nSay it is green.")
-    assert [c.title for c in result.chapters] == ["DRAMATIS PERSONAE", "ACT I. Scene I. A room.",
-                                                  "ACT I. Scene II. Another room."]
-    assert result.text[result.chapters[2].start:] == "Tom.\nThen ship it.\n\n[Exeunt.]\n"
+    assert [c.title for c in result.chapters] == ["ACT I. Scene I. A room.", "ACT I. Scene II. Another room."]
+    assert result.text.index("ACT I.") == result.chapters[0].start - len("ACT I.\n\nScene I. A room.\n\n")
+    assert result.text[result.chapters[1].start:] == "Tom.\nThen ship it.\n\n[Exeunt.]\n"
     assert result.persons == ["Tom, a tester.", "Ann, a coder."]
     assert [e.what for e in result.removed] == ["title page"]
 

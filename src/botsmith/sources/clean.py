@@ -106,7 +106,9 @@ def assemble(blocks: list[Block], *, play: bool) -> tuple[str, list[Chapter]]:
     act = ""
     open_chapter: tuple[str, int] | None = None
     for block in blocks:
-        if block.heading is not None:
+        if "preamble" in block.tags:
+            paragraphs = render(block, width, play=play, hard_wrapped=hard_wrapped)
+        elif block.heading is not None:
             if open_chapter and not pending:
                 chapters.append(Chapter(open_chapter[0], open_chapter[1], offset - 2))
                 open_chapter = None

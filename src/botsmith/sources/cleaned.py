@@ -16,7 +16,9 @@
 
 `chapters[i].start/end` are character offsets of the chapter's body (after its
 title) into the .txt; extractors never cut across them. A text with no detected
-chapters has one chapter spanning everything.
+chapters has one chapter spanning everything. Text outside every chapter (a play's
+list of persons, kept so speaker labels can be expanded) is reference, not prose
+to learn from.
 """
 
 from __future__ import annotations

@@ -53,12 +53,13 @@ def find_extent(blocks: list[Block], *, play: bool, gutenberg: bool) -> Extent:
 
 
 def _with_dramatis_personae(blocks: list[Block], start: int, extent: Extent) -> int:
-    """A play keeps its list of persons, as a section of its own before the first act:
+    """A play keeps its list of persons before the first act, outside every chapter:
     the play extractor reads it to expand speaker labels ("Ham." -> Hamlet)."""
     heading = next((i for i in range(start - 1, -1, -1) if section_name(blocks[i]) == "dramatis personae"), None)
     if heading is None or len(blocks[heading].lines) > 1:
         return start
-    blocks[heading].heading = blocks[heading].joined
+    for block in blocks[heading:start]:
+        block.tags.add("preamble")  # in the text, in no chapter: nothing learns from it as prose
     extent.persons = [line for block in blocks[heading + 1:start] for line in block.stripped]
     return heading
 
