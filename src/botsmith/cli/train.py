@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Optional
 
 import typer
@@ -51,7 +52,8 @@ def register(app: typer.Typer) -> None:
                                 f"(got --{given[0].replace('_', '-')})")
         config = folder.config().with_overrides("train", **overrides)
         result = train(folder.root, config, resume=resume, log=lambda line: typer.echo(line, err=True))
-        typer.echo(str(result.best_dir))
+        if os.environ.get("RANK", "0") == "0":  # under torchrun, one answer
+            typer.echo(str(result.best_dir))
 
     @app.command("runs")
     def runs(bot: str = typer.Argument(".", help="The bot's folder.")) -> None:

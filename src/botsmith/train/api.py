@@ -13,7 +13,7 @@ from botsmith.bot_folder import open_bot
 from botsmith.config import BotConfig
 from botsmith.errors import BotsmithError
 from botsmith.train.checkpoint import LoopState, load_training_state, restore_rng, save_checkpoint
-from botsmith.train.distributed import World, broadcast, init_world, shutdown
+from botsmith.train.distributed import World, broadcast, init_world, shutdown, weights_agree
 from botsmith.train.loop import Hooks, Interrupted, Loop, StopRequest, evaluate_loss, state_tensors
 from botsmith.train.metrics import Metrics, read_metrics
 from botsmith.train.plot import plot_losses
@@ -130,6 +130,10 @@ def _hooks(setup: Setup, run: RunFolder, metrics: Metrics | None, progress: Prog
 
 def _finish(setup: Setup, run: RunFolder, state: LoopState, world: World, metrics, progress) -> RunResult:
     best, final = run.path / "best", run.path / "final"
+    if world.active:
+        if not weights_agree([p for _, p in setup.optimizer.named], world):
+            raise BotsmithError("the training processes ended with different weights", hint="please report this")
+        progress.note(f"{world.size} processes agree on the final weights")
     if world.is_main:
         save_checkpoint(final, setup.model, setup.tokenizer, setup.checkpoint_info(step=state.step, val_loss=None))
         if state.best_val_loss is None:  # no validation set: the final weights are the best we know

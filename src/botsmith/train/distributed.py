@@ -88,6 +88,20 @@ def any_rank(flag: bool, world: World) -> bool:
     return bool(sum_floats([1.0 if flag else 0.0], world)[0]) if world.active else flag
 
 
+def weights_agree(parameters: list[Any], world: World) -> bool:
+    """Whether every process holds the same weights (a checksum compared across ranks)."""
+    if not world.active:
+        return True
+    import torch
+    import torch.distributed as dist
+
+    checksum = torch.tensor([sum(float(p.detach().double().sum()) for p in parameters)], dtype=torch.float64)
+    low, high = checksum.clone(), checksum.clone()
+    dist.all_reduce(low, op=dist.ReduceOp.MIN)
+    dist.all_reduce(high, op=dist.ReduceOp.MAX)
+    return bool(low == high)
+
+
 def shutdown(world: World) -> None:
     if world.active:
         import torch.distributed as dist
