@@ -1,7 +1,10 @@
 """The tokenizer as GGUF metadata: tokens, types, merges, pre-tokenizer, special ids.
 
 Supported: byte-level BPE (GPT-2, SmolLM, Llama 3, Qwen2), written as
-`tokenizer.ggml.model = "gpt2"`. The pre-tokenizer name tells llama.cpp how to split
+`tokenizer.ggml.model = "gpt2"`, and sentencepiece-style BPE with byte fallback
+(Llama 2, Mistral 7B, TinyLlama), written as `tokenizer.ggml.model = "llama"`: llama.cpp
+merges those by token score, so each token scores minus the rank of the merge that makes
+it, which replays the BPE merge order. The pre-tokenizer name tells llama.cpp how to split
 text before BPE; llama.cpp's converter picks it by hashing the token ids of a test
 text. We pick it by behaviour instead: the llama.cpp split rules whose pieces of a
 probe text equal the tokenizer's own. A tokenizer that matches none gets "default"
@@ -11,6 +14,7 @@ with a warning (llama.cpp then uses its generic rules and may tokenize different
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +38,8 @@ PROBE_TEXT = (
     "Étoile café naïve Straße 日本語のテキスト 🦙🦙 ''''``` I've he'll WE'RE don't DON'T 1234567 a1b2c3 --- ...\n"
     "    def f(x):\n        return x*2  # comment\n\t\tTabs\u00a0nbsp \u3000ideographic"
 )
-NORMAL, UNKNOWN, CONTROL, USER_DEFINED, UNUSED = 1, 2, 3, 4, 5
+NORMAL, UNKNOWN, CONTROL, USER_DEFINED, UNUSED, BYTE = 1, 2, 3, 4, 5, 6
+BYTE_TOKEN = re.compile(r"^<0x[0-9A-Fa-f]{2}>$")
 
 
 @dataclass
@@ -49,6 +54,8 @@ class GgufVocab:
     add_eos: bool = False
     chat_template: str | None = None
     warnings: list[str] = field(default_factory=list)
+    scores: list[float] | None = None  # sentencepiece-style only
+    add_space_prefix: bool | None = None  # sentencepiece-style only
 
     def add_to(self, writer: Any) -> None:
         writer.add_tokenizer_model(self.model)
@@ -56,6 +63,10 @@ class GgufVocab:
         writer.add_token_list(self.tokens)
         writer.add_token_types(self.types)
         writer.add_token_merges(self.merges)
+        if self.scores is not None:
+            writer.add_token_scores(self.scores)
+        if self.add_space_prefix is not None:
+            writer.add_add_space_prefix(self.add_space_prefix)
         for kind, token_id in self.special_ids.items():
             getattr(writer, f"add_{kind}_token_id")(token_id)
         writer.add_add_bos_token(self.add_bos)
@@ -67,13 +78,19 @@ class GgufVocab:
 def build_vocab(tokenizer: Any, *, n_vocab: int, chat_template: str | None, end_of_turn: str | None) -> GgufVocab:
     """The GGUF vocabulary of a Hugging Face fast tokenizer, padded to the model's `n_vocab` rows."""
     spec = json.loads(tokenizer.backend_tokenizer.to_str())
-    if not _is_byte_level_bpe(spec):
-        raise BotsmithError(
-            f"the GGUF writer supports byte-level BPE tokenizers only (this one is {spec['model']['type']})",
-            hint="export with --format hf and convert with llama.cpp's convert_hf_to_gguf.py")
     tokens, types = _tokens_and_types(tokenizer, spec, n_vocab)
-    pre, warnings = detect_pre_tokenizer(tokenizer)
-    vocab = GgufVocab("gpt2", pre, tokens, types, _merges(spec), warnings=warnings, chat_template=chat_template)
+    if _is_byte_level_bpe(spec):
+        pre, warnings = detect_pre_tokenizer(tokenizer)
+        vocab = GgufVocab("gpt2", pre, tokens, types, _merges(spec), warnings=warnings)
+    elif _is_sentencepiece_bpe(spec):
+        vocab = GgufVocab("llama", DEFAULT_PRE, tokens, types, _merges(spec), scores=_merge_scores(spec, tokens),
+                          add_space_prefix=_adds_space_prefix(spec))
+    else:
+        kind = spec["model"]["type"] + (" with byte fallback" if spec["model"].get("byte_fallback") else "")
+        raise BotsmithError(f"the GGUF writer supports BPE tokenizers (byte-level or sentencepiece-style) only, "
+                            f"not this {kind} one",
+                            hint="export with --format hf and convert with llama.cpp's convert_hf_to_gguf.py")
+    vocab.chat_template = chat_template
     vocab.special_ids = _special_ids(tokenizer, end_of_turn)
     vocab.add_bos, vocab.add_eos = _adds_specials(tokenizer)
     return vocab
@@ -85,6 +102,32 @@ def _is_byte_level_bpe(spec: dict) -> bool:
     pre = spec.get("pre_tokenizer") or {}
     parts = pre.get("pretokenizers", [pre])
     return any(part.get("type") == "ByteLevel" for part in parts)
+
+
+def _is_sentencepiece_bpe(spec: dict) -> bool:
+    return spec["model"]["type"] == "BPE" and bool(spec["model"].get("byte_fallback")) and "\u2581" in json.dumps(spec, ensure_ascii=False)
+
+
+def _adds_space_prefix(spec: dict) -> bool:
+    """Whether text gets a leading "\u2581" (Metaspace prepend, or a Prepend normalizer)."""
+    parts = [part for key in ("normalizer", "pre_tokenizer") for part in _flatten(spec.get(key))]
+    return any(part.get("type") == "Prepend" or part.get("prepend_scheme") in ("first", "always") for part in parts)
+
+
+def _flatten(component: dict | None) -> list[dict]:
+    if not component:
+        return []
+    inner = component.get("normalizers") or component.get("pretokenizers")
+    return [part for item in inner for part in _flatten(item)] if inner else [component]
+
+
+def _merge_scores(spec: dict, tokens: list[str]) -> list[float]:
+    """Minus the rank of the merge that first makes each token; tokens no merge makes score 0."""
+    rank: dict[str, int] = {}
+    for index, merge in enumerate(spec["model"].get("merges") or []):
+        left, right = merge.split(" ", 1) if isinstance(merge, str) else merge
+        rank.setdefault(left + right, index + 1)
+    return [-float(rank.get(token, 0)) for token in tokens]
 
 
 def _tokens_and_types(tokenizer: Any, spec: dict, n_vocab: int) -> tuple[list[str], list[int]]:
@@ -100,9 +143,15 @@ def _tokens_and_types(tokenizer: Any, spec: dict, n_vocab: int) -> tuple[list[st
             tokens.append(f"[PAD{index}]")
             types.append(UNUSED)
             continue
-        tokens.append(by_id[index])
+        token = by_id[index]
+        tokens.append(token)
         entry = added.get(index)
-        types.append(NORMAL if entry is None else CONTROL if entry.get("special") else USER_DEFINED)
+        if BYTE_TOKEN.match(token) and spec["model"].get("byte_fallback"):
+            types.append(BYTE)
+        elif token == spec["model"].get("unk_token"):
+            types.append(UNKNOWN)
+        else:
+            types.append(NORMAL if entry is None else CONTROL if entry.get("special") else USER_DEFINED)
     return tokens, types
 
 

@@ -190,6 +190,21 @@ def check_transformers(result: Verification, path: Path, model: Any, tokenizer: 
                f"({result.relative_logit_diff:.2%} of the largest logit, limit {limit * 100:g}%); "
                f"same top token on {agree}/{len(prompts)} prompts")
     check_tokenizer_rebuild(result, path, tokenizer, written)
+    if written.vocab.model == "llama":
+        check_llama_cpp_merges(result, tokenizer, written)
+
+
+def check_llama_cpp_merges(result: Verification, tokenizer: Any, written: GgufWritten) -> None:
+    """Sentencepiece vocabularies: llama.cpp's score-driven merging must give the tokenizer's own ids."""
+    from botsmith.export.gguf.spm import llama_cpp_spm_encode
+
+    vocab = written.vocab
+    texts = [PROBE_TEXT, *DEFAULT_PROMPTS[:2]]
+    differ = [text for text in texts if llama_cpp_spm_encode(text, vocab.tokens, vocab.scores or [],
+                                                             add_space_prefix=bool(vocab.add_space_prefix))
+              != tokenizer(text, add_special_tokens=False)["input_ids"]]
+    result.add("scores", not differ, f"llama.cpp's merge-by-score tokenizes {len(texts) - len(differ)}/{len(texts)} "
+               "probe texts exactly like the original" + (f"; first difference on {differ[0][:40]!r}" if differ else ""))
 
 
 def _last_logits(model: Any, ids_list: list[Any]) -> list[Any]:
@@ -222,7 +237,7 @@ def load_with_transformers(path: Path) -> Any:
 def check_tokenizer_rebuild(result: Verification, path: Path, tokenizer: Any, written: GgufWritten) -> None:
     from transformers import AutoTokenizer
 
-    if written.vocab.pre not in TRANSFORMERS_PRE:
+    if written.vocab.model == "gpt2" and written.vocab.pre not in TRANSFORMERS_PRE:
         result.add("tokenizer", True, f"skipped: transformers cannot rebuild the '{written.vocab.pre}' pre-tokenizer")
         return
     rebuilt = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)

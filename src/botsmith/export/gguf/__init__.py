@@ -1,0 +1,1 @@
+"""GGUF writing in Python: architectures, tokenizer metadata, tensor layout, verification."""
