@@ -59,3 +59,44 @@ def test_pride_and_prejudice_front_matter_and_letters_are_left_out(corpora) -> N
     assert result.turns[0].utterances[0].text == "My dear Mr. Bennet,"
     assert result.turns[0].speaker == "Mrs. Bennet"
     assert {"Elizabeth", "Mr. Darcy", "Mrs. Bennet", "Mr. Bennet", "Jane"} <= set(result.speakers)
+
+
+RENDER = {  # convention: (open, close, nested open, nested close, apostrophe)
+    "double-straight": ('"', '"', "'", "'", "'"),
+    "single-curly": ("‘", "’", "“", "”", "’"),
+    "single-straight": ("'", "'", '"', '"', "'"),
+    "guillemets": ("«", "»", "“", "”", "’"),
+    "german": ("„", "“", "‚", "‘", "’"),
+}
+
+
+def render(text: str, convention: str) -> str:
+    """A curly-quoted book re-typeset in another convention (how unseen books will be tested)."""
+    opening, closing, nested_open, nested_close, apostrophe = RENDER[convention]
+    out, inside, nested = [], False, False
+    for i, char in enumerate(text):
+        if char == "“":
+            out.append(opening)
+            inside = True
+        elif char == "”":
+            out.append(closing)
+            inside = nested = False
+        elif char == "‘" and inside:
+            out.append(nested_open)
+            nested = True
+        elif char == "’" and nested and not text[i + 1:i + 2].isalpha():
+            out.append(nested_close)
+            nested = False
+        else:
+            out.append(apostrophe if char == "’" else char)
+    return "".join(out)
+
+
+def test_alice_rendered_in_every_convention_gives_the_same_speech(corpora) -> None:
+    original = (corpora / "alice_in_wonderland.txt").read_text(encoding="utf-8")
+    reference = _utterances(original)
+    for convention in RENDER:
+        rendered = render(original, convention)
+        assert extract_dialogue(rendered).convention == convention
+        utterances, speakers = _agreement(reference, _utterances(rendered))
+        assert utterances >= 0.99 and speakers >= 0.99, (convention, utterances, speakers)

@@ -31,7 +31,7 @@ TITLES = {
     "duchess": "f", "countess": "f", "mistress": "f", "frau": "f", "señora": "f", "dame": "f",
 }
 _TITLE = r"(?:(?:" + "|".join(re.escape(t[0].upper() + t[1:]) for t in TITLES) + r")\s+)"
-_CAP = r"[A-Z][\w’'\-]*"
+_CAP = r"[A-Z](?:[\w\-]|[’'](?!s\b)(?=\w))*"  # O'Brien, but not the possessive of Darcy's
 _NAME = (r"(?:the\s+)?" + _TITLE + r"?" + _CAP + r"(?:\s+(?:de\s+|van\s+|von\s+|of\s+)?" + _CAP + r"){0,2}")
 _NP = (r"(?<!\bin\s)(?<!\bwith\s)(?<!\bof\s)(?<!\bto\s)(?<!\bat\s)(?<!\bby\s)(?<!\bfor\s)(?<!\bon\s)"
        r"(?:the|his|her|their|my|our|your|a|an)\s+[a-z]+(?:\s+[a-z]+){0,2}")  # not `in a low voice said`

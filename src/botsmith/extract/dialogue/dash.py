@@ -1,9 +1,11 @@
 """Dash dialogue: a paragraph that opens with a dash is speech (—Yes —said he—. I will.).
 
-There is no closing mark, so the speech runs to the end of the paragraph unless a dash
-hands over to narration: a dash after a space and before a word (Spanish `—dijo él`),
-or a spaced dash, or an inline `, said he,` whose words are an attribution tag. The
-narration ends at the next dash, and the speech resumes after it.
+Speech also starts inside a paragraph at a dash after a space or a colon and before a
+word (`Elizabeth said, —Which do you mean?`, `Он сказал: — Да.`), not at a dash between
+two words (`word—word`). There is no closing mark, so the speech runs to the end of the
+paragraph unless a dash after a space hands over to narration: before a lowercase word
+(Spanish `—dijo él`, Russian `, — сказал он`) or before an attribution tag; or an inline
+`, said he,` interrupts it. The narration ends at the next dash and the speech resumes.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from botsmith.extract.dialogue.layout import Paragraph
 from botsmith.extract.dialogue.scan import Quote
 
 _OPENING = re.compile(r"[ \t]*(?:—|―|–|--)[ \t]*")
-_AFTER_COLON = re.compile(r":[ \t\r\n]*(?:—|―|–|--)[ \t]*")  # Elizabeth said: —Welcome home.
+_INNER_DASH = re.compile(r"(?<=[\s:])(?:—|―|–|--)[ \t]?(?=[^\s\-—―–])")
 _DASH = re.compile(r"—|―|–|--")
+_NARRATION_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ(")
 _INLINE_TAG = re.compile(r"(?<=[,!?])\s+(?=[^,.!?;:]{2,50}[,.;:](?:\s|$))")
 
 
@@ -24,7 +27,7 @@ def scan_dash(text: str, paragraphs: list[Paragraph]) -> tuple[list[Quote], int]
     """Speech in dash-convention paragraphs (no quote can be unbalanced here)."""
     quotes: list[Quote] = []
     for index, para in enumerate(paragraphs):
-        opening = _OPENING.match(text, para.start, para.end) or _AFTER_COLON.search(text, para.start, para.end)
+        opening = _OPENING.match(text, para.start, para.end) or _inner_opening(text, para.start, para.end)
         if opening is None:
             continue
         for n, (start, end) in enumerate(_speech_pieces(text, opening.end(), para.end)):
@@ -34,6 +37,15 @@ def scan_dash(text: str, paragraphs: list[Paragraph]) -> tuple[list[Quote], int]
                 quote.close_mark = end if end < para.end else None
                 quotes.append(quote)
     return quotes, 0
+
+
+def _inner_opening(text: str, start: int, end: int) -> re.Match[str] | None:
+    """Speech after narration: `said, —Which do you mean?`, `thought Alice, —and what`; never `word—word`."""
+    for dash in _INNER_DASH.finditer(text, start, end):
+        before = text[start:dash.start()].rstrip()[-1:]
+        if not text[dash.end()].islower() or before in (",", ":", ";"):
+            return dash
+    return None
 
 
 def _speech_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -76,15 +88,16 @@ def _next_break(text: str, pos: int, end: int) -> tuple[int, int, bool]:
 
 
 def _handover(text: str, pos: int, end: int) -> re.Match[str] | None:
-    """The first dash after which narration (an attribution tag) follows."""
+    """The first dash after a space that hands over to narration (a lowercase word or a tag follows)."""
     for dash in _DASH.finditer(text, pos, end):
-        before = text[dash.start() - 1] if dash.start() > pos else ""
-        after = text[dash.end():dash.end() + 1]
-        spaced_before = before.isspace()
-        if spaced_before and after[:1].isalpha() and after[:1].islower():
-            return dash  # —Hola —dijo Juan—.
-        if cue_after(text[dash.end():min(end, dash.end() + 120)]) is not None and (spaced_before or after.isspace()):
-            return dash
+        if dash.start() <= pos or not text[dash.start() - 1].isspace():
+            continue  # `word—word` or `think--` is a dash inside the speech
+        after = text[dash.end():min(end, dash.end() + 120)]
+        word = after.lstrip(" \t")
+        sentence_ended = text[:dash.start()].rstrip()[-1:] in (".", "!", "?", "…")
+        if word[:1].islower() or word[:1] == "(" or cue_after(after) is not None or (
+                sentence_ended and word[:1] in _NARRATION_START):
+            return dash  # `—Late! —She ran.` after a full stop, a new sentence after a spaced dash is narration
     return None
 
 

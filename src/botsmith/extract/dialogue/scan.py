@@ -76,11 +76,11 @@ def scan_quotes(text: str, paragraphs: list[Paragraph], conv: Convention) -> tup
 
 def _is_block(text: str, para: Paragraph, conv: Convention) -> bool:
     """Verse or a song inside a speech: an indented paragraph, or one opening with another kind of quote."""
+    if _opens_at_start(text, para, conv):
+        return False  # an indented paragraph that reopens the quotation is the multi-paragraph rule
     window = max(0, para.start - 200)
     line_start = max(text.rfind("\n", window, para.start), text.rfind("\r", window, para.start), window - 1) + 1
-    if para.start - line_start >= 2:
-        return True
-    return text[para.start] in "\"“‘'«»„‚" and not _opens_at_start(text, para, conv)
+    return para.start - line_start >= 2 or text[para.start] in "\"“‘'«»„‚"
 
 
 def _first_mark(text: str, para: Paragraph, conv: Convention) -> int | None:
