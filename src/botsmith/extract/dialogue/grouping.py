@@ -67,26 +67,39 @@ def _quote_cue(text: str, layout: Layout, qs: list[Quote], i: int) -> Cue | None
 
 def _speakers(text: str, para_start: int, qs: list[Quote], cues: list[Cue | None],
               tracker: SpeakerTracker, lead_in: str, gap: int) -> list[tuple[Entity, list[Quote]]]:
-    """The paragraph's quotations grouped by speaker, in order.
+    """The paragraph's quotations grouped by speaker, in order."""
+    if not any(cues):
+        entity = _untagged_speaker(text, para_start, qs, tracker, lead_in, gap)
+        tracker.spoke(entity, _addressed(text, qs, tracker))
+        return [(entity, list(qs))]
+    groups = _tagged_groups(text, para_start, qs, cues, tracker)
+    tracker.spoke(groups[-1][0], _addressed(text, groups[-1][1], tracker))
+    return groups
+
+
+def _untagged_speaker(text: str, para_start: int, qs: list[Quote], tracker: SpeakerTracker,
+                      lead_in: str, gap: int) -> Entity:
+    """No tag in the paragraph: its own narration, the narration leading in, or alternation.
 
     `lead_in` is the narration paragraph just before, when it introduces this speech
     (`...and in a constrained manner said,--`) or follows a long stretch of narration.
     """
-    if not any(cues):
-        weak = None if qs[0].continues else _narration_speaker(text[para_start:qs[0].open_mark], tracker)
-        lead = None
-        if weak is None and not qs[0].continues and lead_in:
-            lead = cue_before(lead_in) or last_sentence_subject(lead_in)
-        if lead is not None and lead.kind == "pronoun":
-            # after a long narration the pronoun is someone just named; in a running exchange, a participant
-            fresh = gap >= _FRESH_GAP
-            names = tracker.cast.mentions(lead_in) if fresh else []
-            entity = tracker.speaker(lead, same_paragraph_names=names, continues=False, weak=None,
-                                     recent_narration=fresh)
-        else:
-            entity = tracker.speaker(None, same_paragraph_names=[], continues=qs[0].continues, weak=weak or lead)
-        tracker.spoke(entity, _addressed(text, qs, tracker))
-        return [(entity, list(qs))]
+    continues = qs[0].continues
+    weak = None if continues else _narration_speaker(text[para_start:qs[0].open_mark], tracker)
+    lead = None
+    if weak is None and not continues and lead_in:
+        lead = cue_before(lead_in) or last_sentence_subject(lead_in)
+    if lead is not None and lead.kind == "pronoun":
+        # after a long narration the pronoun is someone just named; in a running exchange, a participant
+        fresh = gap >= _FRESH_GAP
+        names = tracker.cast.mentions(lead_in) if fresh else []
+        return tracker.speaker(lead, same_paragraph_names=names, continues=False, weak=None, recent_narration=fresh)
+    return tracker.speaker(None, same_paragraph_names=[], continues=continues, weak=weak or lead)
+
+
+def _tagged_groups(text: str, para_start: int, qs: list[Quote], cues: list[Cue | None],
+                   tracker: SpeakerTracker) -> list[tuple[Entity, list[Quote]]]:
+    """Quotations without a tag of their own belong with the tagged one before (or after) them."""
     groups: list[tuple[Entity, list[Quote]]] = []
     current: Entity | None = None
     last_cue: Cue | None = None
@@ -100,16 +113,15 @@ def _speakers(text: str, para_start: int, qs: list[Quote], cues: list[Cue | None
             # only the narration and speech next to this quotation: a paragraph can be a whole book
             since = (qs[i - 1].close_mark or qs[i - 1].end) + 1 if i else para_start
             names = tracker.cast.mentions(text[since:quote.open_mark])
-            speech_names = tuple(tracker.cast.mentions(" ".join(text[q.start:q.end] for q in qs[max(0, i - 1):i + 2])))
+            nearby_speech = " ".join(text[q.start:q.end] for q in qs[max(0, i - 1):i + 2])
             entity = tracker.speaker(cue, same_paragraph_names=names, continues=quote.continues and i == 0,
-                                     weak=None, speech_names=speech_names)
+                                     weak=None, speech_names=tuple(tracker.cast.mentions(nearby_speech)))
             if entity != current:
                 if current is not None:
                     tracker.spoke(current, [])
                 current = entity
                 groups.append((entity, []))
         groups[-1][1].append(quote)
-    tracker.spoke(groups[-1][0], _addressed(text, groups[-1][1], tracker))
     return groups
 
 
