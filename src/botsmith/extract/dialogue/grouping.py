@@ -47,8 +47,17 @@ def build_turns(text: str, layout: Layout, quotes: list[Quote]) -> list[SpeechTu
         for n, (entity, group) in enumerate(_speakers(text, para.start, qs, cues[index], tracker, lead_in, gap)):
             _add(turns, text, entity, group, layout.scenes[scene], context if n == 0 else "")
         tracker.narration(_narration_of(text, para.start, para.end, qs), 0, around_speech=True)
-        gap, context = 0, ""
+        gap, context = 0, _trailing_narration(text, para.end, qs[-1])
     return turns
+
+
+def _trailing_narration(text: str, para_end: int, last: Quote) -> str:
+    """Narration after a paragraph's last quotation when it introduces the next speech
+    (`...said the Duchess. And with that she began singing a lullaby:`)."""
+    if last.close_mark is None:
+        return ""
+    tail = text[last.close_mark + 1:para_end]
+    return tail if introduces(tail) else ""
 
 
 def _quote_cue(text: str, layout: Layout, qs: list[Quote], i: int) -> Cue | None:
@@ -90,6 +99,8 @@ def _untagged_speaker(text: str, para_start: int, qs: list[Quote], tracker: Spea
     if weak is None and not continues and lead_in:
         lead = cue_before(lead_in) or last_sentence_subject(lead_in)
     if lead is not None and lead.kind == "pronoun":
+        if gap == 0 and tracker.turns and tracker.turns[-1].gender in (lead.gender, None):
+            return tracker.turns[-1]  # `said the Duchess; and she began singing:` then the song
         # after a long narration the pronoun is someone just named; in a running exchange, a participant
         fresh = gap >= _FRESH_GAP
         names = tracker.cast.mentions(lead_in) if fresh else []

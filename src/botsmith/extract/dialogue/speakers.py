@@ -137,10 +137,13 @@ class SpeakerTracker:
         return self._alternate()
 
     def spoke(self, entity: Entity, addressed: list[str]) -> None:
+        """Record a speech; whom it addressed is kept while the same speaker goes on talking."""
         self.since_speech = []
+        names = [self.cast.canonical(n) for n in addressed if self.cast.canonical(n) in self.cast.genders]
+        same_speaker = bool(self.turns) and self.turns[-1] == entity
+        self.addressed = (self.addressed + names) if same_speaker else names
         self.turns.append(entity)
         self.mentions.append(entity)
-        self.addressed = [self.cast.canonical(n) for n in addressed if self.cast.canonical(n) in self.cast.genders]
 
     def _named(self, name: str) -> Entity:
         return Entity(name, name, self.cast.gender(name))
