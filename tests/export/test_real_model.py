@@ -19,5 +19,9 @@ def test_real_model_lora_to_gguf(real_home, tmp_path):
         assert all(check.strip().startswith("ok") for check in result.checks), result.checks
         assert result.max_logit_diff is not None
         print(quant, result.checks)
+    from gguf import GGUFReader
+
+    # found through llama.cpp's own token-hash table, as its converter would name it
+    assert GGUFReader(result.files[0]).get_field("tokenizer.ggml.pre").contents() == "smollm"
     adapter = export_model(bot, format="gguf-lora", log=lambda line: None)
     assert all(check.strip().startswith("ok") for check in adapter.checks)

@@ -7,7 +7,9 @@ merges those by token score, so each token scores minus the rank of the merge th
 it, which replays the BPE merge order. The pre-tokenizer name tells llama.cpp how to split
 text before BPE; llama.cpp's converter picks it by hashing the token ids of a test
 text. We pick it by behaviour instead: the llama.cpp split rules whose pieces of a
-probe text equal the tokenizer's own. A tokenizer that matches none gets "default"
+probe text equal the tokenizer's own. Known tokenizers are first looked up the way
+llama.cpp's converter does it (sha256 of the ids of its check text), so a SmolLM2 file
+says "smollm" as llama.cpp's own would. A tokenizer that matches neither gets "default"
 with a warning (llama.cpp then uses its generic rules and may tokenize differently).
 """
 
@@ -33,7 +35,18 @@ PRE_TOKENIZERS: dict[str, tuple[str, ...]] = {
     "qwen2": (_QWEN2,),
 }
 DEFAULT_PRE = "default"
-PROBE_TEXT = (
+# llama.cpp's check text and the hashes of its token ids for tokenizers botsmith can export
+# (from llama.cpp's convert_hf_to_gguf.py, MIT licence).
+LLAMA_CPP_CHECK_TEXT = '\n \n\n \n\n\n \t \t\t \t\n  \n   \n    \n     \n🚀 (normal) 😶\u200d🌫️ (multiple emojis concatenated) ✅ 🦙🦙 3 33 333 3333 33333 333333 3333333 33333333 3.3 3..3 3...3 កាន់តែពិសេសអាច😁 ?我想在apple工作1314151天～ ------======= нещо на Български \'\'\'\'\'\'```````""""......!!!!!!?????? I\'ve been \'told he\'s there, \'RE you sure? \'M not sure I\'ll make it, \'D you like some tea? We\'Ve a\'lL'
+LLAMA_CPP_HASHES = {
+    "3ce83efda5659b07b1ad37ca97ca5797ea4285d9b9ab0dc679e4a720c9da7454": "gpt-2",  # openai-community/gpt2
+    "0ef9807a4087ebef797fc749390439009c3b9eda9ad1a097abbe738f486c01e5": "llama-bpe",  # Meta-Llama-3-8B
+    "e636dc30a262dcc0d8c323492e32ae2b70728f4df7dfe9737d9f920a282b8aea": "qwen2",  # Qwen1.5-7B
+    "d4540891389ea895b53b399da6ac824becc30f2fba0e9ddbb98f92e55ca0e97c": "qwen2",  # Qwen3-Embedding-0.6B
+    "855059429035d75a914d1eda9f10a876752e281a054a7a3d421ef0533e5b6249": "smollm",  # SmolLM-135M (SmolLM2 too)
+    "63b97e4253352e6f357cc59ea5b583e3a680eaeaf2632188c2b952de2588485e": "tekken",  # Mistral-Nemo-Base-2407
+}
+PROBE_TEXT = LLAMA_CPP_CHECK_TEXT + (
     "Hello, World! It's 2024: 3.14159 + 42 = 45.14 (approx.)\n\n\n  \t indented   spaces \n \r\n"
     "Étoile café naïve Straße 日本語のテキスト 🦙🦙 ''''``` I've he'll WE'RE don't DON'T 1234567 a1b2c3 --- ...\n"
     "    def f(x):\n        return x*2  # comment\n\t\tTabs\u00a0nbsp \u3000ideographic"
@@ -182,7 +195,17 @@ def _adds_specials(tokenizer: Any) -> tuple[bool, bool]:
 
 
 def detect_pre_tokenizer(tokenizer: Any) -> tuple[str, list[str]]:
-    """The llama.cpp pre-tokenizer that splits the probe text exactly as this tokenizer does."""
+    """llama.cpp's name for this tokenizer's pre-tokenizer: by its hash table, else by behaviour."""
+    import hashlib
+
+    digest = hashlib.sha256(str(tokenizer.encode(LLAMA_CPP_CHECK_TEXT)).encode()).hexdigest()
+    if digest in LLAMA_CPP_HASHES:
+        return LLAMA_CPP_HASHES[digest], []
+    return pre_tokenizer_by_behaviour(tokenizer)
+
+
+def pre_tokenizer_by_behaviour(tokenizer: Any) -> tuple[str, list[str]]:
+    """The llama.cpp split rules that split the probe text exactly as this tokenizer does."""
     from tokenizers import Regex, pre_tokenizers
 
     own = tokenizer.backend_tokenizer.pre_tokenizer

@@ -30,8 +30,6 @@ TENSOR_TOLERANCE = {"F32": 0.0, "F16": 1e-3, "BF16": 8e-3, "Q8_0": 1 / 127, "Q4_
 LOGIT_TOLERANCE = {"f32": 1e-4, "f16": 5e-3, "bf16": 2e-2, "q8_0": 5e-2, "q4_0": 0.6}
 DEFAULT_PROMPTS = ("Once upon a time", "The old man said to the sea,",
                    "<|im_start|>user\nWho are you?<|im_end|>\n<|im_start|>assistant\n")
-# transformers rebuilds these pre-tokenizers faithfully; others it replaces with GPT-2's.
-TRANSFORMERS_PRE = ("gpt-2", "llama-bpe", "qwen2")
 
 
 @dataclass
@@ -237,9 +235,6 @@ def load_with_transformers(path: Path) -> Any:
 def check_tokenizer_rebuild(result: Verification, path: Path, tokenizer: Any, written: GgufWritten) -> None:
     from transformers import AutoTokenizer
 
-    if written.vocab.model == "gpt2" and written.vocab.pre not in TRANSFORMERS_PRE:
-        result.add("tokenizer", True, f"skipped: transformers cannot rebuild the '{written.vocab.pre}' pre-tokenizer")
-        return
     rebuilt = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
     texts = [PROBE_TEXT, *DEFAULT_PROMPTS]
     differ = [text for text in texts if rebuilt(text, add_special_tokens=False)["input_ids"]
