@@ -36,7 +36,7 @@ def test_completion_fragments_are_sized_in_tokens_and_never_cross_chapters(story
         meta = record["meta"]
         source = sources[meta["source"]]
         assert source.text[meta["start"]:meta["end"]] == record["text"]  # provenance is exact
-        assert len(tokenizer(record["text"], add_special_tokens=False)["input_ids"]) <= 80 + 2
+        assert len(tokenizer(record["text"], add_special_tokens=False)["input_ids"]) <= 80
         chapter = next(c for c in source.chapters if c.start <= meta["start"] < c.end)
         assert meta["end"] <= chapter.end and meta["group"] == f"{source.id}#{source.chapters.index(chapter)}"
         assert record["text"][-1] in ".”" and "CHAPTER" not in record["text"]

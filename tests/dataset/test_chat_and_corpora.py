@@ -83,3 +83,24 @@ def test_the_whole_path_from_files_to_a_dataset(make_bot, corpora):
     assert alice["type"] == "prose" and alice["pairs"] > 100 and alice["convention"] == "single-straight"
     groups = {r["meta"]["group"] for r in read_records(result.train_path) + read_records(result.validation_path)}
     assert len({g for g in groups if "hamlet" in g}) == 20  # one group per scene
+
+
+@pytest.mark.slow
+@pytest.mark.corpora
+def test_fragments_fill_the_real_model_tokens(tmp_path, real_home, corpora):
+    """With the default model's tokenizer, fragments are close to the asked size and never over it."""
+    from transformers import AutoTokenizer
+
+    from botsmith.bot_folder import new_bot
+    from botsmith.models import resolve_model
+    from botsmith.sources.cleaned import save_clean_source
+
+    folder = new_bot(tmp_path / "alice", mode="completion")
+    text = (corpora / "alice_in_wonderland.txt").read_text(encoding="utf-8")
+    save_clean_source(folder.clean_dir, whole_text("pg11", text, r"^CHAPTER [IVXLC]+\."))
+    result = build_dataset(folder.root, log=quiet)
+    tokenizer = AutoTokenizer.from_pretrained(str(resolve_model("smollm2-135m", log=quiet)))
+    lengths = [len(tokenizer(r["text"], add_special_tokens=False)["input_ids"])
+               for r in read_records(result.train_path)]
+    assert max(lengths) <= 256 and sorted(lengths)[len(lengths) // 2] > 200
+    assert result.stats["tokens"]["max"] <= 256  # stats count the same way

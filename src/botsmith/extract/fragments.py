@@ -33,6 +33,7 @@ class TokenCounter:
 
     def __init__(self, tokenizer: Any, text: str, start: int = 0, end: int | None = None) -> None:
         end = len(text) if end is None else end
+        self.tokenizer, self.text = tokenizer, text
         encoded = tokenizer(text[start:end], add_special_tokens=False, return_offsets_mapping=True)
         offsets = [(start + a, start + b) for a, b in encoded["offset_mapping"] if b > a]
         self.starts = [a for a, _ in offsets]
@@ -41,6 +42,10 @@ class TokenCounter:
     def count(self, start: int, end: int) -> int:
         """Tokens that begin inside [start, end)."""
         return bisect.bisect_left(self.starts, end) - bisect.bisect_left(self.starts, start)
+
+    def exact(self, start: int, end: int) -> int:
+        """Tokens of text[start:end] tokenized alone (a few more than in context, at the edges)."""
+        return len(self.tokenizer(self.text[start:end], add_special_tokens=False)["input_ids"])
 
     def cut_before(self, start: int, tokens: int) -> int:
         """The character offset after `tokens` tokens from `start`."""
@@ -83,6 +88,9 @@ def cut_fragments(text: str, start: int, end: int, counter: TokenCounter, size: 
         last = first
         while last + 1 < len(units) and counter.count(units[first].start, units[last + 1].end) <= size:
             last += 1
+        # Counted in context, a span can tokenize a little longer alone (its first word loses its space).
+        while last > first and counter.exact(units[first].start, units[last].end) > size:
+            last -= 1
         fragments.append(Span(units[first].start, units[last].end))
         if last + 1 >= len(units):
             break
@@ -102,16 +110,26 @@ def _fit_units(text: str, spans: list[Span], counter: TokenCounter, size: int) -
     """Sentences, with any longer than `size` tokens cut at word boundaries."""
     units = []
     for span in spans:
-        while counter.count(span.start, span.end) > size:
-            cut = counter.cut_before(span.start, size)
-            space = text.rfind(" ", span.start + 1, cut)
-            cut = space if space > span.start else cut
+        while counter.count(span.start, span.end) > size or counter.exact(span.start, span.end) > size:
+            cut = _word_cut(text, span, counter, size)
             units.append(Span(span.start, cut))
             rest = len(text[cut:span.end]) - len(text[cut:span.end].lstrip())
             span = Span(cut + rest, span.end)
         if span.end > span.start:
             units.append(span)
     return units
+
+
+def _word_cut(text: str, span: Span, counter: TokenCounter, size: int) -> int:
+    """The last word boundary in `span` before which the text fits in `size` tokens on its own."""
+    tokens = size
+    while True:
+        cut = counter.cut_before(span.start, tokens)
+        space = text.rfind(" ", span.start + 1, cut)
+        cut = space if space > span.start else cut
+        if tokens <= 1 or counter.exact(span.start, cut) <= size:
+            return max(cut, span.start + 1)
+        tokens -= 2
 
 
 def prompt_cut(text: str, fragment: Span, rng: random.Random) -> tuple[int, int] | None:
