@@ -84,7 +84,9 @@ def test_letters_and_notices_are_not_speech() -> None:
     text = ("She found a bottle labelled “DRINK ME” on the table, and a card with the words “EAT ME” "
             "beautifully marked in currants.\n\n“I shall drink it,” said Alice.\n\n"
             "The letter from her sister ran as follows:--\n\n“My dear Alice, we miss you.\n\n"
-            "“Come home soon.\n\n“Yours, LORINA.”\n\n“What a nice letter,” said Alice.\n")
+            "“Come home soon.\n\n“Yours, LORINA.”\n\n“What a nice letter,” said Alice.\n\n"
+            "She longed to hear herself called “Mrs. Wickham” by everyone, and said “No, never” twice.\n")
     result = extract_dialogue(text)
-    assert [u.text for t in result.turns for u in t.utterances] == ["I shall drink it,", "What a nice letter,"]
-    assert result.stats["not_speech"] == 5
+    assert [u.text for t in result.turns for u in t.utterances] == ["I shall drink it,", "What a nice letter,",
+                                                                     "No, never"]
+    assert result.stats["not_speech"] == 6

@@ -1,4 +1,4 @@
-"""Quotations that are not speech: written notices and labels, and quoted letters.
+"""Quotations that are not speech: written notices and labels, quoted words, and quoted letters.
 
 `labelled “ORANGE MARMALADE”`, `the words “DRINK ME” beautifully printed`, and a letter
 introduced by `was as follows:--` and signed `“FITZWILLIAM DARCY.”` are quoted, but no
@@ -42,7 +42,7 @@ def drop_non_speech(text: str, quotes: list[Quote], paragraph_starts: list[int])
         if _is_letter_start(text, quote, before) or _is_signature(text, quote, before):
             in_letter = True
             continue
-        if _is_notice(text, quote, before):
+        if _is_notice(text, quote, before) or _is_mention(text, quote, before):
             continue
         kept.append(quote)
     return kept, len(quotes) - len(kept)
@@ -84,6 +84,16 @@ def _is_signature(text: str, quote: Quote, before: str) -> bool:
     content = text[quote.start:quote.end]
     return bool(not before.strip() and len(content) < 70 and _SIGNATURE.match(content)
                 and (content.lower().startswith("yours") or content.rstrip(".").isupper()))
+
+
+def _is_mention(text: str, quote: Quote, before: str) -> bool:
+    """A word or name quoted inside narration: `called “Mrs. Wickham” by`, `However, 'jury-men' would`."""
+    content = text[quote.start:quote.end].strip("_*")
+    if quote.close_mark is None or len(content.split()) > 3 or content[-1:] in ",.!?;:—–-…":
+        return False
+    after = text[quote.close_mark + 1:quote.close_mark + 60]
+    return (before.strip() != "" and not _tagged(before) and after[:1] in (" ", "\n", "\r")
+            and after.lstrip()[:1].islower() and not _SPEECH_TAG.match(after.lstrip()))
 
 
 def _is_notice(text: str, quote: Quote, before: str) -> bool:
