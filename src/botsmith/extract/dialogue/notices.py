@@ -28,6 +28,7 @@ _SALUTATION = re.compile(r"(?:my\s+)?(?:dear|dearest|honoured|respected)\b[^.!?]
                          re.IGNORECASE)
 _SIGNATURE = re.compile(r"(?:yours\b[^.!?]{0,60}|[A-Z][A-Z .'’-]{3,40}\.?)\Z")
 _SPEECH_TAG = re.compile(VERB + r"\b")
+_NAMING = re.compile(r"\b(?:called|named|termed|christened|nicknamed|styled)\s*\Z")
 
 
 def drop_non_speech(text: str, quotes: list[Quote], paragraph_starts: list[int]) -> tuple[list[Quote], int]:
@@ -92,7 +93,8 @@ def _is_mention(text: str, quote: Quote, before: str) -> bool:
     if quote.close_mark is None or len(content.split()) > 3 or content[-1:] in ",.!?;:—–-…":
         return False
     after = text[quote.close_mark + 1:quote.close_mark + 60]
-    return (before.strip() != "" and not _tagged(before) and after[:1] in (" ", "\n", "\r")
+    tagged = _tagged(before) and not _NAMING.search(before)
+    return (before.strip() != "" and not tagged and after[:1] in (" ", "\n", "\r")
             and after.lstrip()[:1].islower() and not _SPEECH_TAG.match(after.lstrip()))
 
 
