@@ -103,4 +103,6 @@ def test_the_corpora_folder_added_to_a_bot(corpora, bot):
     assert raw.meta["title"] == "Pride and Prejudice" and raw.meta["author"] == "Jane Austen"
     assert raw.meta["encoding"] == "cp1252" and raw.meta["newline"] == "\r\n"
     assert raw.text[raw.chapters[0].start:].startswith(P_AND_P_FIRST)
-    assert sources["file-hamlet"].meta["kind"] == "play"
+    hamlet = sources["file-hamlet"].meta
+    assert hamlet["kind"] == "play" and hamlet["author"] == "William Shakespeare"  # from its title page
+    assert hamlet["title"] == "HAMLET, PRINCE OF DENMARK"

@@ -31,6 +31,7 @@ _ITALIC_MARK = re.compile(r"_(?:(?<![\w_]_)(?=[^\s_])|(?<=[^\s_]_)(?![\w_]))")
 _SUPERSCRIPT = re.compile(r"\^\{([^}]*)\}|\^(\w)")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _LINE_END_DASH = ("-", "—", "–")
+_BYLINE = re.compile(r"^by\s+([A-Z][\w.’' -]{2,60})$", re.IGNORECASE)
 _UNWRAPPED_WIDTH = 120  # wider than this, lines are paragraphs already (not hard-wrapped)
 
 
@@ -79,12 +80,29 @@ def clean_text(data: str | bytes, *, name: str = "text") -> CleanResult:
     play = looks_like_play(blocks)
     extent = find_extent(blocks, play=play, gutenberg=frame.found)
     removed.extend(extent.removed)
+    fields = {**title_page_fields(blocks[:extent.start]), **frame.fields}
     removed.sort(key=lambda entry: entry.start_line)
     text_out, chapters = assemble(blocks[extent.start:extent.end], play=play)
     if not text_out.strip():
         raise BotsmithError(f"{name}: no text is left after cleaning", hint="the file may hold only front matter")
     return CleanResult(text_out, chapters, removed, encoding, newline, "play" if play else "prose",
-                       frame.found, frame.fields, extent.persons)
+                       frame.found, fields, extent.persons)
+
+
+def title_page_fields(front: list[Block]) -> dict[str, str]:
+    """Title and author from a title page ("HAMLET, PRINCE OF DENMARK" / "by William Shakespeare")."""
+    lines = [line for block in front[:6] for line in block.stripped]
+    fields: dict[str, str] = {}
+    for index, line in enumerate(lines[:12]):
+        byline = _BYLINE.match(line)
+        author = byline.group(1) if byline else (lines[index + 1] if line.lower() == "by" and index + 1 < len(lines)
+                                                 else None)
+        if author and index:
+            fields = {"title": " ".join(lines[:index]) if index <= 3 else lines[0], "author": author}
+            break
+    if fields:
+        fields = {key: tidy(value).strip(" ,.") for key, value in fields.items()}
+    return fields
 
 
 def _strip_frame(lines: list[Line], frame: GutenbergFrame, removed: list[Removal]) -> list[Line]:
