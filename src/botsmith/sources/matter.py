@@ -47,8 +47,8 @@ def find_extent(blocks: list[Block], *, play: bool, gutenberg: bool) -> Extent:
     extent = Extent(start, end)
     if play:
         start = extent.start = _with_dramatis_personae(blocks, start, extent)
-    extent.removed.extend(_describe(blocks[:start], "title page", extent))
-    extent.removed.extend(_describe(blocks[end:], "back matter", extent))
+    extent.removed.extend(_describe(blocks[:start], "title page"))
+    extent.removed.extend(_describe(blocks[end:], "back matter"))
     return extent
 
 
@@ -68,7 +68,7 @@ def _first_chapter(blocks: list[Block], play: bool) -> int | None:
     """The first heading followed by enough prose (a table of contents has none)."""
     needed = _MIN_SCENE_WORDS if play else _MIN_CHAPTER_WORDS
     for index, block in enumerate(blocks):
-        if block.heading is None or "contents" in block.tags:
+        if block.heading is None:
             continue
         following = []
         for after in blocks[index + 1:]:
@@ -80,9 +80,6 @@ def _first_chapter(blocks: list[Block], play: bool) -> int | None:
             while index and blocks[index - 1].heading is not None:
                 index -= 1  # "BOOK I" or "ACT I" just above "CHAPTER 1" / "Scene I"
             return index
-        if following and section_name(following[0]) == "contents":
-            for b in following:
-                b.tags.add("contents")
     return None
 
 
@@ -130,7 +127,7 @@ def _is_colophon(block: Block) -> bool:
     return len(block.lines) <= 4 and upper and bool(_COLOPHON.search(text))
 
 
-def _describe(blocks: list[Block], default: str, extent: Extent) -> list[Removal]:
+def _describe(blocks: list[Block], default: str) -> list[Removal]:
     """One manifest entry per labelled section of removed blocks."""
     entries: list[Removal] = []
     label = default
