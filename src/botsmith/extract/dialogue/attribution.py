@@ -122,6 +122,8 @@ def narration_subject(narration: str) -> Cue | None:
     return None
 
 
+_STARTS_SPEAKING = re.compile(r"\b(?:began|begins)\s+(?:to\s+)?(?:scold|speak|talk|say|ask|cry|sing|explain|"
+                              r"tell|shout|whisper|call)|\b(?:addressed|accosted)\b")
 _INTRODUCES = re.compile(r"(?::|,|;|\bwith)\s*(?:--|—|–)?\s*\Z|(?:--|—)\s*\Z")
 _SENTENCE_BREAK = re.compile(r"(?<![A-Z])(?<!Mr)(?<!Mrs)(?<!Dr)(?<!St)(?<!Ms)(?<!Col)(?<!Capt)(?<!Rev)"
                              r"[.!?;][\"”’'_)]*\s+(?=[\"“‘'_(]*[A-Z])")  # not after Mr. or an initial
@@ -134,8 +136,12 @@ def sentences(narration: str) -> list[str]:
 
 
 def introduces(narration: str) -> bool:
-    """Narration that hands over to the next paragraph's speech: `...and said,--`, `with--`, `thus:`."""
-    return bool(_INTRODUCES.search(narration[-40:]))
+    """Narration that hands over to the next paragraph's speech: `...and said,--`, `with--`, `thus:`,
+    or whose last sentence has someone start speaking (`...began scolding one of her daughters.`)."""
+    if _INTRODUCES.search(narration[-40:]):
+        return True
+    last = sentences(narration[-300:])[-1:] or [""]
+    return bool(_STARTS_SPEAKING.search(last[0]))
 
 
 def last_sentence_subject(narration: str) -> Cue | None:

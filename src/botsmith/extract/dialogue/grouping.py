@@ -101,9 +101,10 @@ def _untagged_speaker(text: str, para_start: int, qs: list[Quote], tracker: Spea
     if lead is not None and lead.kind == "pronoun":
         if gap == 0 and tracker.turns and tracker.turns[-1].gender in (lead.gender, None):
             return tracker.turns[-1]  # `said the Duchess; and she began singing:` then the song
-        # after a long narration the pronoun is someone just named; in a running exchange, a participant
-        fresh = gap >= _FRESH_GAP
-        names = tracker.cast.mentions(lead_in) if fresh else []
+        # after a long narration (or none before) the pronoun is someone just named, preferably a
+        # sentence's subject; in a running exchange, a participant
+        fresh = gap >= _FRESH_GAP or not tracker.turns
+        names = _subjects_last(lead_in, tracker) if fresh else []
         return tracker.speaker(lead, same_paragraph_names=names, continues=False, weak=None, recent_narration=fresh)
     return tracker.speaker(None, same_paragraph_names=[], continues=continues, weak=weak or lead)
 
@@ -134,6 +135,21 @@ def _tagged_groups(text: str, para_start: int, qs: list[Quote], cues: list[Cue |
                 groups.append((entity, []))
         groups[-1][1].append(quote)
     return groups
+
+
+def _subjects_last(narration: str, tracker: SpeakerTracker) -> list[str]:
+    """Cast names in the narration, those that begin a sentence or clause moved to the end
+    (resolution reads the list backwards): `Mr. Bennet was among the earliest of those who
+    waited on Mr. Bingley. ... he suddenly addressed her` means Mr. Bennet."""
+    pattern = tracker.cast.pattern
+    if pattern is None:
+        return []
+    objects, subjects = [], []
+    for match in pattern.finditer(narration):
+        before = narration[:match.start()].rstrip()
+        at_start = not before or before[-1] in ".;:!?" or before.endswith((" and", " but"))
+        (subjects if at_start else objects).append(tracker.cast.canonical(" ".join(match.group().split())))
+    return objects + subjects
 
 
 def _narration_speaker(narration: str, tracker: SpeakerTracker) -> Cue | None:

@@ -16,6 +16,10 @@ from dataclasses import dataclass, field
 
 from botsmith.extract.dialogue.attribution import TITLED_NAME, TITLES, Cue, title_gender
 
+_FAMILY = {  # relation: (gender of the person it is relative to, or None for any; title of the speaker)
+    "wife": ("m", "Mrs."), "lady": ("m", "Mrs."), "husband": ("f", "Mr."),
+    "mother": (None, "Mrs."), "father": (None, "Mr."),
+}
 _CONVERSATION_GAP = 1500  # characters of narration after which an exchange is over
 _PRONOUN_AFTER = re.compile(r"\b(he|his|himself|she|herself)\b")  # not him/her: often someone else
 _SENTENCE_END = re.compile(r"[.!?]\s")
@@ -164,15 +168,18 @@ class SpeakerTracker:
         return spouse or self._by_gender(cue.gender, same_paragraph_names, continues, recent_narration)
 
     def _spouse(self, cue: Cue, speech_names: tuple[str, ...]) -> Entity | None:
-        """`his wife` next to Mr. Bennet is Mrs. Bennet; `her husband` next to her is Mr. Bennet."""
+        """Family words next to a titled name: `his wife` by Mr. Bennet is Mrs. Bennet, `her father`
+        is Mr. Bennet, `her mother` Mrs. Bennet (the family of the last Mr./Mrs. named)."""
         words = cue.value.split()
-        if len(words) != 2 or words[1] not in ("wife", "lady", "husband"):
+        if len(words) != 2 or words[1] not in _FAMILY:
             return None
-        partner_gender, title = ("m", "Mrs.") if words[1] != "husband" else ("f", "Mr.")
+        partner_gender, title = _FAMILY[words[1]]
         for entity in [*reversed(self.mentions), *(self._named(n) for n in speech_names)]:
-            if entity.gender == partner_gender and entity.name and len(entity.name.split()) >= 2:
-                candidate = f"{title} {entity.name.split()[-1]}"
-                return Entity(candidate, candidate, "f" if title == "Mrs." else "m")
+            parts = (entity.name or "").split()
+            if len(parts) >= 2 and parts[0] in ("Mr.", "Mrs.") and partner_gender in (None, entity.gender):
+                candidate = f"{title} {parts[-1]}"
+                return self._named(candidate) if candidate in self.cast.genders else Entity(
+                    candidate, candidate, "f" if title == "Mrs." else "m")
         return None
 
     def _by_gender(self, gender: str, same_paragraph_names: list[str], continues: bool,
@@ -205,11 +212,11 @@ class SpeakerTracker:
     def _alternate(self) -> Entity:
         """No tag: the other side of a running exchange, or whoever was just addressed."""
         previous = self.turns[-1] if self.turns else None
-        if len(self.turns) >= 2 and self.turns[-2] != previous:
-            return self.turns[-2]
-        for name in self.addressed:
+        for name in self.addressed:  # `When is your next ball to be, Lizzy?` is answered by Lizzy
             if previous is None or name != previous.key:
                 return self._named(name)
+        if len(self.turns) >= 2 and self.turns[-2] != previous:
+            return self.turns[-2]
         for entity in reversed(self.since_speech):  # `Mr. Bennet made no answer.` then a reply
             if entity != previous and entity.name is not None:
                 return entity
