@@ -56,17 +56,17 @@ PLEASE READ THIS BEFORE YOU DISTRIBUTE OR USE THIS WORK
 STORY = """\
 CHAPTER I.
 
-It was a bright cold day in April, and the clocks were striking
-thirteen. Winston Smith, his chin nuzzled into his breast in an effort
-to escape the vile wind, slipped quickly through the glass doors.
+It was a wet grey morning in March, and the ferry bell was ringing
+late. Nora Vance, her collar turned up against the salt wind off the
+harbour, hurried along the quay towards the ticket office.
 
 "Who is there?" said he, and _nobody_ answered.
 
 CHAPTER II.
 
-The hallway smelt of boiled cabbage and old rag mats. At one end of it
-a coloured poster, too large for indoor display, had been tacked to the
-wall, and he walked on until the light was gone.
+The waiting room smelt of tar and damp wool. At one end of it a
+faded timetable, far too small to read from the door, had been pinned
+to the wall, and she walked on until the light was gone.
 """
 
 
