@@ -42,11 +42,15 @@ class InspectReport:
         lines = [f"Dataset {self.dataset_dir}",
                  f"  train: {self.counts.get('train', 0)}   validation: {self.counts.get('validation', 0)}"
                  + "".join(f"   {k}: {v}" for k, v in self.counts.items() if k not in ("train", "validation"))]
-        lines.append("  kinds: " + ", ".join(f"{k} {v}" for k, v in self.kinds.items()))
+        shapes = ", ".join(f"{k} {v}" for k, v in self.kinds.items() if not k.startswith("kind:"))
+        made = ", ".join(f"{k[5:]} {v}" for k, v in self.kinds.items() if k.startswith("kind:"))
+        lines.append(f"  records: {shapes}" + (f"   made as: {made}" if made else ""))
         for source, info in self.sources.items():
             detail = ", ".join(f"{k} {info[k]}" for k in ("type", "records", "utterances", "turns", "pairs", "windows")
                                if k in info)
             lines.append(f"  source {source}: {detail}")
+            if info.get("speakers"):
+                lines.append("    speakers: " + ", ".join(f"{k} {v}" for k, v in list(info["speakers"].items())[:6]))
         lines += ["", f"Token lengths ({self.histogram_note}):", *_bars(self.histogram)]
         for number, example in enumerate(self.examples, start=1):
             lines += ["", f"Example {number} ({example.split}):", *_render_record(example.record)]
