@@ -64,7 +64,8 @@ def _report(file: Path, text: str, result, spans: Path | None) -> None:
         _print_turns(result)
     speakers = result.speakers
     shown = ", ".join(speakers[:8]) + (f" and {len(speakers) - 8} more" if len(speakers) > 8 else "")
-    typer.echo(f"{file}: {result.convention} quotes, {result.utterances} utterances, {len(result.turns)} turns, "
+    kind = "play script" if result.convention == "play" else f"{result.convention} quotes"
+    typer.echo(f"{file}: {kind}, {result.utterances} utterances, {len(result.turns)} turns, "
                f"{len(result.exchanges())} exchanges, {len(speakers)} speakers found"
                + (f" ({shown})" if speakers else ""), err=True)
 

@@ -45,6 +45,7 @@ _SUBJECT_FIRST = re.compile(_LEAD + r"(?:(?:[Aa]nd|[Bb]ut|[Tt]hen|[Ss]o)\s+)?" +
 _BEFORE = re.compile(_SUBJECT + _ADVERBS + r"{0,3}\s+" + VERB + r"\b(?:\s+[a-z]+){0,4}[\s,:;.—–\-_*]*\Z")
 _BEFORE_VERB_FIRST = re.compile(VERB + r"\s+" + _SUBJECT + r"(?:\s+[a-z]+){0,4}[\s,:;—–\-_*]*\Z")
 TITLED_NAME = re.compile(r"\b(?=[A-Z])" + _TITLE + _CAP + r"(?:\s+" + _CAP + r")?")
+_ANY_VERB = re.compile(r"\b" + VERB + r"\b")
 _SENTENCE_SUBJECT = re.compile(r"(?:^|[.!?]\s+)" + _SUBJECT)
 
 _NOT_NAMES = frozenset(
@@ -104,6 +105,12 @@ def is_bare_tag(clause: str) -> bool:
 def cue_before(narration: str) -> Cue | None:
     """A tag that introduces the next quotation: `the Dodo suddenly called out`, `So she began:`."""
     tail = narration[-160:]
+    last_verb = None
+    for last_verb in _ANY_VERB.finditer(tail):
+        pass
+    if last_verb is None or len(tail) - last_verb.end() > 60:
+        return None  # no speech verb near the end: skip the expensive patterns
+    tail = tail[max(0, last_verb.start() - 90):]
     for pattern in (_BEFORE, _BEFORE_VERB_FIRST):
         match = pattern.search(tail)
         if match:
