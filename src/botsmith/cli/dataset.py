@@ -78,10 +78,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _summary(result) -> str:
-    counts = result.counts
-    removed = counts["exact_duplicates"] + counts["near_duplicates"]
-    lines = [f"train: {counts['train']}  validation: {counts['validation']}  "
-             f"(extracted {counts['extracted']}, duplicates removed {removed})"]
+    lines = [result.counts_line()]
     for source, info in result.stats.get("sources", {}).items():
         detail = ", ".join(f"{key} {info[key]}" for key in ("type", "records", "utterances", "turns", "pairs", "windows")
                            if key in info)

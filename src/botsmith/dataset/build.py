@@ -42,6 +42,13 @@ class BuildResult:
     def paths(self) -> list[Path]:
         return [self.train_path, self.validation_path, self.stats_path]
 
+    def counts_line(self) -> str:
+        """`train: 644  validation: 77  (extracted 721, duplicates removed 0)`"""
+        counts = self.counts
+        removed = counts["exact_duplicates"] + counts["near_duplicates"]
+        return (f"train: {counts['train']}  validation: {counts['validation']}  "
+                f"(extracted {counts['extracted']}, duplicates removed {removed})")
+
 
 def build_dataset(bot_dir: str | Path, config: BotConfig | None = None, *, log=print) -> BuildResult:
     """Build the bot's dataset according to its mode (completion, dialogue or chat)."""
