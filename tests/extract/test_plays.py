@@ -90,3 +90,18 @@ def test_hamlet(corpora):
     assert result.turns[0].speaker == "Bernardo" and result.turns[0].text == "Who's there?"
     text_of_all = " ".join(turn.text for turn in result.turns)
     assert "[" not in text_of_all and "Exeunt" not in text_of_all
+
+
+def test_modern_gutenberg_layout():
+    text = ("Dramatis Personæ\n\nHAMLET, Prince of Denmark.\nBARNARDO, an officer.\nFRANCISCO, a soldier.\n\n"
+            "ACT I\n\nSCENE I. Elsinore. A platform before the Castle.\n\n"
+            " Enter Francisco and Barnardo, two sentinels.\n\nBARNARDO.\nWho’s there?\n\n"
+            "FRANCISCO.\nNay, answer me. Stand and unfold yourself.\n\nBARNARDO.\nLong live the King!\n\n"
+            "FRANCISCO.\nBarnardo? [_Aside._] He comes most carefully.\n\n [_Exit._]\n\n"
+            "BARNARDO.\nHe is gone.\n\nFRANCISCO.\nNot yet.\n")
+    result = extract_play(text)
+    _check_offsets(text, result)
+    assert [t.speaker for t in result.turns] == ["Barnardo", "Francisco"] * 3
+    assert result.turns[0].context == "Enter Francisco and Barnardo, two sentinels."
+    assert result.turns[3].text == "Barnardo? He comes most carefully."
+    assert {t.scene for t in result.turns} == {"ACT I SCENE I"}
