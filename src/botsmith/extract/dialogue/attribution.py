@@ -18,7 +18,7 @@ SPEECH_VERBS = (
     "laughed argued admitted agreed ventured faltered stammered gasped panted sang chorused snapped drawled "
     "mused reflected spoke proceeded pursued hissed groaned moaned wailed bawled squeaked cooed corrected "
     "conceded confessed announced assented objected warned wondered echoed commented remonstrated "
-    "recommenced cried repeated remarked addressed accosted beginning saying asking crying").split()
+    "recommenced cried repeated remarked addressed accosted beginning saying asking crying say").split()
 _PHRASAL = r"(?:went\s+on|goes\s+on|broke\s+in|put\s+in|struck\s+in|chimed\s+in|called\s+out|cried\s+out)"
 VERB = r"(?:" + _PHRASAL + r"|" + "|".join(sorted(set(SPEECH_VERBS), key=len, reverse=True)) + r")"
 TITLES = {
@@ -42,7 +42,7 @@ _ADVERBS = (r"(?:\s+(?:[a-z]+ly|thus|then|again|now|still|both|all|together|at\s
 _LEAD = r"[\s,;:—–\-_*]*"
 _VERB_FIRST = re.compile(_LEAD + r"(?:[a-z]+ly\s+)?" + VERB + r"\b" + _ADVERBS + r"{0,2}\s+" + _SUBJECT)
 _SUBJECT_FIRST = re.compile(_LEAD + r"(?:(?:[Aa]nd|[Bb]ut|[Tt]hen|[Ss]o)\s+)?" + _SUBJECT + r"(?:\s*,[^,.!?]{1,40},)?" + _ADVERBS + r"{0,3}\s+" + VERB + r"\b")
-_BEFORE = re.compile(_SUBJECT + _ADVERBS + r"{0,3}\s+" + VERB + r"\b(?:\s+[a-z]+){0,4}[\s,:;.—–\-_*]*\Z")
+_BEFORE = re.compile(_SUBJECT + _ADVERBS + r"{0,3}\s+" + VERB + r"\b(?:[\s,]+[a-z]+){0,8}[\s,:;.—–\-_*]*\Z")
 _BEFORE_VERB_FIRST = re.compile(VERB + r"\s+" + _SUBJECT + r"(?:\s+[a-z]+){0,4}[\s,:;—–\-_*]*\Z")
 TITLED_NAME = re.compile(r"\b(?=[A-Z])" + _TITLE + _CAP + r"(?:\s+" + _CAP + r")?")
 _ANY_VERB = re.compile(r"\b" + VERB + r"\b")

@@ -118,8 +118,8 @@ def _tagged_groups(text: str, para_start: int, qs: list[Quote], cues: list[Cue |
     first_cue = next(c for c in cues if c is not None)
     for i, quote in enumerate(qs):
         cue = cues[i] if cues[i] is not None else (None if current is not None else first_cue)
-        if cue is not None and cue == last_cue:
-            cue = None  # `'Then the Dormouse shall!' they both cried. 'Wake up!'`: the same people
+        if cue is not None and (cue == last_cue or _same_person(cue, current)):
+            cue = None  # `they both cried. 'Wake up!'`, `said the Duchess ... as she added, '...'`
         if cue is not None:
             last_cue = cue
             # only the narration and speech next to this quotation: a paragraph can be a whole book
@@ -163,6 +163,12 @@ def _narration_speaker(narration: str, tracker: SpeakerTracker) -> Cue | None:
         if names:
             return Cue("name", names[0], tracker.cast.gender(names[0]))
     return narration_subject(narration)
+
+
+def _same_person(cue: Cue, current: Entity | None) -> bool:
+    """A he/she tag after a named speaker in the same paragraph goes on with that speaker."""
+    return (current is not None and cue.kind == "pronoun" and cue.gender in ("m", "f")
+            and current.gender in (cue.gender, None))
 
 
 def _narration_of(text: str, start: int, end: int, qs: list[Quote]) -> str:

@@ -81,7 +81,8 @@ class Cast:
         """Cast names in a piece of narration, in order."""
         if self.pattern is None:
             return []
-        return [self.canonical(" ".join(m.group().split())) for m in self.pattern.finditer(narration)]
+        return [self.canonical(" ".join(m.group().split())) for m in self.pattern.finditer(narration)
+                if narration[m.end():m.end() + 2] not in ("’s", "'s")]  # Alice's shoulder is not Alice
 
 
 def _vote_pronouns(text: str, pattern: re.Pattern[str], votes: dict[str, Counter]) -> None:
