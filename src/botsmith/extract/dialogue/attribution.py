@@ -59,6 +59,11 @@ _FUNCTION_WORDS = frozenset(
     "in to with at as and but for of on by from into upon very rather quite again once after before while "
     "that who which when then so not only just still too, a an the his her".split())
 _TAG_TAIL = frozenset("to him her herself himself themselves them me aloud again softly at last once".split())
+_PEOPLE = frozenset(
+    "child person stranger visitor guest officer soldier doctor clerk driver captain creature friend companion "
+    "cousin neighbour neighbor host servant landlord landlady stranger speaker prisoner gardener cook baby "
+    "animal bird gentlewoman partner lover guard sailor man woman".split())
+_GROUPS = frozenset("voices others all party chorus girls boys ladies gentlemen children people crowd".split())
 FEMALE_NOUNS = frozenset(
     "girl lady woman mother wife sister daughter aunt queen maid duchess niece widow mistress bride "
     "grandmother princess hostess governess housekeeper nurse matron".split())
@@ -189,8 +194,10 @@ def _noun_phrase(words: list[str]) -> Cue | None:
     if len(kept) < 2:
         return None
     noun = kept[-1]
+    if noun not in FEMALE_NOUNS and noun not in MALE_NOUNS and noun not in _PEOPLE and noun not in _GROUPS:
+        return None  # `her cheeks`, `a low voice`: not someone who speaks
     gender = "f" if noun in FEMALE_NOUNS else "m" if noun in MALE_NOUNS else None
-    if noun in ("voices", "others", "all", "party", "chorus"):
+    if noun in _GROUPS:
         gender = "group"
     return Cue("np", " ".join(kept), gender)
 
