@@ -91,6 +91,10 @@ def test_fragments_only_export_to_hf(make_bot, tmp_path):
     assert not (tmp_path / "x").exists()
     with pytest.raises(BotsmithError, match="unknown dataset export format 'csv'"):
         export_dataset(bot, "csv", log=quiet)
+    datasets = pytest.importorskip("datasets")
+    loaded = datasets.load_from_disk(str(export_dataset(bot, "hf", log=quiet)))  # default: BOT/exports/dataset-hf
+    assert set(loaded["train"].column_names) == {"text", "meta"}
+    assert loaded["train"][0]["text"] == read_records(open_bot(bot).dataset_dir / "train.jsonl")[0]["text"]
 
 
 def test_hf_export_loads_back(play_bot, tmp_path):
