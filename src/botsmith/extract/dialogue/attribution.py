@@ -117,11 +117,15 @@ def cue_before(narration: str) -> Cue | None:
         return None  # no speech verb near the end: skip the expensive patterns
     tail = tail[max(0, last_verb.start() - 90):]
     for pattern in (_BEFORE, _BEFORE_VERB_FIRST):
-        match = pattern.search(tail)
-        if match:
+        pos = 0
+        for _ in range(4):  # `her cheeks and she said`: the first subject found may not be a person
+            match = pattern.search(tail, pos)
+            if match is None:
+                break
             cue = _cue(match.group("subject"))
             if cue is not None:
                 return cue
+            pos = match.start() + 1
     return None
 
 

@@ -179,8 +179,10 @@ class SpeakerTracker:
             parts = (entity.name or "").split()
             if len(parts) >= 2 and parts[0] in ("Mr.", "Mrs.") and partner_gender in (None, entity.gender):
                 candidate = f"{title} {parts[-1]}"
-                return self._named(candidate) if candidate in self.cast.genders else Entity(
-                    candidate, candidate, "f" if title == "Mrs." else "m")
+                if candidate in self.cast.genders:
+                    return self._named(candidate)
+                if partner_gender is not None:  # a wife nobody named yet; a parent must be in the cast
+                    return Entity(candidate, candidate, "f" if title == "Mrs." else "m")
         return None
 
     def _by_gender(self, gender: str, same_paragraph_names: list[str], continues: bool,
