@@ -110,7 +110,8 @@ def dialogue_records(sources: list[CleanSource], config: BotConfig, reports: lis
         result, kind = _speech_turns(source, config.dataset.quotes)
         report = _report(source, reports, kind)
         report.convention = result.convention
-        log(f"  {source.id}: {kind}, {len(result.turns)} speech turns ({result.convention})")
+        quotes = f", quotes {result.convention}" if kind == "prose" else ""
+        log(f"  {source.id}: {kind}, {len(result.turns)} speech turns{quotes}")
         report.warnings.extend(f"{source.id}: {warning}" for warning in result.warnings)
         per_source.append((source, report, runs_of(result.turns, _chapter_lookup(source, config.dataset.split_by))))
     _require_dialogue(per_source, sources)
