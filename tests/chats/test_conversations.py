@@ -148,3 +148,14 @@ def test_add_copies_never_moves_and_refuses_non_chats(chat_bot, tmp_path):
     with pytest.raises(BotsmithError, match=r"notes.json: not a chat export .*formats tried: discord-json"):
         add_chats(chat_bot.root, [FIXTURES / "telegram_single.json", not_chat])
     assert sorted(p.name for p in (chat_bot.raw_dir / "chats").iterdir()) == ["ios.txt"]  # nothing written
+
+
+def test_a_reply_after_a_long_stretch_keeps_the_nearest_context(chat_bot, tmp_path):
+    lines = [("Sue" if i % 2 else "Tom", i, f"chatter line {i} with several words in it") for i in range(30)]
+    lines.append(("Me", 31, "finally, my answer"))
+    add_chats(chat_bot.root, [write_whatsapp(tmp_path / "busy.txt", lines)])
+    config = chat_bot.config().with_overrides("chats", me=["Me"]).with_overrides("train", max_length=64)
+    [record] = build_chat_examples(chat_bot, config)
+    contents = [m["content"] for m in record["messages"]]
+    assert contents[-1] == "finally, my answer" and contents[-2] == "chatter line 29 with several words in it"
+    assert 1 < len(contents) < 10 and record["messages"][0]["name"] in ("Sue", "Tom")

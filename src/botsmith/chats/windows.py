@@ -1,8 +1,9 @@
 """Cutting long sessions into windows that fit the model's context, at turn boundaries.
 
 Tokens are counted with the base model's own tokenizer and chat format. A turn's cost
-is what it adds to a rendered conversation; the template's fixed part (a default
-system prompt, the configured one) is counted once per window.
+is what it adds to a rendered conversation: its role's markers plus its content; the
+template's fixed part (a default system prompt, the configured one) is counted once per
+window.
 """
 
 from __future__ import annotations
@@ -38,19 +39,32 @@ class TokenCounter:
         return [len(ids) for ids in encoded]
 
     def costs(self, turns: list[Turn]) -> tuple[int, list[int]]:
-        """(fixed cost of a window, cost of each turn)."""
+        """(fixed cost of a window, cost of each turn).
+
+        Rendering is slow (a template per call), so it is done a few times per build: a turn's
+        cost is its role's marker overhead, measured once, plus its own content's tokens."""
         render = lambda messages: self.chat_format.render(messages, add_generation_prompt=False)  # noqa: E731
         head = [*self.system, _PROBE]
-        base_with_probe, twice = self._count([render(head), render([*head, _PROBE])])
-        probe = twice - base_with_probe
-        rendered = self._count([render([*head, t]) for t in turns]) if turns else []
-        return base_with_probe - probe, [count - base_with_probe for count in rendered]
+        roles = sorted({t["role"] for t in turns} | {"user"})
+        probe_text = self._count(["x", _PROBE["content"]])
+        rendered = self._count([render(head), *(render([*head, {"role": role, "content": "x"}]) for role in roles)])
+        overhead = {role: count - rendered[0] - probe_text[0] for role, count in zip(roles, rendered[1:])}
+        fixed = rendered[0] - overhead["user"] - probe_text[1]
+        contents = self._count([_as_rendered(t) for t in turns]) if turns else []
+        return fixed, [overhead[t["role"]] + count for t, count in zip(turns, contents)]
+
+
+def _as_rendered(message: Turn) -> str:
+    # What botsmith.chat_format renders for a turn: a user turn's name goes in front of its content.
+    if message.get("name") and message["role"] == "user":
+        return f"{message['name']}: {message['content']}"
+    return message["content"]
 
 
 def fit_windows(turns: list[Turn], counter: TokenCounter, max_tokens: int) -> list[list[Turn]]:
     """Consecutive windows, each starting on a user turn and ending on an assistant turn,
-    each as long as fits in `max_tokens` (a single exchange too long is kept whole:
-    the dataset stage truncates and counts it)."""
+    each as long as fits in `max_tokens` (a single user turn and reply too long are kept
+    whole: the dataset stage truncates and counts them)."""
     if not turns:
         return []
     fixed, costs = counter.costs(turns)
@@ -64,8 +78,19 @@ def fit_windows(turns: list[Turn], counter: TokenCounter, max_tokens: int) -> li
         end = _last_fitting_end(turns, costs, start, max_tokens - fixed)
         if end is None:
             return windows
+        start = _fitting_start(turns, costs, start, end, max_tokens - fixed)
         windows.append(turns[start:end + 1])
         start = end + 1
+
+
+def _fitting_start(turns: list[Turn], costs: list[int], start: int, end: int, budget: int) -> int:
+    """When even one exchange is too long, drop the oldest user turns before the reply (the
+    nearest context matters most); a single user turn and reply too long stay whole."""
+    users = [index for index in range(start, end) if turns[index]["role"] == "user"]
+    for index in users:
+        if sum(costs[index:end + 1]) <= budget:
+            return index
+    return users[-1] if users else start
 
 
 def _last_fitting_end(turns: list[Turn], costs: list[int], start: int, budget: int) -> int | None:
