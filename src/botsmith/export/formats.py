@@ -56,6 +56,7 @@ def export_gguf(job: ExportJob, tmp: Path) -> ExportResult:
     check_quant(job.quant)
     loaded, info, run_dir = load_for_export(job)
     config, chat_format = job.config, loaded.chat_format
+    ollama_template(chat_format, config.bot.mode)  # a template Ollama cannot express fails before the long write
     gguf_path = tmp / f"{bot_slug(config)}-{job.quant}.gguf"
     options = dict(name=config.bot.name, chat_template=chat_format.jinja, end_of_turn=chat_format.end_of_turn,
                    description=f"{config.bot.mode} bot made with botsmith from {loaded.base_model}")

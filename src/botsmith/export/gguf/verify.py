@@ -7,6 +7,8 @@
    botsmith's own inverse layout, whatever the quantization: this is what catches a
    wrong layout (a missing Q/K permutation, a transposed weight). Its logits are also
    compared with the Hugging Face model's, which measures what quantization cost.
+3. With llama-cpp-python installed, llama.cpp itself loads the file: its tokens and
+   logits must match the Hugging Face model's (see llama_cpp_check.py).
 Any failed check fails the export, naming what differed.
 """
 
@@ -18,6 +20,7 @@ from typing import Any
 
 from botsmith.errors import BotsmithError
 from botsmith.export.gguf.architectures import architecture_for
+from botsmith.export.gguf.llama_cpp_check import check_with_llama_cpp, llama_cpp_available
 from botsmith.export.gguf.tensors import gguf_tensor_names, layout_tensors
 from botsmith.export.gguf.tokenizer import PROBE_TEXT
 from botsmith.export.gguf.writer import GgufWritten
@@ -73,6 +76,10 @@ def verify_gguf(path: Path, model: Any, tokenizer: Any, written: GgufWritten, *,
     check_vocabulary(result, reader, written)
     values = check_tensors(result, reader, model)
     check_transformers(result, path, model, tokenizer, written, prompts, values)
+    if llama_cpp_available():
+        # llama.cpp also rounds activations (to f16, or to 8 bits for quantized matmuls): twice the room
+        limit = 2 * LOGIT_TOLERANCE.get(written.quant, LOGIT_TOLERANCE["q4_0"])
+        check_with_llama_cpp(result, path, model, tokenizer, prompts, limit, PROBE_TEXT)
     return result
 
 
