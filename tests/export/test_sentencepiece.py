@@ -46,6 +46,8 @@ def test_sentencepiece_tokenizer_round_trip(spm_bot, tmp_path):
     result = export_model(spm_bot, format="gguf", quant="q8_0", out=tmp_path / "out", log=lambda line: None)
     assert all(check.strip().startswith("ok") for check in result.checks), result.checks
     assert any("tokenizer: the tokenizer rebuilt" in check for check in result.checks)
+    # prepend_scheme "first": llama.cpp's legacy space after special tokens differs, and the user is told
+    assert any("follows a special token" in warning for warning in result.warnings)
     reader = GGUFReader(result.files[0])
     value = lambda key: reader.get_field(key).contents()  # noqa: E731
     assert value("tokenizer.ggml.model") == "llama"

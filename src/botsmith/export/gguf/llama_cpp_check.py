@@ -72,18 +72,17 @@ def llama_cpp_tokenize(path: Path, texts: list[str]) -> list[list[int]]:
 
 
 def check_with_llama_cpp(result: Any, path: Path, model: Any, tokenizer: Any, prompts: tuple[str, ...],
-                         limit: float, probe: str) -> None:
+                         limit: float, texts: list[str]) -> None:
     """Adds "llama.cpp tokens" and "llama.cpp logits" checks to `result` (a Verification)."""
     import torch
 
-    texts = [probe, *prompts]
     expected = [tokenizer(text)["input_ids"] for text in texts]
     actual = llama_cpp_tokenize(path, texts)
     differ = [text for text, a, b in zip(texts, expected, actual) if a != b]
     result.add("llama.cpp tokens", not differ,
                f"llama.cpp tokenizes {len(texts) - len(differ)}/{len(texts)} texts exactly like the original"
                + (f"; first difference on {differ[0][:40]!r}" if differ else ""))
-    ids_list = expected[1:]
+    ids_list = [tokenizer(prompt)["input_ids"] for prompt in prompts]
     theirs = llama_cpp_logits(path, ids_list)
     with torch.no_grad():
         ours = [model(torch.tensor([ids])).logits[0, -1].float().numpy() for ids in ids_list]

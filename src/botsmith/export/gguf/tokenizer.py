@@ -69,6 +69,9 @@ class GgufVocab:
     warnings: list[str] = field(default_factory=list)
     scores: list[float] | None = None  # sentencepiece-style only
     add_space_prefix: bool | None = None  # sentencepiece-style only
+    # llama.cpp puts a space before text after a special token (sentencepiece "legacy");
+    # False when this tokenizer does not, so llama.cpp differs there.
+    space_after_special: bool = True
 
     def add_to(self, writer: Any) -> None:
         writer.add_tokenizer_model(self.model)
@@ -98,6 +101,10 @@ def build_vocab(tokenizer: Any, *, n_vocab: int, chat_template: str | None, end_
     elif _is_sentencepiece_bpe(spec):
         vocab = GgufVocab("llama", DEFAULT_PRE, tokens, types, _merges(spec), scores=_merge_scores(spec, tokens),
                           add_space_prefix=_adds_space_prefix(spec))
+        if vocab.add_space_prefix and not _prefixes_every_piece(spec):
+            vocab.space_after_special = False
+            vocab.warnings.append("llama.cpp puts a space before text that follows a special token and this "
+                                  "tokenizer does not, so chat prompts tokenize slightly differently in llama.cpp")
     else:
         kind = spec["model"]["type"] + (" with byte fallback" if spec["model"].get("byte_fallback") else "")
         raise BotsmithError(f"the GGUF writer supports BPE tokenizers (byte-level or sentencepiece-style) only, "
@@ -125,6 +132,12 @@ def _adds_space_prefix(spec: dict) -> bool:
     """Whether text gets a leading "\u2581" (Metaspace prepend, or a Prepend normalizer)."""
     parts = [part for key in ("normalizer", "pre_tokenizer") for part in _flatten(spec.get(key))]
     return any(part.get("type") == "Prepend" or part.get("prepend_scheme") in ("first", "always") for part in parts)
+
+
+def _prefixes_every_piece(spec: dict) -> bool:
+    """A Prepend normalizer or prepend_scheme "always" prefixes text after special tokens too."""
+    parts = [part for key in ("normalizer", "pre_tokenizer") for part in _flatten(spec.get(key))]
+    return any(part.get("type") == "Prepend" or part.get("prepend_scheme") == "always" for part in parts)
 
 
 def _flatten(component: dict | None) -> list[dict]:
