@@ -101,6 +101,7 @@ def export_lora_adapter(job: ExportJob, tmp: Path) -> ExportResult:
     if job.verify:
         merged = load_checkpoint(checkpoint, dtype=torch.float32, merge=True, log=job.log).model
         result.checks = verify_adapter(path, base.model, merged, arch, alpha)
+        result.checks += verify_adapter_in_llama_cpp(path, base, merged, tmp)
         job.log("\n".join(["Verification:", *result.checks]))
     result.files.append(_write_modelfile(tmp, path.name, job, base.chat_format))
     return result
@@ -132,6 +133,33 @@ def verify_adapter(path: Path, base: Any, merged: Any, arch: GgufArchitecture, a
     pairs = len(tensors) // 2
     return [f"  ok   adapter: {pairs} LoRA pairs, alpha {alpha:g}, read back with GGUFReader",
             f"  ok   base + adapter equals the merged model within {worst:.2g}"]
+
+
+def verify_adapter_in_llama_cpp(adapter: Path, base: Any, merged: Any, scratch: Path) -> list[str]:
+    """With llama-cpp-python installed: llama.cpp applies the adapter to an F32 base GGUF, and its
+    logits must match the merged model's."""
+    import torch
+
+    from botsmith.export.gguf.llama_cpp_check import llama_cpp_available, llama_cpp_logits
+    from botsmith.export.gguf.writer import write_gguf
+
+    if not llama_cpp_available():
+        return []
+    base_path = scratch / ".base-f32.gguf"
+    write_gguf(base.model, base.tokenizer, base_path, quant="f32", chat_template=base.chat_format.jinja)
+    try:
+        ids = [base.tokenizer(text)["input_ids"] for text in ("Once upon a time", "The old man said to the sea,")]
+        theirs = llama_cpp_logits(base_path, ids, lora=adapter)
+    finally:
+        base_path.unlink()
+    with torch.no_grad():
+        ours = [merged(torch.tensor([row])).logits[0, -1].numpy() for row in ids]
+    worst = max(float(abs(a - b).max()) for a, b in zip(ours, theirs))
+    scale = max(float(abs(a).max()) for a in ours) or 1.0
+    if worst / scale > 0.01:
+        raise BotsmithError(f"verification failed for {adapter.name}: llama.cpp with the adapter differs from the "
+                            f"merged model by {worst:.3g} ({worst / scale:.1%} of the largest logit)")
+    return [f"  ok   llama.cpp: base + adapter gives the merged model's logits within {worst:.2g}"]
 
 
 def _write_modelfile(folder: Path, adapter_name: str, job: ExportJob, chat_format: Any) -> Path:
