@@ -63,3 +63,25 @@ def test_whatsapp_ios_with_blank_lines_is_not_taken_for_discord(tmp_path):
     assert result.format == "whatsapp"
     assert [(m.author, m.text) for m in result.messages][:2] == [("Mom", "a long note\n\nwith a blank line"),
                                                                   ("Jo", "ok")]
+
+
+def test_zipped_exports_parse_like_their_contents(tmp_path):
+    import zipfile
+
+    whatsapp = tmp_path / "WhatsApp Chat - Family.zip"
+    with zipfile.ZipFile(whatsapp, "w") as archive:
+        archive.write(FIXTURES / "whatsapp_ios.txt", "_chat.txt")
+        archive.writestr("00000042-PHOTO-2024-01-15-09-02-00.jpg", b"\xff\xd8\xff")
+    slack = tmp_path / "Workspace Slack export.zip"
+    with zipfile.ZipFile(slack, "w") as archive:
+        for path in (FIXTURES / "slack_export").rglob("*.json"):
+            archive.write(path, str(path.relative_to(FIXTURES / "slack_export")))
+    for zipped, plain in ((whatsapp, "whatsapp_ios.txt"), (slack, "slack_export")):
+        result = parse_chat(zipped)
+        assert result.path == zipped
+        assert [m.to_json() for m in result.messages] == [m.to_json() for m in parse_chat(FIXTURES / plain).messages]
+    empty = tmp_path / "photos.zip"
+    with zipfile.ZipFile(empty, "w") as archive:
+        archive.writestr("notes.txt", "just some notes\n")
+    with pytest.raises(Exception, match=r"photos.zip: a zip archive with no chat export inside \(formats tried: "):
+        parse_chat(empty)

@@ -123,7 +123,11 @@ def detect_format(source: ExportInput) -> ExportFormat:
 
 
 def parse_chat(path: str | Path, format: str | None = None) -> ChatParse:
-    """Read one chat export (a file, or a Slack export folder) into time-sorted messages."""
+    """Read one chat export (a file, a Slack export folder, or a zip of either) into time-sorted messages."""
+    from botsmith.chats.archive import is_zip
+
+    if is_zip(Path(path)):
+        return _parse_zip(Path(path), format)
     source = ExportInput(Path(path))
     export_format = get_format(format) if format else detect_format(source)
     if format and not export_format.folder and source.path.is_dir():
@@ -138,6 +142,26 @@ def parse_chat(path: str | Path, format: str | None = None) -> ChatParse:
     if not messages:
         raise BotsmithError(f"{source.path}: no messages found in this {export_format.name} export")
     return ChatParse(source.path, export_format.name, sort_messages(messages), source.warnings)
+
+
+def _parse_zip(path: Path, format: str | None) -> ChatParse:
+    """The first member (or Slack folder) inside the zip that parses; the result names the zip."""
+    from botsmith.chats.archive import unpacked
+
+    last_error = None
+    with unpacked(path) as candidates:
+        for candidate in candidates:
+            try:
+                result = parse_chat(candidate, format)
+            except BotsmithError as error:
+                last_error = error.message.replace(str(candidate), candidate.name)
+                continue
+            warnings = [warning.replace(str(candidate), f"{path}:{candidate.name}") for warning in result.warnings]
+            return ChatParse(path, result.format, result.messages, warnings)
+    if format and last_error:
+        raise BotsmithError(f"{path}: {last_error}")
+    tried = ", ".join(f.name for f in formats().values())
+    raise BotsmithError(f"{path}: a zip archive with no chat export inside (formats tried: {tried})")
 
 
 def _load_builtin() -> None:

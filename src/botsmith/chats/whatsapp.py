@@ -45,8 +45,10 @@ def sniff(source: ExportInput) -> bool:
     pattern = _variant(lines)
     if pattern is None:
         return False
-    starts = [line for line in lines if pattern.match(line)]
-    return len(starts) >= max(1, len([line for line in lines if line.strip()]) // 10)
+    # An export starts with a dated line; long pasted messages may make dated lines rare after it.
+    filled = [line for line in lines if line.strip()]
+    starts = [line for line in filled if pattern.match(line)]
+    return bool(filled) and (bool(pattern.match(filled[0])) or len(starts) >= max(2, len(filled) // 10))
 
 
 def _raw_messages(text: str) -> tuple[list[_Raw], bool]:

@@ -25,10 +25,13 @@ _EDITED = re.compile(r"\s*<This message was edited>$")
 _DELETED = re.compile(r"^(?:This message was deleted|You deleted this message|This message was deleted by admin"
                       r"|Diese Nachricht wurde gelöscht|Du hast diese Nachricht gelöscht"
                       r"|Se eliminó este mensaje|Eliminaste este mensaje)\.?$")
+# Notices with fixed wording; older iOS exports write them under the chat's name without U+200E.
+_FIXED = (r"(?:Messages and calls are end-to-end encrypted|Messages to this (?:chat|group) are now secured"
+          r"|Missed (?:voice|video|group voice|group video) call|Waiting for this message|Your security code with"
+          r"|You're now an admin|Disappearing messages|This chat is with a business account)")
+_FIXED_NOTICE = re.compile(rf"^{_FIXED}.*$", re.S)
 _NOTICES = re.compile(
-    r"^(?:(?:Messages and calls are end-to-end encrypted|Messages to this (?:chat|group) are now secured"
-    r"|Missed (?:voice|video|group voice|group video) call|Waiting for this message|Your security code with"
-    r"|You're now an admin|Disappearing messages|This chat is with a business account).*"
+    rf"^(?:{_FIXED}.*"
     r"|.+'s security code changed.*"
     r"|.+ (?:created group .+|created this group|added .+|removed .+|left|joined using this group's invite link"
     r"|changed the subject (?:from|to) .+|changed this group's (?:icon|settings).*|changed the group description"
@@ -57,7 +60,7 @@ def is_notice(rest: str) -> bool:
 
 def classify_body(lines: list[str], *, ios: bool, has_author: bool) -> Body:
     body = Body()
-    if not has_author or (ios and lines[0].startswith("\u200e") and not _media(lines[0].translate(_MARKS).strip())
+    if not has_author or _FIXED_NOTICE.match(lines[0].translate(_MARKS).strip()) or (ios and lines[0].startswith("\u200e") and not _media(lines[0].translate(_MARKS).strip())
                           and not _DELETED.match(lines[0].translate(_MARKS).strip())
                           and not _EDITED.search(lines[0])):
         body.system = True
