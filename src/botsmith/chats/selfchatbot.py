@@ -80,9 +80,12 @@ def find_dataset(dataset_id: str | int, cwd: str | Path | None = None) -> Datase
         found = "none" if not matches else ", ".join(p.name for p in matches)
         raise BotsmithError(f"{raw}: expected one folder Dataset_{dataset_id}_<Name> (found {found})")
     results = _root(cwd, env.get(ENV_RESULTS) or str(raw.parent / "selfChatBot_results"), ENV_RESULTS)
-    pre = env.get(ENV_PREPROCESSED)
-    return Dataset(str(dataset_id), matches[0], read_parameters(matches[0] / "parameters.json"), results,
-                   _root(cwd, pre, ENV_PREPROCESSED) if pre else None)
+    pre = _root(cwd, env[ENV_PREPROCESSED], ENV_PREPROCESSED) if env.get(ENV_PREPROCESSED) else None
+    # parameters.json sits beside the raw exports; some setups keep it in the other two roots.
+    places = [matches[0]] + [root / matches[0].name for root in (pre, results) if root is not None]
+    parameters = next((place / "parameters.json" for place in places if (place / "parameters.json").is_file()),
+                      matches[0] / "parameters.json")
+    return Dataset(str(dataset_id), matches[0], read_parameters(parameters), results, pre)
 
 
 def _root(cwd: Path, value: str, variable: str) -> Path:

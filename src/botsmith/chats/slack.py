@@ -8,7 +8,6 @@ Slack's &amp; &lt; &gt; escapes are undone, so the text reads as Slack showed it
 from __future__ import annotations
 
 import html
-import json
 import re
 from pathlib import Path
 from typing import Any
