@@ -23,12 +23,14 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 def bad_files(folder: Path) -> dict[str, str]:
     """file name -> what its one-line error must say."""
     (folder / "cut.json").write_bytes((FIXTURES / "discord_export.json").read_bytes()[:700])
+    (folder / "cut.csv").write_bytes((FIXTURES / "discord_export.csv").read_bytes()[:150])
     (folder / "empty.txt").write_text("")
     (folder / "irc.log").write_text("[12:01] <alice> hi\n[12:02] <bob> yo\n")
     (folder / "package.json").write_text('{"name": "pkg", "version": "1.0"}\n')
     tried = r"formats tried: discord-json, discord-csv, discord-txt, telegram, jsonl, whatsapp"
     return {
         "cut.json": r"cut.json: not valid JSON \(.*line \d+ column \d+; is the file cut short\?\) \(format tried: discord-json\)",
+        "cut.csv": r"cut.csv row 2: too few columns \(is the file cut short\?\) \(format tried: discord-csv\)",
         "empty.txt": r"empty.txt: empty file, not a chat export \(formats tried: discord-json,",
         "irc.log": rf"irc.log: not a chat export botsmith can read \({tried}\)",
         "package.json": rf"package.json: not a chat export botsmith can read \({tried}\)",

@@ -30,13 +30,16 @@ def sniff(source: ExportInput) -> bool:
 
 
 def parse(source: ExportInput) -> list[ChatMessage]:
-    rows = list(csv.DictReader(io.StringIO(source.text.lstrip("\ufeff"), newline="")))
+    try:
+        rows = list(csv.DictReader(io.StringIO(source.text.lstrip("\ufeff"), newline="")))
+    except csv.Error as error:
+        raise BotsmithError(f"{source.path}: not valid CSV ({error})") from None
     stamps = [split_local(row.get("Date") or "") for row in rows]
     order = choose_order([stamp for stamp in stamps if stamp is not None])
     messages = []
     for index, row in enumerate(rows):
         where = f"{source.path} row {index + 2}"
-        if row.get("Content") is None:
+        if None in row.values():
             raise BotsmithError(f"{where}: too few columns (is the file cut short?)")
         if stamps[index] is not None:
             timestamp, when = local_iso(stamps[index], order, where)
