@@ -104,3 +104,24 @@ def test_fragments_fill_the_real_model_tokens(tmp_path, real_home, corpora):
                for r in read_records(result.train_path)]
     assert max(lengths) <= 256 and sorted(lengths)[len(lengths) // 2] > 200
     assert result.stats["tokens"]["max"] <= 256  # stats count the same way
+
+
+def test_build_cli_takes_me_for_chat_mode(make_bot):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    bot = make_bot("chat")
+    fixture = Path(__file__).parents[1] / "chats" / "fixtures" / "whatsapp_android.txt"
+    cli = [sys.executable, "-m", "botsmith"]
+    added = subprocess.run([*cli, "chats", "add", str(fixture), "--bot", str(bot)], capture_output=True, text=True)
+    assert added.returncode == 0, added.stderr
+    nobody = subprocess.run([*cli, "build", str(bot), "--me", "Zed"], capture_output=True, text=True)
+    assert nobody.returncode != 0 and "Zed" in nobody.stderr and "Traceback" not in nobody.stderr
+    built = subprocess.run([*cli, "build", str(bot), "--me", "Ana", "--validation-fraction", "0.5"],
+                           capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    records = read_records(open_bot(bot).dataset_dir / "train.jsonl") + read_records(
+        open_bot(bot).dataset_dir / "validation.jsonl")
+    assistant = [m["content"] for r in records for m in r["messages"] if m["role"] == "assistant"]
+    assert assistant and any("line two" in text for text in assistant)

@@ -7,13 +7,11 @@ from typing import Optional
 
 import typer
 
+from botsmith.config.chats import ChatsSection
 from botsmith.config.dataset import DatasetSection
 
-_FIELDS = DatasetSection.model_fields
-
-
-def _help(name: str) -> str:
-    return _FIELDS[name].description or ""
+def _help(name: str, section=DatasetSection) -> str:
+    return section.model_fields[name].description or ""
 
 
 def register(app: typer.Typer) -> None:
@@ -39,6 +37,9 @@ def build(
     split_by: Optional[str] = typer.Option(None, "--split-by", help=_help("split_by")),
     seed: Optional[int] = typer.Option(None, "--seed", help=_help("seed")),
     dedup_threshold: Optional[float] = typer.Option(None, "--dedup-threshold", help=_help("dedup_threshold")),
+    me: Optional[list[str]] = typer.Option(None, "--me", help="Chat mode, repeatable: " + _help("me", ChatsSection)),
+    session_gap: Optional[float] = typer.Option(None, "--session-gap", help=_help("session_gap_minutes", ChatsSection)),
+    merge_window: Optional[float] = typer.Option(None, "--merge-window", help=_help("merge_window_minutes", ChatsSection)),
     export: Optional[str] = typer.Option(None, "--export", help="Also export the dataset: hf, openai or sharegpt."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Export folder (default: BOT/exports/dataset-FORMAT)."),
 ) -> None:
@@ -51,6 +52,8 @@ def build(
         overlap_tokens=overlap_tokens, prompt_completion=prompt_completion, window_turns=window_turns,
         pairs=pairs, context=context, validation_fraction=validation_fraction, split_by=split_by, seed=seed,
         dedup_threshold=dedup_threshold)
+    config = config.with_overrides("chats", me=me or None, session_gap_minutes=session_gap,
+                                   merge_window_minutes=merge_window)
     log = lambda line: typer.echo(line, err=True)  # noqa: E731
     result = build_dataset(bot, config, log=log)
     typer.echo(_summary(result))
