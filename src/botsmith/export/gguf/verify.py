@@ -26,7 +26,9 @@ from botsmith.export.gguf.tokenizer import PROBE_TEXT
 from botsmith.export.gguf.writer import GgufWritten
 
 # Largest dequantization error allowed, as a fraction of the tensor's largest magnitude.
-TENSOR_TOLERANCE = {"F32": 0.0, "F16": 1e-3, "BF16": 8e-3, "Q8_0": 1 / 127, "Q4_0": 1 / 7}
+# (k-quants and the other block types appear when llama-quantize wrote the file.)
+TENSOR_TOLERANCE = {"F32": 0.0, "F16": 1e-3, "BF16": 8e-3, "Q8_0": 1 / 127, "Q6_K": 1 / 31, "Q5_0": 1 / 15,
+                    "Q5_1": 1 / 15, "Q5_K": 1 / 15, "Q4_0": 1 / 7, "Q4_1": 1 / 7, "Q4_K": 1 / 7, "Q3_K": 1 / 3}
 # Largest next-token logit difference allowed, as a fraction of the largest logit.
 # The layout check above is what proves the file right; this one catches a damaged model
 # (f16 overflow, a broken quantizer). 4-bit costs a 135M model up to a third of its top logit.
