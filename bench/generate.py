@@ -1,7 +1,7 @@
 """Tokens per second for a 128-token reply: botsmith's engine against plain transformers `generate`.
 
 Both continue the same chat prompt with greedy decoding and exactly 128 new tokens
-(end-of-turn suppressed until then), in the same process:
+(end-of-turn suppressed until then), in the same process, in interleaved rounds:
 
   - transformers: the model as `from_pretrained` gives it (fp32), `model.generate`
   - botsmith fp32: our KV-cache loop, same dtype (shows the loop's own overhead)
@@ -13,6 +13,7 @@ Both continue the same chat prompt with greedy decoding and exactly 128 new toke
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 
 PROMPT = [
@@ -21,68 +22,63 @@ PROMPT = [
 ]
 
 
-def time_hf_generate(model, prompt_ids, tokens: int, repeats: int) -> tuple[float, int]:
+def hf_generate(model, prompt_ids, tokens: int) -> tuple[float, int]:
     import torch
 
     ids = torch.tensor([prompt_ids])
-    best, produced = float("inf"), 0
-    for _ in range(repeats):
-        started = time.perf_counter()
-        with torch.inference_mode():
-            out = model.generate(ids, attention_mask=torch.ones_like(ids), do_sample=False, max_new_tokens=tokens,
-                                 min_new_tokens=tokens, pad_token_id=model.config.eos_token_id)
-        best = min(best, time.perf_counter() - started)
-        produced = out.shape[1] - ids.shape[1]
-    return best, produced
+    started = time.perf_counter()
+    with torch.inference_mode():
+        out = model.generate(ids, attention_mask=torch.ones_like(ids), do_sample=False, max_new_tokens=tokens,
+                             min_new_tokens=tokens, pad_token_id=model.config.eos_token_id)
+    return time.perf_counter() - started, out.shape[1] - ids.shape[1]
 
 
-def time_engine(model, tokenizer, chat_format, prompt_ids, tokens: int, repeats: int) -> tuple[float, int, str]:
+def engine_generate(loaded, prompt_ids, tokens: int) -> tuple[float, int]:
     from botsmith.chat import Engine, Sampling
 
-    engine = Engine(model, tokenizer, stop_strings=chat_format.stop)
+    engine = Engine(loaded.model, loaded.tokenizer, stop_strings=loaded.chat_format.stop)
     sampling = Sampling(temperature=0.0, repetition_penalty=1.0, max_new_tokens=tokens, min_new_tokens=tokens)
-    best, produced, text = float("inf"), 0, ""
-    for _ in range(repeats):
-        stream = engine.generate(prompt_ids, sampling)
-        text = stream.text()
-        best = min(best, stream.stats.seconds)
-        produced = stream.stats.completion_tokens
-    return best, produced, text
+    stream = engine.generate(prompt_ids, sampling)
+    engine_generate.last_text = stream.text()
+    return stream.stats.seconds, stream.stats.completion_tokens
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="smollm2-135m")
     parser.add_argument("--tokens", type=int, default=128)
-    parser.add_argument("--repeats", type=int, default=3, help="best of N runs per row")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds (the median is shown)")
     args = parser.parse_args()
 
     import torch
 
     from botsmith.models import load_base, pick_dtype
 
-    fp32 = load_base(args.model, dtype=torch.float32)
-    prompt_ids = fp32.tokenizer(fp32.chat_format.prompt(PROMPT), add_special_tokens=False)["input_ids"]
+    fp32 = load_base(args.model, dtype=torch.float32, log=lambda line: None)
     auto_dtype = pick_dtype()
-    auto = load_base(args.model, dtype=auto_dtype)
-    rows = []
-    seconds, produced = time_hf_generate(fp32.model, prompt_ids, args.tokens, args.repeats)
-    rows.append(("transformers generate", "float32", produced, seconds))
-    seconds, produced, _ = time_engine(fp32.model, fp32.tokenizer, fp32.chat_format, prompt_ids, args.tokens, args.repeats)
-    rows.append(("botsmith engine", "float32", produced, seconds))
-    seconds, produced, text = time_engine(auto.model, auto.tokenizer, auto.chat_format, prompt_ids, args.tokens,
-                                          args.repeats)
-    rows.append(("botsmith engine", str(auto_dtype).replace("torch.", ""), produced, seconds))
-
-    baseline = rows[0][2] / rows[0][3]
+    auto = load_base(args.model, dtype=auto_dtype, log=lambda line: None)
+    prompt_ids = fp32.tokenizer(fp32.chat_format.prompt(PROMPT), add_special_tokens=False)["input_ids"]
+    rows = {
+        ("transformers generate", "float32"): lambda: hf_generate(fp32.model, prompt_ids, args.tokens),
+        ("botsmith engine", "float32"): lambda: engine_generate(fp32, prompt_ids, args.tokens),
+        ("botsmith engine", str(auto_dtype).replace("torch.", "")): lambda: engine_generate(auto, prompt_ids, args.tokens),
+    }
+    # Rounds interleave the rows, so a busy neighbour slows every row alike; the median of each row is shown.
+    timings: dict = {row: [] for row in rows}
+    for _ in range(args.repeats):
+        for row, run in rows.items():
+            timings[row].append(run())
     print(f"model {args.model}, prompt {len(prompt_ids)} tokens, greedy, {args.tokens} new tokens, "
-          f"best of {args.repeats}, torch threads {torch.get_num_threads()}")
+          f"median of {args.repeats} interleaved rounds, torch threads {torch.get_num_threads()}")
     print(f"{'backend':<24}{'dtype':<10}{'tokens':>7}{'seconds':>9}{'tokens/s':>10}{'speedup':>9}")
-    for name, dtype, tokens, secs in rows:
-        rate = tokens / secs
-        print(f"{name:<24}{dtype:<10}{tokens:>7}{secs:>9.2f}{rate:>10.1f}{rate / baseline:>8.2f}x")
-    print(f"\nbotsmith reply ({auto_dtype}): {text[:200]!r}")
-
+    baseline = None
+    for (name, dtype), results in timings.items():
+        seconds = statistics.median(secs for secs, _ in results)
+        tokens = results[0][1]
+        rate = tokens / seconds
+        baseline = baseline or rate
+        print(f"{name:<24}{dtype:<10}{tokens:>7}{seconds:>9.2f}{rate:>10.1f}{rate / baseline:>8.2f}x")
+    print(f"\nbotsmith reply ({auto_dtype}): {engine_generate.last_text[:160]!r}")
 
 if __name__ == "__main__":
     main()
