@@ -14,7 +14,7 @@ def test_real_model_lora_to_gguf(real_home, tmp_path):
 
     base = resolve_model("smollm2-135m", log=lambda line: None)
     bot = make_trained_bot(tmp_path / "real-bot", base, "llama", system_prompt="You are a sea captain.")
-    for quant, limit in (("f16", 0.005), ("q8_0", 0.05)):
+    for quant in ("q8_0",):  # f16, bf16 and q4_0 are covered on the tiny models
         result = export_model(bot, format="gguf", quant=quant, log=lambda line: None)
         assert all(check.strip().startswith("ok") for check in result.checks), result.checks
         assert result.max_logit_diff is not None

@@ -81,7 +81,8 @@ def render_card(facts: CardFacts, *, repo_hint: str = "user/name") -> str:
              f"`{facts.base_model}` fine-tuned ({facts.method}) on the texts listed below.\n",
              _training_section(facts), _data_section(facts), _samples_section(facts), _usage_section(facts, repo_hint)]
     if facts.files:
-        parts.append("## Files\n\n" + "\n".join(f"- `{name}`: {what}" for name, what in facts.files.items()) + "\n")
+        parts.append("## Files\n\n" + "\n".join(f"- `{name}`" + (f": {what}" if what else "")
+                                                for name, what in facts.files.items()) + "\n")
     return "\n".join(part for part in parts if part)
 
 

@@ -38,7 +38,7 @@ def export_hf(job: ExportJob, tmp: Path) -> ExportResult:
     if job.verify:
         result.checks = verify_hf_folder(tmp, loaded)
         job.log("\n".join(["Verification:", *result.checks]))
-    write_card(tmp, facts, {name: "" for name in files})
+    write_card(tmp, facts, {name: _describe(name) for name in files})
     return result
 
 
@@ -106,7 +106,13 @@ def _describe(name: str) -> str:
     return {"Modelfile": "Ollama Modelfile (`ollama create NAME -f Modelfile`)",
             "template": "Ollama chat template read by `ollama run hf.co/...`",
             "params": "Ollama parameters (stop markers, sampling) read by `ollama run hf.co/...`",
-            "system": "Ollama system prompt"}.get(name, "GGUF model for llama.cpp and Ollama" if name.endswith(".gguf") else "")
+            "system": "Ollama system prompt",
+            "model.safetensors": "the fine-tuned weights, LoRA merged",
+            "config.json": "model architecture",
+            "generation_config.json": "sampling defaults and end-of-turn stop tokens",
+            "tokenizer.json": "tokenizer", "tokenizer_config.json": "tokenizer settings",
+            "chat_template.jinja": "the chat template the bot was trained with",
+            }.get(name, "GGUF model for llama.cpp and Ollama" if name.endswith(".gguf") else "")
 
 
 def export_gguf_lora(job: ExportJob, tmp: Path) -> ExportResult:
