@@ -78,8 +78,8 @@ def _register_chat(app: typer.Typer) -> None:
 def _register_complete(app: typer.Typer) -> None:
     @app.command("complete")
     def complete(
-        bot_or_text: str = typer.Argument(..., metavar="[BOT] TEXT", help="The bot's folder (default: .), then the opening to continue."),
-        text: Optional[str] = typer.Argument(None, hidden=True),
+        bot_or_text: str = typer.Argument(..., metavar="BOT", help="The bot's folder; leave it out to use '.' (then this is TEXT)."),
+        text: Optional[str] = typer.Argument(None, metavar="TEXT", help="The opening to continue."),
         n: int = typer.Option(1, "-n", "--samples", min=1, max=64, help="How many continuations to write."),
         as_json: bool = typer.Option(False, "--json", help="Print the samples as JSON."),
         checkpoint: Optional[str] = OPTS["checkpoint"], temperature: Optional[float] = OPTS["temperature"],
