@@ -52,12 +52,12 @@ class Chatbot:
             loaded = _load(config.bot.base_model, log)
         elif checkpoint is None:
             try:
-                loaded = _load(resolve_checkpoint(folder.runs_dir, "best"), log)
-            except BotsmithError as error:
-                if not str(error).startswith("no 'best' checkpoint"):
-                    raise
+                best = resolve_checkpoint(folder.runs_dir, "best")
+            except BotsmithError:  # no run has a best checkpoint yet
                 log(f"{config.bot.name} has no trained checkpoint yet: talking to the base model {config.bot.base_model}.")
                 loaded = _load(config.bot.base_model, log)
+            else:
+                loaded = _load(best, log)
         else:
             loaded = _load(resolve_checkpoint(folder.runs_dir, checkpoint), log)
         return cls(loaded, name=config.bot.name, mode=config.bot.mode, system_prompt=config.bot.system_prompt,
