@@ -135,7 +135,8 @@ def _finish(setup: Setup, run: RunFolder, state: LoopState, world: World, metric
             raise BotsmithError("the training processes ended with different weights", hint="please report this")
         progress.note(f"{world.size} processes agree on the final weights")
     if world.is_main:
-        save_checkpoint(final, setup.model, setup.tokenizer, setup.checkpoint_info(step=state.step, val_loss=None))
+        save_checkpoint(final, setup.model, setup.tokenizer,
+                        setup.checkpoint_info(step=state.step, val_loss=state.last_val_loss))
         if state.best_val_loss is None:  # no validation set: the final weights are the best we know
             save_checkpoint(best, setup.model, setup.tokenizer, setup.checkpoint_info(step=state.step, val_loss=None))
         metrics.close()

@@ -30,6 +30,7 @@ class LoopState:
     step: int = 0  # optimizer steps completed
     best_val_loss: float | None = None
     best_step: int | None = None
+    last_val_loss: float | None = None  # the latest evaluation's, recorded in final/
     evals_without_improvement: int = 0
     tokens_seen: int = 0
     elapsed_seconds: float = 0.0

@@ -162,7 +162,7 @@ class Loop:
         val_loss = self.hooks.evaluate()
         if val_loss is None:
             return False
-        self.last_val = val_loss
+        self.last_val = state.last_val_loss = val_loss
         improved = state.best_val_loss is None or val_loss < state.best_val_loss
         self.hooks.metric({"step": state.step, "val_loss": round(val_loss, 5)})
         if improved:

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 
 from botsmith.train.data import IGNORE
 
-CHUNK_ROWS = 1024  # positions per output-layer chunk: bounded memory, matmuls still large
+CHUNK_ROWS = 128  # positions per output-layer chunk: fp32 logits of a chunk stay small; measured fastest on AMX
 
 
 class FusedLinearCrossEntropy(torch.autograd.Function):

@@ -16,6 +16,7 @@ from typing import Any
 
 from botsmith.config.train import TrainSection
 from botsmith.errors import BotsmithError, missing_dependency
+from botsmith.train.dropout import use_fast_dropout
 
 
 @dataclass
@@ -44,6 +45,8 @@ def load_for_method(base_model: str, train: TrainSection, *, device: str, dtype:
             parameter.requires_grad_(True)
     else:
         model = _add_lora(model, train, new_tokens)
+        if device == "cpu":
+            use_fast_dropout(model)
     if train.gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     torch.manual_seed(train.seed)
