@@ -97,3 +97,11 @@ def test_default_model_replies_and_stops_at_end_of_turn(real_home):
     reply = stream.text()
     assert stream.stats.finish_reason == "stop" and reply.strip()
     assert "<|im_" not in reply and "\nuser" not in reply
+
+
+def test_dtype_comes_from_the_config(parrot):
+    import torch
+
+    bot = Chatbot.from_model(parrot, generate=GenerateSection(dtype="float32"), log=lambda line: None)
+    assert bot.loaded.model.dtype == torch.float32
+    assert bot.reply(HELLO, temperature=0) == PARROT_REPLY

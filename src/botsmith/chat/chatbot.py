@@ -48,26 +48,28 @@ class Chatbot:
 
         folder = open_bot(bot_dir)
         config = folder.config()
+        generate = generate or config.generate
+        dtype = generate.dtype
         if checkpoint == "base":
-            loaded = _load(config.bot.base_model, log)
+            loaded = _load(config.bot.base_model, log, dtype)
         elif checkpoint is None:
             try:
                 best = resolve_checkpoint(folder.runs_dir, "best")
             except BotsmithError:  # no run has a best checkpoint yet
                 log(f"{config.bot.name} has no trained checkpoint yet: talking to the base model {config.bot.base_model}.")
-                loaded = _load(config.bot.base_model, log)
+                loaded = _load(config.bot.base_model, log, dtype)
             else:
-                loaded = _load(best, log)
+                loaded = _load(best, log, dtype)
         else:
-            loaded = _load(resolve_checkpoint(folder.runs_dir, checkpoint), log)
+            loaded = _load(resolve_checkpoint(folder.runs_dir, checkpoint), log, dtype)
         return cls(loaded, name=config.bot.name, mode=config.bot.mode, system_prompt=config.bot.system_prompt,
-                   generate=generate or config.generate, log=log)
+                   generate=generate, log=log)
 
     @classmethod
     def from_model(cls, spec_or_path: str | Path, *, name: str | None = None, generate: GenerateSection | None = None,
                    log: Callable[[str], None] = print) -> "Chatbot":
         """A base model (alias, folder, .gguf, Hub id) or a checkpoint folder, without a bot folder."""
-        loaded = _load(spec_or_path, log)
+        loaded = _load(spec_or_path, log, generate.dtype if generate else "auto")
         return cls(loaded, name=name or Path(str(spec_or_path)).name, generate=generate, log=log)
 
     @property
@@ -134,14 +136,15 @@ def _checked(message: Any, index: int) -> dict[str, Any]:
     return {"role": message["role"], "content": message["content"]}
 
 
-def _load(spec_or_path: str | Path, log: Callable[[str], None]) -> Any:
+def _load(spec_or_path: str | Path, log: Callable[[str], None], dtype: str = "auto") -> Any:
     """A checkpoint folder (botsmith_checkpoint.json) or a base model, LoRA merged for speed."""
-    from botsmith.models import CHECKPOINT_INFO, load_base, load_checkpoint
+    from botsmith.models import CHECKPOINT_INFO, load_base, load_checkpoint, pick_dtype
 
     path = Path(str(spec_or_path))
+    torch_dtype = pick_dtype(dtype)
     if (path / CHECKPOINT_INFO).is_file():
-        loaded = load_checkpoint(path, merge=True, log=log)
+        loaded = load_checkpoint(path, dtype=torch_dtype, merge=True, log=log)
     else:
-        loaded = load_base(str(spec_or_path), log=log)
+        loaded = load_base(str(spec_or_path), dtype=torch_dtype, log=log)
     loaded.model.eval()
     return loaded

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from botsmith.config.section import Section
@@ -13,6 +15,10 @@ class GenerateSection(Section):
     top_k: int = Field(50, ge=0, description="Sample only among the k likeliest tokens (0: off).")
     repetition_penalty: float = Field(1.1, ge=1.0, le=3.0, description="Penalty for repeating tokens (1: off).")
     max_new_tokens: int = Field(200, ge=1, le=8192, description="Longest reply in tokens.")
+    dtype: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto",
+        description="Compute dtype for chat, complete and serve: auto is bf16 on CPUs with AMX or AVX512-BF16, else float32.",
+    )
     seed: int = Field(-1, ge=-1, description="Sampling seed for reproducible replies (-1: a new random seed each time).")
     context_tokens: int = Field(
         2048, ge=0,
