@@ -18,23 +18,34 @@ from typing import IO, Any
 
 
 @contextlib.contextmanager
-def atomic_file(path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
-    """Open a temporary file beside `path`; on success it replaces `path`, on error it vanishes."""
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary path beside `path`, for writers that open the file themselves.
+
+    On success it is synced and renamed to `path`; on any error (a full disk, Ctrl-C)
+    it is removed and `path` keeps its old content, or stays absent.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
     os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; the result is an ordinary file
-    binary = "b" in mode
     try:
-        with os.fdopen(fd, mode, encoding=None if binary else encoding) as handle:
-            yield handle
-            handle.flush()
+        yield Path(tmp)
+        with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def atomic_file(path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
+    """Open a temporary file beside `path`; on success it replaces `path`, on error it vanishes."""
+    with atomic_path(path) as tmp:
+        with open(tmp, mode, encoding=None if "b" in mode else encoding) as handle:
+            yield handle
 
 
 def _umask() -> int:

@@ -7,15 +7,12 @@ half-written GGUF under the final name.
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import os
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from botsmith.atomic import atomic_path
 from botsmith.errors import BotsmithError
 from botsmith.export.gguf.architectures import architecture_for
 from botsmith.export.gguf.tensors import PYTHON_QUANTS, encode_tensor, file_type, layout_tensors
@@ -33,23 +30,6 @@ class GgufWritten:
     @property
     def warnings(self) -> list[str]:
         return self.vocab.warnings
-
-
-@contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary path beside `path` for writers that open files themselves; renamed on success."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def write_gguf(model: Any, tokenizer: Any, path: Path, *, quant: str = "q8_0", name: str = "botsmith model",

@@ -14,7 +14,7 @@ import re
 
 from botsmith.extract.dialogue.attribution import cue_after, is_bare_tag
 from botsmith.extract.dialogue.layout import Paragraph
-from botsmith.extract.dialogue.scan import Quote
+from botsmith.extract.dialogue.scan import Quote, trimmed_quote
 
 _OPENING = re.compile(r"[ \t]*(?:—|―|–|--)[ \t]*")
 _INNER_DASH = re.compile(r"(?<=[\s:])(?:—|―|–|--)[ \t]?(?=[^\s\-—―–])")
@@ -31,7 +31,7 @@ def scan_dash(text: str, paragraphs: list[Paragraph]) -> tuple[list[Quote], int]
         if opening is None:
             continue
         for n, (start, end) in enumerate(_speech_pieces(text, opening.end(), para.end)):
-            quote = _trimmed(text, start, end, index, opening.start() if n == 0 else start - 1)
+            quote = trimmed_quote(text, start, end, index, opening.start() if n == 0 else start - 1, None)
             if quote is not None:
                 # where narration takes over plays the closing mark: the tag is read after it
                 quote.close_mark = end if end < para.end else None
@@ -99,13 +99,3 @@ def _handover(text: str, pos: int, end: int) -> re.Match[str] | None:
                 sentence_ended and word[:1] in _NARRATION_START):
             return dash  # `—Late! —She ran.` after a full stop, a new sentence after a spaced dash is narration
     return None
-
-
-def _trimmed(text: str, start: int, end: int, paragraph: int, open_mark: int) -> Quote | None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end <= start:
-        return None
-    return Quote(start, end, paragraph, open_mark, None)

@@ -61,7 +61,7 @@ def scan_quotes(text: str, paragraphs: list[Paragraph], conv: Convention) -> tup
         score, pairs = reading
         for n, (open_mark, close_mark) in enumerate(pairs):
             end = close_mark if close_mark is not None else para.end
-            quote = _trimmed(text, open_mark + 1, end, index, open_mark, close_mark)
+            quote = trimmed_quote(text, open_mark + 1, end, index, open_mark, close_mark)
             if quote is None:
                 continue
             first = open_mark == _first_mark(text, para, conv) or open_mark < para.start
@@ -151,7 +151,9 @@ def _pairs(path: tuple) -> list[tuple[int, int | None]]:
     return pairs
 
 
-def _trimmed(text: str, start: int, end: int, paragraph: int, open_mark: int, close_mark: int | None) -> Quote | None:
+def trimmed_quote(text: str, start: int, end: int, paragraph: int, open_mark: int,
+                  close_mark: int | None) -> Quote | None:
+    """The quote between `start` and `end` without its surrounding white space (None when empty)."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
