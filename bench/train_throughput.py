@@ -73,15 +73,16 @@ def arm_baseline(work: Path, steps: int) -> dict:
                              learning_rate=LR, lr_scheduler_type="cosine", warmup_steps=1, weight_decay=0.0,
                              max_grad_norm=1.0, logging_steps=1, save_strategy="no", report_to=[], use_cpu=True,
                              seed=SEED, dataloader_num_workers=0, disable_tqdm=True)
+    timer = StepTimer()
     trainer = Trainer(model=model, args=args, train_dataset=rows,
-                      data_collator=DataCollatorForLanguageModeling(tokenizer, mlm=False), callbacks=[StepTimer()])
+                      data_collator=DataCollatorForLanguageModeling(tokenizer, mlm=False), callbacks=[timer])
     started = time.perf_counter()
     trainer.train()
     seconds = time.perf_counter() - started
     model.save_pretrained(str(work / "baseline-adapter"))
     tokens = sum(len(row["input_ids"]) for row in rows[: steps * BATCH])
     return {"seconds": seconds, "tokens": tokens, "adapter": str(work / "baseline-adapter"),
-            "step_seconds": trainer.callback_handler.callbacks[-1].durations}
+            "step_seconds": timer.durations}
 
 
 def StepTimer():

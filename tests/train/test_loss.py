@@ -67,3 +67,31 @@ def test_packed_examples_do_not_attend_to_each_other(llama):
         inside = llama(input_ids=packed["input_ids"], position_ids=packed["position_ids"], use_cache=False).logits[0, len(a):]
         single = llama(input_ids=alone["input_ids"], position_ids=alone["position_ids"], use_cache=False).logits[0]
     assert torch.allclose(inside, single, atol=1e-5)
+
+
+def test_fast_lora_paths_match_peft(tiny_llama):
+    """The CPU dropout and fused LoRA forward compute what PEFT computes, given the same random draws."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from botsmith.train.dropout import use_fast_dropout, use_fast_lora_forward
+    from botsmith.train.prepare import find_target_modules
+
+    model = AutoModelForCausalLM.from_pretrained(str(tiny_llama), dtype=torch.float32)
+    model = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, lora_dropout=0.2, target_modules=find_target_modules(model)))
+    for name, parameter in model.named_parameters():
+        if "lora_B" in name:
+            torch.nn.init.normal_(parameter, std=0.1)  # B starts at zero; make the adapters matter
+    assert use_fast_dropout(model) == 14
+    ids = torch.randint(3, 400, (2, 16))
+    outputs = []
+    for patch in (False, True):
+        if patch:
+            assert use_fast_lora_forward(model) == 14
+        for training in (False, True):
+            model.train(training)
+            torch.manual_seed(1)
+            outputs.append(model(input_ids=ids, use_cache=False).logits)
+    peft_eval, peft_train, fused_eval, fused_train = outputs
+    assert torch.allclose(peft_eval, fused_eval, atol=1e-5) and torch.allclose(peft_train, fused_train, atol=1e-5)
+    assert not torch.allclose(peft_train, peft_eval, atol=1e-3)  # dropout did drop something

@@ -16,11 +16,7 @@ import torch
 
 
 def fast_dropout(x: torch.Tensor, p: float) -> torch.Tensor:
-    count = x.numel()
-    words = torch.empty((count + 3) // 4, dtype=torch.int64, device=x.device).random_()
-    bits = words.view(torch.int16)[:count].view(x.shape)
-    keep = torch.bitwise_and(bits, 0x7FFF).ge_(round(p * 32768))
-    return x.mul(keep).mul_(1.0 / (1.0 - p))
+    return _keep_mask(x, p).mul_(1.0 / (1.0 - p))
 
 
 class FastDropout(torch.nn.Dropout):
@@ -42,3 +38,52 @@ def use_fast_dropout(model: Any) -> int:
                 dropouts[name] = FastDropout(dropout.p)
                 swapped += 1
     return swapped
+
+
+def fast_lora_forward(self: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+    """PEFT's LoRA Linear forward, with the same result in fewer passes over the activations.
+
+    base(x) + B(A(drop(x))) * s  ==  addmm(base(x), A(keep * x) * (s / (1 - p)), B^T):
+    the scale is applied to the rank-r activations instead of the output, the add is fused
+    into the matmul, and dropout's 1/(1-p) joins the scale. Any case it does not cover
+    (merged or disabled adapters, several adapters, DoRA and other variants) uses PEFT's.
+    """
+    active = self.active_adapters
+    if self.disable_adapters or self.merged or len(active) != 1 or active[0] in getattr(self, "lora_variant", {}) \
+            or kwargs or args or active[0] not in self.lora_A:
+        return type(self).forward(self, x, *args, **kwargs)
+    name = active[0]
+    lora_a, lora_b, dropout = self.lora_A[name], self.lora_B[name], self.lora_dropout[name]
+    result = self.base_layer(x)
+    scale = self.scaling[name]
+    if isinstance(dropout, FastDropout) and self.training and dropout.p > 0:
+        x = _keep_mask(x, dropout.p)
+        scale = scale / (1.0 - dropout.p)
+    elif not isinstance(dropout, (torch.nn.Identity, FastDropout)):
+        x = dropout(x)
+    low = lora_a(x.to(lora_a.weight.dtype)) * scale
+    flat = torch.addmm(result.reshape(-1, result.shape[-1]), low.reshape(-1, low.shape[-1]).to(result.dtype),
+                       lora_b.weight.t().to(result.dtype))
+    return flat.view(result.shape)
+
+
+def _keep_mask(x: torch.Tensor, p: float) -> torch.Tensor:
+    count = x.numel()
+    words = torch.empty((count + 3) // 4, dtype=torch.int64, device=x.device).random_()
+    keep = torch.bitwise_and(words.view(torch.int16)[:count].view(x.shape), 0x7FFF).ge_(round(p * 32768))
+    return x.mul(keep)
+
+
+def use_fast_lora_forward(model: Any) -> int:
+    """Give every plain LoRA Linear layer the fused forward above; returns how many."""
+    import types
+
+    from peft.tuners.lora import Linear
+
+    patched = 0
+    for module in model.modules():
+        if type(module) is Linear and getattr(module, "lora_B", None) is not None:
+            if all(getattr(b, "bias", None) is None for b in module.lora_B.values()):
+                module.forward = types.MethodType(fast_lora_forward, module)
+                patched += 1
+    return patched
