@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
     def demo(
         out: Path = typer.Option(Path("botsmith-demo"), "--out", "-o", help="Folder of the demo bot."),
         base_model: str = typer.Option(None, "--base-model", "-b", help="Base model (default: smollm2-135m)."),
-        max_steps: int = typer.Option(40, "--max-steps", help="LoRA training steps."),
+        max_steps: int = typer.Option(30, "--max-steps", help="LoRA training steps."),
     ) -> None:
         """Run the whole path once: built-in story -> dataset -> LoRA fine-tune -> completions and a chat reply."""
         from botsmith.demo import run_demo
