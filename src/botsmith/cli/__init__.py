@@ -21,6 +21,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode="markdown",  # help texts name config tables like [bot], which rich markup would eat
 )
 
 # One module per stage; each defines register(app).
