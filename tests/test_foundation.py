@@ -117,3 +117,22 @@ def test_base_models_own_template_is_used(tiny_llama):
     tokenizer.chat_template = tokenizer.chat_template.replace("<|im_start|>' + message['role']", "<|im_start|>' + message['role'] + ' '")
     fmt = chat_format_for(tokenizer)
     assert fmt.prompt([{"role": "user", "content": "x"}]).startswith("<|im_start|>user \nx")
+
+
+def test_public_api_names_resolve_whatever_was_imported_first():
+    import importlib
+
+    import botsmith
+
+    importlib.import_module("botsmith.train")
+    importlib.import_module("botsmith.serve")
+    from botsmith.serve import serve as serve_function
+    from botsmith.train import train as train_function
+
+    assert callable(botsmith.train) and callable(botsmith.serve)
+    with pytest.raises(ConfigError, match="no such file"):
+        botsmith.train("/nonexistent/bot")
+    assert botsmith.build_dataset.__module__.startswith("botsmith.dataset")
+    for name in botsmith._API:  # every advertised name exists
+        assert getattr(botsmith, name) is not None, name
+    assert train_function.__name__ == "train" and serve_function.__name__ == "serve"

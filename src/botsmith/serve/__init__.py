@@ -14,11 +14,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from botsmith.callable_module import make_callable
 from botsmith.chat.chatbot import Chatbot
 from botsmith.errors import BotsmithError, missing_dependency
 from botsmith.serve.app import ServeSettings, create_app
 
 __all__ = ["RunningServer", "ServeSettings", "create_app", "serve", "start_server"]
+
+make_callable(__name__, "serve")  # botsmith.serve(...) stays the function after this package is imported
 
 
 def _settings(chatbot: Chatbot, **overrides: Any) -> ServeSettings:
