@@ -89,7 +89,7 @@ def _extract(folder, config: BotConfig, tokenizer, reports: list[SourceReport], 
         sources = load_clean_sources(folder.clean_dir)
         if not sources:
             raise BotsmithError(f"no cleaned sources in {folder.clean_dir}",
-                                hint="add texts first: 'botsmith add gutenberg:1342' or 'botsmith add FILE'")
+                                hint="add texts first: 'botsmith add gutenberg 1342' or 'botsmith add files FILE'")
         log(f"Extracting {mode} examples from {len(sources)} source{'s' * (len(sources) != 1)}...")
         if mode == "completion":
             records = completion_records(sources, config, tokenizer, reports)
