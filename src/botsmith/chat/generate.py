@@ -76,8 +76,11 @@ def stop_token_ids(model: Any, tokenizer: Any, markers: Sequence[str]) -> set[in
 
 class Engine:
     def __init__(self, model: Any, tokenizer: Any, *, stop_strings: Sequence[str] = (),
-                 context_window: int | None = None) -> None:
+                 context_window: int | None = None, fast: bool = True) -> None:
+        """`fast=False` keeps transformers' modules even for Llama models (to compare against)."""
         self.model = model
+        self.fast = fast
+        self._fast_runner: Any = None
         self.tokenizer = tokenizer
         self.stop_strings = tuple(stop_strings)
         self.stop_ids = sorted(stop_token_ids(model, tokenizer, stop_strings))
@@ -127,13 +130,11 @@ class Engine:
 
     def _token_ids(self, prompt_ids: list[int], sampling: Sampling, budget: int, stats: GenerationStats) -> Iterator[int]:
         import torch
-        from transformers import DynamicCache
-
         generator = torch.Generator().manual_seed(stats.seed % (2**63))
         stop_ids = torch.tensor(self.stop_ids, dtype=torch.long)
         with torch.inference_mode():
-            cache = DynamicCache(config=self.model.config)
-            logits = self._forward(prompt_ids, cache)
+            runner = self._runner()
+            logits = runner.prefill(prompt_ids, len(prompt_ids) + budget)
             seen = torch.zeros(logits.shape[-1], dtype=torch.bool)
             seen[torch.tensor(prompt_ids)[torch.tensor(prompt_ids) < logits.shape[-1]]] = True
             for step in range(budget):
@@ -146,14 +147,40 @@ class Engine:
                 yield token_id
                 seen[token_id] = True
                 if step + 1 < budget:  # the last token's logits would never be used
-                    logits = self._forward([token_id], cache)
+                    logits = runner.step(token_id)
         stats.finish_reason = stats.finish_reason or "length"
 
-    def _forward(self, ids: list[int], cache: Any) -> Any:
+    def _runner(self) -> Any:
+        """The lean Llama pass where it applies (built once, rebuilt if the weights changed), else transformers."""
+        from botsmith.chat.fast_llama import fast_runner
+
+        if not self.fast:
+            return GenericRunner(self.model)
+        if self._fast_runner is None or (self._fast_runner and self._fast_runner.stale()):
+            self._fast_runner = fast_runner(self.model) or False
+        return self._fast_runner or GenericRunner(self.model)
+
+
+class GenericRunner:
+    """Any causal LM through its own modules and a transformers `DynamicCache`."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    def prefill(self, ids: list[int], capacity: int) -> Any:
+        from transformers import DynamicCache
+
+        self.cache = DynamicCache(config=self.model.config)
+        return self._forward(ids)
+
+    def step(self, token_id: int) -> Any:
+        return self._forward([token_id])
+
+    def _forward(self, ids: list[int]) -> Any:
         import torch
 
         device = getattr(self.model, "device", "cpu")
-        output = self.model(input_ids=torch.tensor([ids], device=device), past_key_values=cache, use_cache=True,
+        output = self.model(input_ids=torch.tensor([ids], device=device), past_key_values=self.cache, use_cache=True,
                             logits_to_keep=1)
         return output.logits[0, -1].float().cpu()
 

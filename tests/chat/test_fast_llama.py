@@ -1,0 +1,101 @@
+"""The lean Llama pass gives the same tokens as transformers' modules, and other models keep the generic path."""
+
+from __future__ import annotations
+
+import pytest
+
+from botsmith.chat import Engine, Sampling
+from botsmith.chat.fast_llama import FastLlama, fast_runner
+from botsmith.chat.generate import GenericRunner
+
+# A repetition penalty keeps the random tiny model from repeating one token (still deterministic).
+GREEDY = Sampling(temperature=0.0, repetition_penalty=1.5, max_new_tokens=48, min_new_tokens=48)
+
+
+def _load(path, dtype_name: str = "float32"):
+    import torch
+
+    from botsmith.models import load_base
+
+    return load_base(str(path), dtype=getattr(torch, dtype_name), log=lambda line: None)
+
+
+def _greedy_ids(loaded, fast: bool, prompt: str = "tell me a story about the sea", sampling: Sampling = GREEDY):
+    engine = Engine(loaded.model, loaded.tokenizer, fast=fast)
+    ids = loaded.tokenizer(loaded.chat_format.prompt([{"role": "user", "content": prompt}]),
+                           add_special_tokens=False)["input_ids"]
+    runner = engine._runner()
+    assert isinstance(runner, FastLlama) == fast
+    return list(engine._token_ids(ids, sampling, sampling.max_new_tokens, _stats(ids, sampling)))
+
+
+def _stats(ids, sampling):
+    from botsmith.chat.generate import GenerationStats
+
+    return GenerationStats(prompt_tokens=len(ids), seed=sampling.resolved_seed())
+
+
+@pytest.mark.parametrize("dtype_name", ["float32", "bfloat16"])
+def test_fast_pass_gives_the_generic_greedy_tokens(parrot, dtype_name):
+    loaded = _load(parrot, dtype_name)
+    generic = _greedy_ids(loaded, fast=False)
+    assert len(generic) == 48 and len(set(generic)) > 3  # a real continuation, not one repeated token
+    assert _greedy_ids(loaded, fast=True) == generic
+
+
+def test_fast_logits_match_the_model_at_every_step(parrot):
+    import torch
+
+    loaded = _load(parrot)
+    fast, generic = fast_runner(loaded.model), GenericRunner(loaded.model)
+    ids = list(range(3, 40))
+    with torch.inference_mode():
+        pairs = [(fast.prefill(ids, 60), generic.prefill(ids, 60))]
+        pairs += [(fast.step(token), generic.step(token)) for token in (5, 17, 9, 30, 2)]
+    for ours, theirs in pairs:
+        torch.testing.assert_close(ours, theirs, rtol=1e-5, atol=1e-5)
+
+
+def test_seeded_sampling_is_the_same_on_both_paths(parrot):
+    loaded = _load(parrot)
+    sampling = Sampling(temperature=0.9, top_p=0.95, top_k=20, repetition_penalty=1.2, max_new_tokens=30,
+                        min_new_tokens=30, seed=11)
+    assert _greedy_ids(loaded, True, sampling=sampling) == _greedy_ids(loaded, False, sampling=sampling)
+
+
+def test_fusing_keeps_the_model_usable_and_a_changed_model_is_refused_back(parrot):
+    import torch
+
+    loaded = _load(parrot)
+    ids = torch.tensor([[3, 4, 5, 6]])
+    with torch.inference_mode():
+        before = loaded.model(input_ids=ids).logits
+        runner = fast_runner(loaded.model)
+        after = loaded.model(input_ids=ids).logits
+    assert torch.equal(before, after)  # the module weights are now views of the fused ones, same values
+    assert not runner.stale()
+    loaded.model.to(torch.bfloat16)
+    assert runner.stale()  # the engine then builds a new one over the new weights
+    engine = Engine(loaded.model, loaded.tokenizer)
+    assert engine._runner() is not engine._runner() or not engine._runner().stale()
+
+
+def test_other_architectures_keep_the_generic_path(tiny_gpt2):
+    loaded = _load(tiny_gpt2)
+    assert fast_runner(loaded.model) is None
+    engine = Engine(loaded.model, loaded.tokenizer)
+    assert isinstance(engine._runner(), GenericRunner)
+    assert len(_greedy_ids_generic(engine, loaded)) > 0
+
+
+def _greedy_ids_generic(engine, loaded):
+    ids = loaded.tokenizer("Once upon a time", add_special_tokens=False)["input_ids"]
+    return engine.generate(ids, GREEDY).text()
+
+
+@pytest.mark.slow
+def test_fast_pass_matches_generic_on_the_real_model(real_home):
+    loaded = _load("smollm2-135m")
+    sampling = GREEDY.updated(repetition_penalty=1.0, max_new_tokens=128, min_new_tokens=128)
+    prompt = "Tell me about the old lighthouse keeper and the night of the great storm."
+    assert _greedy_ids(loaded, True, prompt, sampling) == _greedy_ids(loaded, False, prompt, sampling)
