@@ -4,8 +4,11 @@ Both continue the same chat prompt with greedy decoding and exactly 128 new toke
 (end-of-turn suppressed until then), in the same process, in interleaved rounds:
 
   - transformers: the model as `from_pretrained` gives it (fp32), `model.generate`
-  - botsmith fp32: our KV-cache loop, same dtype (shows the loop's own overhead)
-  - botsmith auto: our loop in the dtype botsmith picks (bf16 on CPUs with AMX)
+  - botsmith generic fp32: our KV-cache loop over transformers' modules (the path for non-Llama models)
+  - botsmith fast fp32: the lean Llama pass (chat/fast_llama.py), same dtype, same greedy tokens
+  - botsmith fast auto: the lean pass in the dtype botsmith picks (bf16 on CPUs with AMX)
+
+The last lines say whether each engine row's reply is the same text as transformers' fp32 reply.
 
     flock /tmp/botsmith-cpu.lock .venv/bin/python bench/generate.py [--model smollm2-135m] [--tokens 128]
 """
@@ -30,17 +33,18 @@ def hf_generate(model, prompt_ids, tokens: int) -> tuple[float, int]:
     with torch.inference_mode():
         out = model.generate(ids, attention_mask=torch.ones_like(ids), do_sample=False, max_new_tokens=tokens,
                              min_new_tokens=tokens, pad_token_id=model.config.eos_token_id)
-    return time.perf_counter() - started, out.shape[1] - ids.shape[1]
+    seconds = time.perf_counter() - started
+    return seconds, out.shape[1] - ids.shape[1], out[0, ids.shape[1]:].tolist()
 
 
-def engine_generate(loaded, prompt_ids, tokens: int) -> tuple[float, int]:
+def engine_generate(loaded, prompt_ids, tokens: int, fast: bool = True) -> tuple[float, int, str]:
     from botsmith.chat import Engine, Sampling
 
-    engine = Engine(loaded.model, loaded.tokenizer, stop_strings=loaded.chat_format.stop)
+    engine = Engine(loaded.model, loaded.tokenizer, stop_strings=loaded.chat_format.stop, fast=fast)
     sampling = Sampling(temperature=0.0, repetition_penalty=1.0, max_new_tokens=tokens, min_new_tokens=tokens)
     stream = engine.generate(prompt_ids, sampling)
-    engine_generate.last_text = stream.text()
-    return stream.stats.seconds, stream.stats.completion_tokens
+    text = stream.text()
+    return stream.stats.seconds, stream.stats.completion_tokens, text
 
 
 def main() -> None:
@@ -58,10 +62,12 @@ def main() -> None:
     auto_dtype = pick_dtype()
     auto = load_base(args.model, dtype=auto_dtype, log=lambda line: None)
     prompt_ids = fp32.tokenizer(fp32.chat_format.prompt(PROMPT), add_special_tokens=False)["input_ids"]
+    auto_name = str(auto_dtype).replace("torch.", "")
     rows = {
         ("transformers generate", "float32"): lambda: hf_generate(fp32.model, prompt_ids, args.tokens),
-        ("botsmith engine", "float32"): lambda: engine_generate(fp32, prompt_ids, args.tokens),
-        ("botsmith engine", str(auto_dtype).replace("torch.", "")): lambda: engine_generate(auto, prompt_ids, args.tokens),
+        ("botsmith generic", "float32"): lambda: engine_generate(fp32, prompt_ids, args.tokens, fast=False),
+        ("botsmith fast", "float32"): lambda: engine_generate(fp32, prompt_ids, args.tokens),
+        ("botsmith fast", auto_name): lambda: engine_generate(auto, prompt_ids, args.tokens),
     }
     # Rounds interleave the rows, so a busy neighbour slows every row alike; the median of each row is shown.
     timings: dict = {row: [] for row in rows}
@@ -73,12 +79,16 @@ def main() -> None:
     print(f"{'backend':<24}{'dtype':<10}{'tokens':>7}{'seconds':>9}{'tokens/s':>10}{'speedup':>9}")
     baseline = None
     for (name, dtype), results in timings.items():
-        seconds = statistics.median(secs for secs, _ in results)
+        seconds = statistics.median(result[0] for result in results)
         tokens = results[0][1]
         rate = tokens / seconds
         baseline = baseline or rate
         print(f"{name:<24}{dtype:<10}{tokens:>7}{seconds:>9.2f}{rate:>10.1f}{rate / baseline:>8.2f}x")
-    print(f"\nbotsmith reply ({auto_dtype}): {engine_generate.last_text[:160]!r}")
+    reference = fp32.tokenizer.decode(timings[("transformers generate", "float32")][0][2], skip_special_tokens=True)
+    print()
+    for (name, dtype), results in list(timings.items())[1:]:
+        print(f"{name} {dtype}: same reply as transformers fp32: {'yes' if results[0][2] == reference else 'NO'}")
+    print(f"\nreply: {reference[:160]!r}")
 
 if __name__ == "__main__":
     main()

@@ -85,6 +85,8 @@ class Engine:
         self.stop_strings = tuple(stop_strings)
         self.stop_ids = sorted(stop_token_ids(model, tokenizer, stop_strings))
         self.context_window = context_window or model_window(model)
+        if fast:
+            self._runner()  # fuse the weights now, at load time, not during the first reply
 
     def encode(self, text: str, *, add_special_tokens: bool = False) -> list[int]:
         return self.tokenizer(text, add_special_tokens=add_special_tokens)["input_ids"]
