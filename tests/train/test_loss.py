@@ -95,3 +95,23 @@ def test_fast_lora_paths_match_peft(tiny_llama):
     peft_eval, peft_train, fused_eval, fused_train = outputs
     assert torch.allclose(peft_eval, fused_eval, atol=1e-5) and torch.allclose(peft_train, fused_train, atol=1e-5)
     assert not torch.allclose(peft_train, peft_eval, atol=1e-3)  # dropout did drop something
+
+
+def test_two_thread_dropout_mask_is_seeded_and_unbiased():
+    """Large masks are drawn by two threads: still a function of torch's seed, with the right drop rate in both halves."""
+    from botsmith.train.dropout import PARALLEL_WORDS, _keep_mask
+
+    x = torch.ones(8 * PARALLEL_WORDS)  # 2x the words needed for the two-thread path
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        torch.manual_seed(3)
+        first, second = _keep_mask(x, 0.1), _keep_mask(x, 0.1)
+        torch.manual_seed(3)
+        again = _keep_mask(x, 0.1)
+    finally:
+        torch.set_num_threads(threads)
+    assert torch.equal(first, again) and not torch.equal(first, second)
+    half = len(x) // 2
+    for part in (first[:half], first[half:]):
+        assert abs(1 - part.mean().item() - 0.1) < 0.005

@@ -69,9 +69,41 @@ def fast_lora_forward(self: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> 
 
 def _keep_mask(x: torch.Tensor, p: float) -> torch.Tensor:
     count = x.numel()
-    words = torch.empty((count + 3) // 4, dtype=torch.int64, device=x.device).random_()
+    words = _random_words((count + 3) // 4, x.device)
     keep = torch.bitwise_and(words.view(torch.int16)[:count].view(x.shape), 0x7FFF).ge_(round(p * 32768))
     return x.mul(keep)
+
+
+PARALLEL_WORDS = 1 << 16  # below this, handing half the draws to a second thread costs more than it saves
+_HELPER: dict[str, Any] = {}
+
+
+def _random_words(count: int, device: torch.device) -> torch.Tensor:
+    """`count` random int64 words from torch's generator; on a multi-core CPU, drawn by two threads.
+
+    torch's CPU generator is sequential, so one big draw keeps one core busy while the others
+    wait (a tenth of a LoRA step on 2 cores). Here the default generator draws two seeds and
+    each half of the words comes from its own generator seeded with one of them, the second
+    half in a helper thread: the words are a pure function of the default generator's state,
+    which is what seeding and resume rely on.
+    """
+    words = torch.empty(count, dtype=torch.int64, device=device)
+    if device.type != "cpu" or count < PARALLEL_WORDS or torch.get_num_threads() < 2:
+        return words.random_()
+    if not _HELPER:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _HELPER.update(pool=ThreadPoolExecutor(1, thread_name_prefix="botsmith-dropout"),
+                       generators=(torch.Generator(), torch.Generator()))
+    first, second = _HELPER["generators"]
+    seeds = torch.empty(2, dtype=torch.int64).random_().tolist()
+    first.manual_seed(seeds[0])
+    second.manual_seed(seeds[1])
+    half = count // 2
+    other = _HELPER["pool"].submit(words[half:].random_, generator=second)
+    words[:half].random_(generator=first)
+    other.result()
+    return words
 
 
 def use_fast_lora_forward(model: Any) -> int:
