@@ -45,13 +45,15 @@ class ChatSession:
     def run(self) -> None:
         """Read, reply, repeat, until /quit, end of input or Ctrl-C at the prompt."""
         readline = self._start_readline()
-        self._say(f"Talking to {self.bot.name}. /help lists the commands; Ctrl-D leaves.")
-        if self.bot.mode == "completion":
-            self._say(f"{self.bot.name} is a completion bot: 'botsmith complete' continues a story opening.")
         try:
+            self._say(f"Talking to {self.bot.name}. /help lists the commands; Ctrl-D leaves.")
+            if self.bot.mode == "completion":
+                self._say(f"{self.bot.name} is a completion bot: 'botsmith complete' continues a story opening.")
             while (line := self._read()) is not None:
                 if not self.handle(line):
                     break
+        except KeyboardInterrupt:  # Ctrl-C between replies (not only at the prompt) leaves cleanly too
+            self._say("")
         finally:
             if readline is not None and self.history_file is not None:
                 _save_history(readline, self.history_file)

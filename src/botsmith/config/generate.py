@@ -16,10 +16,10 @@ class GenerateSection(Section):
     repetition_penalty: float = Field(1.1, ge=1.0, le=3.0, description="Penalty for repeating tokens (1: off).")
     max_new_tokens: int = Field(200, ge=1, le=8192, description="Longest reply in tokens.")
     dtype: Literal["auto", "float32", "bfloat16"] = Field(
-        "float32",
-        description=("Compute dtype for chat, complete and serve. float32 decodes fastest on the CPUs measured "
-                     "(bf16 matrix-vector products are slower one token at a time, see bench/generate.py); "
-                     "auto is bf16 on CPUs with AMX or AVX512-BF16 and on GPUs."),
+        "auto",
+        description=("Compute dtype for chat, complete and serve: auto is bf16 on CPUs with AMX or AVX512-BF16 "
+                     "(the fastest here with the Llama fast path, see bench/generate.py) and on GPUs, else float32; "
+                     "float32 gives replies identical to transformers' fp32 greedy output."),
     )
     seed: int = Field(-1, ge=-1, description="Sampling seed for reproducible replies (-1: a new random seed each time).")
     context_tokens: int = Field(
