@@ -67,7 +67,8 @@ class ChatFormat:
         env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
         env.globals["raise_exception"] = _raise_template_error
         return env.from_string(self.jinja).render(
-            messages=[_plain(m) for m in messages], add_generation_prompt=add_generation_prompt,
+            messages=[{"role": m["role"], "content": turn_text(m)} for m in messages],
+            add_generation_prompt=add_generation_prompt,
             bos_token="", eos_token=self.end_of_turn,
         )
 
@@ -103,12 +104,11 @@ class ChatFormat:
         return text
 
 
-def _plain(message: dict[str, Any]) -> dict[str, Any]:
-    # Speaker names live in the content for templates that have no name field.
-    content = message["content"]
+def turn_text(message: dict[str, Any]) -> str:
+    """A turn's content as rendered: a named user turn reads "Name: text" (templates have no name field)."""
     if message.get("name") and message["role"] == "user":
-        content = f"{message['name']}: {content}"
-    return {"role": message["role"], "content": content}
+        return f"{message['name']}: {message['content']}"
+    return message["content"]
 
 
 def _raise_template_error(message: str) -> None:

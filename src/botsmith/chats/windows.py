@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from botsmith.chat_format import turn_text
 from botsmith.config import BotConfig
 from botsmith.records import Turn
 
@@ -25,14 +26,14 @@ class TokenCounter:
 
     @classmethod
     def for_config(cls, config: BotConfig) -> "TokenCounter":
-        from transformers import AutoTokenizer
-
-        from botsmith.chat_format import chat_format_for
+        from botsmith.chat_format import install_chat_format
         from botsmith.models import resolve_model
+        from botsmith.models.load import load_tokenizer
 
-        tokenizer = AutoTokenizer.from_pretrained(str(resolve_model(config.bot.base_model)))
+        # The tokenizer as training sees it: a base without a template gets ChatML's markers as single tokens.
+        tokenizer = load_tokenizer(resolve_model(config.bot.base_model))
         system = [{"role": "system", "content": config.bot.system_prompt}] if config.bot.system_prompt else []
-        return cls(tokenizer, chat_format_for(tokenizer), system)
+        return cls(tokenizer, install_chat_format(tokenizer), system)
 
     def _count(self, texts: list[str]) -> list[int]:
         encoded = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
@@ -50,15 +51,8 @@ class TokenCounter:
         rendered = self._count([render(head), *(render([*head, {"role": role, "content": "x"}]) for role in roles)])
         overhead = {role: count - rendered[0] - probe_text[0] for role, count in zip(roles, rendered[1:])}
         fixed = rendered[0] - overhead["user"] - probe_text[1]
-        contents = self._count([_as_rendered(t) for t in turns]) if turns else []
+        contents = self._count([turn_text(t) for t in turns]) if turns else []
         return fixed, [overhead[t["role"]] + count for t, count in zip(turns, contents)]
-
-
-def _as_rendered(message: Turn) -> str:
-    # What botsmith.chat_format renders for a turn: a user turn's name goes in front of its content.
-    if message.get("name") and message["role"] == "user":
-        return f"{message['name']}: {message['content']}"
-    return message["content"]
 
 
 def fit_windows(turns: list[Turn], counter: TokenCounter, max_tokens: int) -> list[list[Turn]]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from botsmith.atomic import atomic_dir
 from botsmith.bot_folder import open_bot
+from botsmith.chat_format import turn_text
 from botsmith.dataset.build import TRAIN, VALIDATION
 from botsmith.errors import BotsmithError, missing_dependency
 from botsmith.records import read_records
@@ -93,10 +94,7 @@ def write_sharegpt(splits: dict[str, list[dict[str, Any]]], folder: Path) -> Non
         for index, record in enumerate(records, start=1):
             turns = []
             for message in _conversation(record, f"{split} example {index}"):
-                value = message["content"]
-                if message.get("name") and message["role"] == "user":
-                    value = f"{message['name']}: {value}"
-                turns.append({"from": speaker[message["role"]], "value": value})
+                turns.append({"from": speaker[message["role"]], "value": turn_text(message)})
             rows.append({"conversations": turns})
         _write_lines(folder / f"{split}.jsonl", rows)
 
