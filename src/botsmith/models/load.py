@@ -75,18 +75,24 @@ def load_tokenizer(path: Path) -> Any:
     return tokenizer
 
 
-def load_base(spec: str, *, dtype: Any = None, device: str = "cpu", log=print) -> LoadedModel:
-    """The base model named by `spec` (alias, folder, .gguf or Hub id), ready to use."""
+def load_base(spec: str, *, dtype: Any = None, device: str = "cpu", quantization_config: Any = None,
+              log=print) -> LoadedModel:
+    """The base model named by `spec` (alias, folder, .gguf or Hub id), ready to use.
+
+    With a `quantization_config` (QLoRA) the weights are placed on `device` while loading,
+    since a quantized model cannot be moved afterwards.
+    """
     from transformers import AutoModelForCausalLM
 
     path = resolve_model(spec, log=log)
     tokenizer = load_tokenizer(path)
+    placement = {"quantization_config": quantization_config, "device_map": {"": device}} if quantization_config else {}
     try:
-        model = AutoModelForCausalLM.from_pretrained(str(path), dtype=dtype or pick_dtype(None, device))
+        model = AutoModelForCausalLM.from_pretrained(str(path), dtype=dtype or pick_dtype(None, device), **placement)
     except (OSError, ValueError) as error:
         raise BotsmithError(f"{path}: cannot load the model ({str(error).splitlines()[0][:200]})") from None
     chat_format = install_chat_format(tokenizer, model)
-    return LoadedModel(model.to(device), tokenizer, chat_format, path, spec)
+    return LoadedModel(model if placement else model.to(device), tokenizer, chat_format, path, spec)
 
 
 def read_checkpoint_info(path: Path) -> dict:

@@ -129,18 +129,12 @@ def _load_4bit(base_model: str, device: str, dtype: Any, log) -> Any:
     except ImportError:
         raise missing_dependency("bitsandbytes", extra="qlora") from None
     from peft import prepare_model_for_kbit_training
-    from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+    from transformers import BitsAndBytesConfig
 
-    from botsmith.chat_format import install_chat_format
-    from botsmith.models.load import LoadedModel, load_tokenizer
-    from botsmith.models.resolve import resolve_model
+    from botsmith.models import load_base
 
-    path = resolve_model(base_model, log=log)
     quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
                                bnb_4bit_compute_dtype=dtype)
-    model = AutoModelForCausalLM.from_pretrained(str(path), quantization_config=quant, dtype=dtype,
-                                                 device_map={"": device})
-    tokenizer = load_tokenizer(path)
-    chat_format = install_chat_format(tokenizer, model)
-    model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
-    return LoadedModel(model, tokenizer, chat_format, path, base_model)
+    loaded = load_base(base_model, dtype=dtype, device=device, quantization_config=quant, log=log)
+    loaded.model = prepare_model_for_kbit_training(loaded.model, use_gradient_checkpointing=False)
+    return loaded
