@@ -14,6 +14,7 @@ def test_demo_runs_end_to_end_on_a_tiny_model(tmp_path, tiny_llama):
 
     clean = list((result.bot_dir / "data" / "clean").glob("*.txt"))
     assert len(clean) == 1 and clean[0].read_text().startswith("CHAPTER I. THE LADDER")
+    assert [path.name for path in (result.bot_dir / "data" / "raw").iterdir()] == ["file-lamplighter.txt"]
     fragments = read_records(result.bot_dir / "data" / "dataset" / "train.jsonl")
     assert fragments and all("text" in record for record in fragments)
 

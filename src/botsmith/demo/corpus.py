@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from importlib import resources
+from pathlib import Path
+
+_STORY = resources.files("botsmith.demo").joinpath("lamplighter.txt")
 
 
 def sample_story_text() -> str:
-    return resources.files("botsmith.demo").joinpath("sample_story.txt").read_text(encoding="utf-8")
+    return _STORY.read_text(encoding="utf-8")
+
+
+@contextlib.contextmanager
+def sample_story_path() -> Iterator[Path]:
+    """The story as a file on disk (extracted for the duration if the package is zipped)."""
+    with resources.as_file(_STORY) as path:
+        yield path

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from botsmith.demo.corpus import sample_story_text
+from botsmith.demo.corpus import sample_story_path
 
 DEMO_PROMPTS = ("Every evening at a quarter past six,", "The clock-mender opened the door and")
 DEMO_QUESTION = "Who lights the lamps on Holloway Steps?"
@@ -69,12 +69,10 @@ def _demo_bot(root: Path, base_model: str | None, max_steps: int):
 
 
 def _add_story(folder) -> None:
-    from botsmith.atomic import write_text
     from botsmith.sources import add_files
 
-    story = folder.raw_dir / "lamplighter.txt"
-    write_text(story, sample_story_text())
-    add_files(folder.root, [story])
+    with sample_story_path() as story:  # add_files keeps its own copy in data/raw/
+        add_files(folder.root, [story])
 
 
 def _talk(bot_dir: Path, result: DemoResult, log) -> None:
