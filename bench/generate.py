@@ -7,6 +7,7 @@ Both continue the same chat prompt with greedy decoding and exactly 128 new toke
   - botsmith generic fp32: our KV-cache loop over transformers' modules (the path for non-Llama models)
   - botsmith fast fp32: the lean Llama pass (chat/fast_llama.py), same dtype, same greedy tokens
   - botsmith fast auto: the lean pass in the dtype botsmith picks (bf16 on CPUs with AMX)
+  - botsmith fast int8: the same, with int8 weights ([generate] weights = "int8", quantized at load)
 
 The last lines say whether each engine row's reply is the same text as transformers' fp32 reply.
 
@@ -37,10 +38,10 @@ def hf_generate(model, prompt_ids, tokens: int) -> tuple[float, int]:
     return seconds, out.shape[1] - ids.shape[1], out[0, ids.shape[1]:].tolist()
 
 
-def engine_generate(loaded, prompt_ids, tokens: int, fast: bool = True) -> tuple[float, int, str]:
+def engine_generate(loaded, prompt_ids, tokens: int, fast: bool = True, weights: str = "full") -> tuple[float, int, str]:
     from botsmith.chat import Engine, Sampling
 
-    engine = Engine(loaded.model, loaded.tokenizer, stop_strings=loaded.chat_format.stop, fast=fast)
+    engine = Engine(loaded.model, loaded.tokenizer, stop_strings=loaded.chat_format.stop, fast=fast, weights=weights)
     sampling = Sampling(temperature=0.0, repetition_penalty=1.0, max_new_tokens=tokens, min_new_tokens=tokens)
     stream = engine.generate(prompt_ids, sampling)
     text = stream.text()
@@ -68,6 +69,7 @@ def main() -> None:
         ("botsmith generic", "float32"): lambda: engine_generate(fp32, prompt_ids, args.tokens, fast=False),
         ("botsmith fast", "float32"): lambda: engine_generate(fp32, prompt_ids, args.tokens),
         ("botsmith fast", auto_name): lambda: engine_generate(auto, prompt_ids, args.tokens),
+        ("botsmith fast int8", auto_name): lambda: engine_generate(auto, prompt_ids, args.tokens, weights="int8"),
     }
     # Rounds interleave the rows, so a busy neighbour slows every row alike; the median of each row is shown.
     timings: dict = {row: [] for row in rows}

@@ -32,7 +32,8 @@ class Chatbot:
         window = model_window(loaded.model)
         if self.defaults.context_tokens:
             window = min(window, self.defaults.context_tokens)
-        self.engine = Engine(loaded.model, loaded.tokenizer, stop_strings=loaded.chat_format.stop, context_window=window)
+        self.engine = Engine(loaded.model, loaded.tokenizer, stop_strings=loaded.chat_format.stop, context_window=window,
+                             weights=self.defaults.weights, log=log)
         self.last_fit: FittedPrompt | None = None
 
     @classmethod

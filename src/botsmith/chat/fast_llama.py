@@ -1,65 +1,75 @@
 """A lean forward pass for Llama-family models: the engine's fast path on CPU.
 
-Decoding one token at a time is dominated by two costs: reading every weight once
-per token (memory bandwidth) and the ~15 small tensor operations per layer that
-transformers' modules dispatch, each with Python and allocation overhead. This
-pass does the same arithmetic as `LlamaForCausalLM` with fewer, larger operations:
+Decoding one token at a time costs the matrix-vector products over every weight
+(~85% of a bf16 step on the 2-core development CPU) plus the small tensor operations
+per layer that transformers' modules dispatch. This pass does the same arithmetic as
+`LlamaForCausalLM` with fewer, larger operations:
 
   - q/k/v and gate/up projections run as one matrix-vector product each, over
     weights concatenated once (the model's own parameters become views into them,
     so no memory is duplicated and the generic path still works);
-  - RMSNorm is one `rms_norm` call, RoPE rotates queries and keys together;
-  - keys and values go into a cache preallocated for the whole reply.
+  - a new token runs as vectors (`step`): RMSNorm in two calls, RoPE on queries and
+    keys together, residual adds fused into `addmv`, one-slot cache writes;
+  - keys and values go into a cache preallocated for the whole reply;
+  - optionally the matrices are int8 copies (chat/projections.py), made once here.
 
 Only plain Llama layers qualify (no biases, SiLU, no tensor-parallel slicing, CPU);
 anything else returns None from `fast_runner` and the engine keeps transformers'
-modules. Greedy tokens match the generic path (tests/chat/test_fast_llama.py).
+modules. With full weights, greedy tokens match the generic path (tests/chat/test_fast_llama.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from botsmith.chat.projections import projection
+
 SUPPORTED = {"LlamaForCausalLM"}
 
 
-def fast_runner(model: Any) -> "FastLlama | None":
-    """The fast pass for `model`, or None when it is not a plain Llama on CPU."""
+def fast_runner(model: Any, weights: str = "full") -> "FastLlama | None":
+    """The fast pass for `model`, or None when it is not a plain Llama on CPU.
+
+    `weights="int8"` quantizes every matrix (lm_head included) once, here; the model keeps its own weights.
+    """
+    return FastLlama(model, weights) if fast_runner_applies(model) else None
+
+
+def fast_runner_applies(model: Any) -> bool:
+    """A plain Llama on CPU: no biases, SiLU, no tensor-parallel slicing."""
     if type(model).__name__ not in SUPPORTED:
-        return None
+        return False
     config = model.config
     plain = (not getattr(config, "attention_bias", False) and not getattr(config, "mlp_bias", False)
              and getattr(config, "hidden_act", None) == "silu" and getattr(config, "pretraining_tp", 1) == 1)
-    weight = model.get_input_embeddings().weight
-    if not plain or weight.device.type != "cpu":
-        return None
-    return FastLlama(model)
+    return plain and model.get_input_embeddings().weight.device.type == "cpu"
 
 
 class FastLlama:
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Any, weights: str = "full") -> None:
         import torch
 
         config = model.config
         self.model = model
+        self.weights = weights
         self.heads = config.num_attention_heads
         self.kv_heads = config.num_key_value_heads
         self.head_dim = getattr(config, "head_dim", None) or config.hidden_size // self.heads
         self.hidden = config.hidden_size
         self.eps = config.rms_norm_eps
         with torch.no_grad():
-            self.layers = [_fuse(layer) for layer in model.model.layers]
+            self.layers = [_fuse(layer, weights) for layer in model.model.layers]
         self.embed = model.model.embed_tokens.weight
         self.norm = model.model.norm.weight
-        self.lm_head = model.lm_head.weight
+        self.lm_head = projection(model.lm_head.weight, weights)
         self.dtype = self.embed.dtype
+        self._source = (model.model.layers[0].self_attn.q_proj.weight.data_ptr(), model.lm_head.weight.data_ptr())
         self.cache: tuple[Any, Any] | None = None
 
     def stale(self) -> bool:
         """True when the model's weights were replaced since (e.g. `.to(dtype)`, a new adapter merged)."""
         attention = self.model.model.layers[0].self_attn
-        return (attention.q_proj.weight.data_ptr() != self.layers[0]["qkv"].data_ptr()
-                or self.model.lm_head.weight.data_ptr() != self.lm_head.data_ptr())
+        return (attention.q_proj.weight.data_ptr(), self.model.lm_head.weight.data_ptr()) != self._source
 
     def prefill(self, ids: list[int], capacity: int) -> Any:
         """Logits (float32, one row) after the prompt; the cache gets room for `capacity` positions."""
@@ -72,9 +82,21 @@ class FastLlama:
         return self._forward(torch.tensor(ids))
 
     def step(self, token_id: int) -> Any:
+        """Logits (float32) after one more token: the prompt's arithmetic on a vector, with fewer calls."""
         import torch
 
-        return self._forward(torch.tensor([token_id]))
+        position = self.position
+        cos, sin = self.cos[position], self.sin[position]  # (1, head_dim), broadcast over heads
+        with torch.inference_mode():
+            x = self.embed[token_id]
+            for index, layer in enumerate(self.layers):
+                x = layer["o"].add_vector(x, self._attend_one(_rms_norm(x, layer["in_norm"], self.eps), layer, index,
+                                                              cos, sin, position))
+                gate_up = layer["gate_up"].vector(_rms_norm(x, layer["post_norm"], self.eps))
+                half = gate_up.shape[0] // 2
+                x = layer["down"].add_vector(x, torch.nn.functional.silu(gate_up[:half]) * gate_up[half:])
+            self.position = position + 1
+            return self.lm_head.vector(_rms_norm(x, self.norm, self.eps)).float()
 
     def _rope(self, capacity: int) -> None:
         """cos and sign-folded sin tables from the model's own rotary module (so RoPE scaling types carry over)."""
@@ -98,17 +120,17 @@ class FastLlama:
             x = F.embedding(ids, self.embed)
             for index, layer in enumerate(self.layers):
                 x = x + self._attention(_rms_norm(x, layer["in_norm"], self.eps), layer, index, cos, sin, start, end)
-                gate, up = _linear(_rms_norm(x, layer["post_norm"], self.eps), layer["gate_up"]).chunk(2, dim=-1)
-                x = x + _linear(F.silu(gate) * up, layer["down"])
+                gate, up = layer["gate_up"].rows(_rms_norm(x, layer["post_norm"], self.eps)).chunk(2, dim=-1)
+                x = x + layer["down"].rows(F.silu(gate) * up)
             self.position = end
-            return _linear(_rms_norm(x[-1:], self.norm, self.eps), self.lm_head)[0].float()
+            return self.lm_head.vector(_rms_norm(x[-1], self.norm, self.eps)).float()
 
     def _attention(self, h: Any, layer: dict, index: int, cos: Any, sin: Any, start: int, end: int) -> Any:
         import torch
         import torch.nn.functional as F
 
         count, dim = h.shape[0], self.head_dim
-        qkv = _linear(h, layer["qkv"]).view(count, self.heads + 2 * self.kv_heads, dim)
+        qkv = layer["qkv"].rows(h).view(count, self.heads + 2 * self.kv_heads, dim)
         rotated = self.heads + self.kv_heads
         qk = qkv[:, :rotated]
         qk = qk * cos + torch.roll(qk, dim // 2, dims=-1) * sin  # (count, heads + kv_heads, dim)
@@ -118,27 +140,34 @@ class FastLlama:
         query = qk[:, :self.heads].transpose(0, 1).unsqueeze(0)
         out = F.scaled_dot_product_attention(query, keys[:, :end].unsqueeze(0), values[:, :end].unsqueeze(0),
                                              is_causal=count > 1, enable_gqa=True)
-        return _linear(out[0].transpose(0, 1).reshape(count, self.heads * dim), layer["o"])
+        return layer["o"].rows(out[0].transpose(0, 1).reshape(count, self.heads * dim))
 
+    def _attend_one(self, h: Any, layer: dict, index: int, cos: Any, sin: Any, position: int) -> Any:
+        """`_attention` for a single new token, as vectors: no causal mask, no transposes, one-slot cache writes."""
+        import torch
+        import torch.nn.functional as F
 
-def _linear(x: Any, weight: Any) -> Any:
-    """x @ weight.T; one row goes through `mv`, whose bf16 kernel is ~1.5x faster than `linear`'s here."""
-    import torch
-    import torch.nn.functional as F
-
-    return torch.mv(weight, x[0]).unsqueeze(0) if x.shape[0] == 1 else F.linear(x, weight)
+        dim, rotated = self.head_dim, self.heads + self.kv_heads
+        qkv = layer["qkv"].vector(h)
+        qk = qkv[:rotated * dim].view(rotated, dim)
+        qk = qk * cos + torch.roll(qk, dim // 2, dims=-1) * sin
+        keys, values = self.cache[0][index], self.cache[1][index]
+        keys.select(1, position).copy_(qk[self.heads:])
+        values.select(1, position).copy_(qkv[rotated * dim:].view(self.kv_heads, dim))
+        end = position + 1
+        out = F.scaled_dot_product_attention(qk[:self.heads].view(1, self.heads, 1, dim), keys[None, :, :end],
+                                             values[None, :, :end], enable_gqa=True)
+        return out.view(self.heads * dim)
 
 
 def _rms_norm(x: Any, weight: Any, eps: float) -> Any:
-    """LlamaRMSNorm's arithmetic step for step (float32 statistics, then the weight in the model's dtype)."""
-    import torch
+    """LlamaRMSNorm's arithmetic (float32 statistics, rounded to the model's dtype, then the weight) in two calls."""
+    import torch.nn.functional as F
 
-    hidden = x.float()
-    hidden = hidden * torch.rsqrt(hidden.pow(2).mean(-1, keepdim=True) + eps)
-    return weight * hidden.to(x.dtype)
+    return F.rms_norm(x, (x.shape[-1],), None, eps) * weight
 
 
-def _fuse(layer: Any) -> dict:
+def _fuse(layer: Any, weights: str) -> dict:
     """One layer's weights, q/k/v and gate/up concatenated; the modules' parameters become views of them."""
     import torch
 
@@ -152,5 +181,6 @@ def _fuse(layer: Any) -> dict:
             rows = module.weight.shape[0]
             module.weight.data = fused[offset:offset + rows]
             offset += rows
-    return {"qkv": qkv, "gate_up": gate_up, "o": attention.o_proj.weight, "down": mlp.down_proj.weight,
+    matrices = {"qkv": qkv, "gate_up": gate_up, "o": attention.o_proj.weight, "down": mlp.down_proj.weight}
+    return {**{name: projection(weight, weights) for name, weight in matrices.items()},
             "in_norm": layer.input_layernorm.weight, "post_norm": layer.post_attention_layernorm.weight}

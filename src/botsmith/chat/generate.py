@@ -76,10 +76,16 @@ def stop_token_ids(model: Any, tokenizer: Any, markers: Sequence[str]) -> set[in
 
 class Engine:
     def __init__(self, model: Any, tokenizer: Any, *, stop_strings: Sequence[str] = (),
-                 context_window: int | None = None, fast: bool = True) -> None:
-        """`fast=False` keeps transformers' modules even for Llama models (to compare against)."""
+                 context_window: int | None = None, fast: bool = True, weights: str = "full",
+                 log: Callable[[str], None] = print) -> None:
+        """`fast=False` keeps transformers' modules even for Llama models (to compare against).
+
+        `weights="int8"` runs the fast path on int8 copies of the weights (see chat/projections.py); where
+        that cannot run, `log` says why once and the engine keeps the full weights.
+        """
         self.model = model
         self.fast = fast
+        self.weights = _usable_weights(model, weights, fast, log)
         self._fast_runner: Any = None
         self.tokenizer = tokenizer
         self.stop_strings = tuple(stop_strings)
@@ -159,8 +165,27 @@ class Engine:
         if not self.fast:
             return GenericRunner(self.model)
         if self._fast_runner is None or (self._fast_runner and self._fast_runner.stale()):
-            self._fast_runner = fast_runner(self.model) or False
+            self._fast_runner = fast_runner(self.model, self.weights) or False
         return self._fast_runner or GenericRunner(self.model)
+
+
+def _usable_weights(model: Any, weights: str, fast: bool, log: Callable[[str], None]) -> str:
+    """`weights`, or "full" (with the reason logged) where int8 weights cannot be used for this model here."""
+    from botsmith.chat.fast_llama import fast_runner_applies
+    from botsmith.chat.projections import WEIGHT_MODES, int8_unavailable
+
+    if weights not in WEIGHT_MODES:
+        raise BotsmithError(f"weights = {weights!r}: expected one of {', '.join(WEIGHT_MODES)}")
+    if weights == "full":
+        return weights
+    if not fast or not fast_runner_applies(model):
+        log("int8 weights apply only to the Llama fast path on CPU: using full weights for this model.")
+        return "full"
+    reason = int8_unavailable(model.get_input_embeddings().weight.dtype)
+    if reason:
+        log(f"int8 weights unavailable: {reason}; using full weights.")
+        return "full"
+    return weights
 
 
 class GenericRunner:

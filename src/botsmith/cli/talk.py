@@ -38,6 +38,8 @@ def _sampling_options():
         repetition_penalty=typer.Option(None, "--repetition-penalty", help="Penalty for repeated tokens (1: off)."),
         max_new_tokens=typer.Option(None, "--max-new-tokens", "-m", help="Longest reply in tokens."),
         seed=typer.Option(None, "--seed", help="Seed for reproducible samples."),
+        weights=typer.Option(None, "--weights", help="full | int8: int8 weights (Llama models on CPU) are 1.4-1.7x faster "
+                                                     "for a tiny accuracy loss (default: [generate] weights)."),
     )
 
 
@@ -61,10 +63,12 @@ def _register_chat(app: typer.Typer) -> None:
         top_p: Optional[float] = OPTS["top_p"], top_k: Optional[int] = OPTS["top_k"],
         repetition_penalty: Optional[float] = OPTS["repetition_penalty"],
         max_new_tokens: Optional[int] = OPTS["max_new_tokens"], seed: Optional[int] = OPTS["seed"],
+        weights: Optional[str] = OPTS["weights"],
     ) -> None:
         """Talk to a bot in the terminal, or get one reply with --prompt."""
         chatbot = _load_bot(bot, checkpoint, temperature=temperature, top_p=top_p, top_k=top_k,
-                            repetition_penalty=repetition_penalty, max_new_tokens=max_new_tokens, seed=seed)
+                            repetition_penalty=repetition_penalty, max_new_tokens=max_new_tokens, seed=seed,
+                            weights=weights)
         if system is not None:
             chatbot.system_prompt = system
         if prompt is None:
@@ -86,11 +90,13 @@ def _register_complete(app: typer.Typer) -> None:
         top_p: Optional[float] = OPTS["top_p"], top_k: Optional[int] = OPTS["top_k"],
         repetition_penalty: Optional[float] = OPTS["repetition_penalty"],
         max_new_tokens: Optional[int] = OPTS["max_new_tokens"], seed: Optional[int] = OPTS["seed"],
+        weights: Optional[str] = OPTS["weights"],
     ) -> None:
         """Continue a story opening (completion bots): botsmith complete BOT "It was a dark and" -n 3."""
         bot, opening = (Path(bot_or_text), text) if text is not None else (Path("."), bot_or_text)
         chatbot = _load_bot(bot, checkpoint, temperature=temperature, top_p=top_p, top_k=top_k,
-                            repetition_penalty=repetition_penalty, max_new_tokens=max_new_tokens, seed=seed)
+                            repetition_penalty=repetition_penalty, max_new_tokens=max_new_tokens, seed=seed,
+                            weights=weights)
         streams = chatbot.complete_streams(opening, n)
         if as_json:
             samples = [stream.text() for stream in streams]
@@ -114,14 +120,14 @@ def _register_serve(app: typer.Typer) -> None:
         checkpoint: Optional[str] = OPTS["checkpoint"], temperature: Optional[float] = OPTS["temperature"],
         top_p: Optional[float] = OPTS["top_p"], top_k: Optional[int] = OPTS["top_k"],
         repetition_penalty: Optional[float] = OPTS["repetition_penalty"],
-        max_new_tokens: Optional[int] = OPTS["max_new_tokens"],
+        max_new_tokens: Optional[int] = OPTS["max_new_tokens"], weights: Optional[str] = OPTS["weights"],
     ) -> None:
         """Serve the bot: an OpenAI-compatible API under /v1 and a chat page at /."""
         from botsmith.serve import serve as serve_bot
 
         chatbot = _load_bot(bot, checkpoint, temperature=temperature, top_p=top_p, top_k=top_k,
                             repetition_penalty=repetition_penalty, max_new_tokens=max_new_tokens, host=host, port=port,
-                            queue_size=queue_size, max_tokens_limit=max_tokens_limit)
+                            queue_size=queue_size, max_tokens_limit=max_tokens_limit, weights=weights)
         serve_bot(chatbot, api_key=api_key, log=_err)
 
 
