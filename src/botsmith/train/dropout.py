@@ -6,10 +6,16 @@ a 30-layer model). Here each element's keep/drop decision comes from 15 random b
 (four elements per 64-bit draw), so the drop probability is exact to 1/32768; the
 masks are independent per layer and per element, as in PEFT, and come from torch's
 generator, so seeding and resume work unchanged.
+
+Sibling projections that read the same tensor (q/k/v of an attention block, gate/up
+of an MLP) share one dropped copy of it: one mask, one multiply and one backward
+multiply instead of three, a tenth of a LoRA step on a 2-core CPU. Each adapter still
+sees its input dropped with probability p; only the masks of siblings are the same.
 """
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import torch
@@ -57,7 +63,7 @@ def fast_lora_forward(self: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> 
     result = self.base_layer(x)
     scale = self.scaling[name]
     if isinstance(dropout, FastDropout) and self.training and dropout.p > 0:
-        x = _keep_mask(x, dropout.p)
+        x = _dropped_input(x, dropout.p)
         scale = scale / (1.0 - dropout.p)
     elif not isinstance(dropout, (torch.nn.Identity, FastDropout)):
         x = dropout(x)
@@ -67,11 +73,56 @@ def fast_lora_forward(self: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> 
     return flat.view(result.shape)
 
 
+SHARE_SIBLING_MASKS = True
+_LAST_DROPPED: dict[str, Any] = {}
+
+
+def _dropped_input(x: torch.Tensor, p: float) -> torch.Tensor:
+    """`x` with dropout's mask applied, reused while the next projection reads the very same tensor.
+
+    The entry is keyed on the tensor object (a weak reference, so a new tensor at a recycled
+    address never matches) and its version counter (an in-place change makes a new mask).
+    """
+    last = _LAST_DROPPED
+    if SHARE_SIBLING_MASKS and last and last["source"]() is x and last["version"] == x._version and last["p"] == p:
+        return last["dropped"]
+    dropped = _keep_mask(x, p)
+    last.update(source=weakref.ref(x), version=x._version, p=p, dropped=dropped)
+    return dropped
+
+
 def _keep_mask(x: torch.Tensor, p: float) -> torch.Tensor:
+    """`x` with each element zeroed with probability p (unscaled)."""
     count = x.numel()
     words = _random_words((count + 3) // 4, x.device)
-    keep = torch.bitwise_and(words.view(torch.int16)[:count].view(x.shape), 0x7FFF).ge_(round(p * 32768))
-    return x.mul(keep)
+    low_bits = torch.bitwise_and(words.view(torch.int16)[:count].view(x.shape), 0x7FFF)
+    threshold = round(p * 32768)
+    bits_dtype = BIT_MASK_DTYPES.get(x.dtype) if USE_BIT_MASKS else None
+    if bits_dtype is None:
+        return x.mul(low_bits.ge_(threshold))
+    # (bits - threshold) >> 15 is -1 (all ones) where the element drops, 0 where it stays; inverted,
+    # it is a bit mask that keeps or clears a whole element. A multiply by a bool mask runs torch's
+    # mixed-dtype loop, several times slower than this same-dtype bitwise and (here and in backward).
+    mask = low_bits.sub_(threshold).bitwise_right_shift_(15).bitwise_not_()
+    return ApplyBitMask.apply(x, mask if bits_dtype == torch.int16 else mask.to(bits_dtype))
+
+
+USE_BIT_MASKS = True
+BIT_MASK_DTYPES = {torch.bfloat16: torch.int16, torch.float16: torch.int16, torch.float32: torch.int32}
+
+
+class ApplyBitMask(torch.autograd.Function):
+    """x & mask on the bits of each element (mask: all ones keeps it, zero clears it); the gradient likewise."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(mask)
+        return torch.bitwise_and(x.view(mask.dtype), mask).view(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        (mask,) = ctx.saved_tensors
+        return torch.bitwise_and(grad.view(mask.dtype), mask).view(grad.dtype), None
 
 
 PARALLEL_WORDS = 1 << 16  # below this, handing half the draws to a second thread costs more than it saves

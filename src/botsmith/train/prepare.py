@@ -17,6 +17,7 @@ from typing import Any
 from botsmith.config.train import TrainSection
 from botsmith.errors import BotsmithError, missing_dependency
 from botsmith.train.dropout import use_fast_dropout, use_fast_lora_forward
+from botsmith.train.rms_norm import use_fast_rms_norm
 
 
 @dataclass
@@ -48,6 +49,8 @@ def load_for_method(base_model: str, train: TrainSection, *, device: str, dtype:
         if device == "cpu":  # measured on CPU; GPUs keep PEFT's own kernels
             use_fast_dropout(model)
             use_fast_lora_forward(model)
+    if device == "cpu":
+        use_fast_rms_norm(model)
     if train.gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     torch.manual_seed(train.seed)

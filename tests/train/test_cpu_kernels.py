@@ -1,0 +1,95 @@
+"""The CPU training kernels compute what transformers and PEFT compute: RMSNorm, dropout bit masks, shared sibling masks."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from botsmith.train import dropout
+from botsmith.train.rms_norm import RMSNormFunction, _is_llama_rms_norm, use_fast_rms_norm
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_rms_norm_function_matches_llama_rms_norm(dtype):
+    from transformers.models.llama.modeling_llama import LlamaRMSNorm
+
+    torch.manual_seed(0)
+    norm = LlamaRMSNorm(64, eps=1e-5).to(dtype)
+    torch.nn.init.normal_(norm.weight)
+    x = (torch.randn(3, 7, 64) * 3).to(dtype).requires_grad_(True)
+    grad_out = torch.randn(3, 7, 64).to(dtype)
+    before = x.detach().clone()
+    norm(x).backward(grad_out)
+    expected = (norm(x).detach(), x.grad.clone(), norm.weight.grad.clone())
+    x.grad, norm.weight.grad = None, None
+    out = RMSNormFunction.apply(x, norm.weight, 1e-5)
+    out.backward(grad_out)
+    tolerance = 1e-5 if dtype == torch.float32 else 0.0  # bf16: the same roundings in the same places
+    assert torch.equal(x.detach(), before)  # the input is never changed in place
+    for ours, theirs in zip((out.detach(), x.grad, norm.weight.grad), expected):
+        assert (ours.float() - theirs.float()).abs().max() <= tolerance * theirs.float().abs().max()
+
+
+def test_only_llama_style_norms_are_swapped(tiny_llama):
+    from transformers import AutoModelForCausalLM
+    from transformers.models.gemma.modeling_gemma import GemmaRMSNorm
+    from transformers.models.qwen2.modeling_qwen2 import Qwen2RMSNorm
+
+    model = AutoModelForCausalLM.from_pretrained(str(tiny_llama), dtype=torch.float32)
+    layers = model.config.num_hidden_layers
+    ids = torch.randint(3, 400, (2, 12))
+    with torch.no_grad():
+        before = model(input_ids=ids).logits
+        assert use_fast_rms_norm(model) == 2 * layers + 1
+        after = model(input_ids=ids).logits
+    assert torch.allclose(before, after, atol=1e-5)
+    assert _is_llama_rms_norm(Qwen2RMSNorm)  # the same forward, line for line
+    assert not _is_llama_rms_norm(GemmaRMSNorm)  # (1 + weight): keeps its own
+    assert not _is_llama_rms_norm(torch.nn.LayerNorm)
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float32])
+def test_bit_masks_drop_what_the_bool_mask_drops(monkeypatch, dtype):
+    x = torch.randn(300, 70).to(dtype).requires_grad_(True)
+    results = []
+    for bit_masks in (False, True):
+        monkeypatch.setattr(dropout, "USE_BIT_MASKS", bit_masks)
+        torch.manual_seed(0)
+        dropped = dropout._keep_mask(x, 0.1)
+        grad = torch.randn_like(dropped)
+        x.grad = None
+        dropped.backward(grad)
+        results.append((dropped.detach(), x.grad.clone()))
+    (bool_out, bool_grad), (bit_out, bit_grad) = results
+    assert torch.equal(bool_out, bit_out) and torch.equal(bool_grad, bit_grad)
+    assert abs((bit_out == 0).float().mean().item() - 0.1) < 0.01
+
+
+def test_sibling_projections_share_one_dropout_mask(tiny_llama):
+    """q/k/v (and gate/up) read the same dropped input; o and down, and other layers, draw their own."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from botsmith.train.prepare import find_target_modules
+
+    model = AutoModelForCausalLM.from_pretrained(str(tiny_llama), dtype=torch.float32)
+    model = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, lora_dropout=0.3, target_modules=find_target_modules(model)))
+    dropout.use_fast_dropout(model)
+    dropout.use_fast_lora_forward(model)
+    seen: dict[str, torch.Tensor] = {}
+    for name, module in model.named_modules():
+        if name.endswith("lora_A.default"):
+            key = name.split("base_model.model.model.")[-1].replace(".lora_A.default", "")
+            module.register_forward_hook(lambda _m, inputs, _out, key=key: seen.__setitem__(key, inputs[0]))
+    model.train()
+    model(input_ids=torch.randint(3, 400, (2, 16)), use_cache=False).logits.sum().backward()
+    layer = "layers.0"
+    q, k, v = (seen[f"{layer}.self_attn.{p}_proj"] for p in "qkv")
+    assert q is k is v and (q == 0).any()
+    assert seen[f"{layer}.mlp.gate_proj"] is seen[f"{layer}.mlp.up_proj"]
+    assert not torch.equal((seen[f"{layer}.self_attn.o_proj"] == 0), (q == 0))
+    assert not torch.equal(seen["layers.1.self_attn.q_proj"] == 0, q == 0)
+    model.eval()
+    with torch.no_grad():
+        model(input_ids=torch.randint(3, 400, (2, 16)), use_cache=False)
+    assert not (seen[f"{layer}.self_attn.q_proj"] == 0).any()  # no dropout in evaluation
