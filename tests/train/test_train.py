@@ -93,6 +93,16 @@ def test_runs_are_deterministic_on_cpu(tmp_path, tiny_llama, make_bot):
     assert all(torch.equal(first[key], second[key]) for key in first)
 
 
+def test_gradient_checkpointing_trains_the_same_weights(tmp_path, tiny_llama, make_bot):
+    """Recomputing activations in backward (dropout masks included) changes memory, not the result."""
+    results = [train(make_bot(tmp_path / f"bot{flag}", tiny_llama, gradient_checkpointing=flag, lora_dropout=0.2,
+                              max_steps=3).root, log=lambda line: None) for flag in (False, True)]
+    plain, checkpointed = (load_file(r.final_dir / "adapter_model.safetensors") for r in results)
+    assert all(torch.allclose(plain[key], checkpointed[key], atol=1e-6) for key in plain)
+    # and training moved the adapters (LoRA B starts at zero)
+    assert any(not torch.equal(value, torch.zeros_like(value)) for key, value in plain.items() if "lora_B" in key)
+
+
 def test_early_stopping(tmp_path, tiny_llama, make_bot):
     bot = make_bot(tmp_path / "bot", tiny_llama, max_steps=40, eval_every=1, patience=2, learning_rate=2.0,
                    warmup_steps=0, warmup_ratio=0.0, schedule="constant")

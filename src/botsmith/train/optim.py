@@ -31,7 +31,8 @@ class MasterOptimizer:
         self.optimizer = torch.optim.AdamW([g for g in groups if g["params"]], lr=train.learning_rate,
                                            betas=(0.9, 0.999), eps=1e-8, foreach=False)
         self.max_grad_norm = train.max_grad_norm
-        self.scaler = torch.amp.GradScaler("cuda") if fp16 else None
+        device = self.named[0][1].device.type
+        self.scaler = torch.amp.GradScaler(device) if fp16 else None
 
     @property
     def trainable_count(self) -> int:
@@ -84,6 +85,10 @@ class MasterOptimizer:
                 tensors[f"optimizer/{name}/{key}"] = value if torch.is_tensor(value) else torch.tensor(value)
         for name, master in self.masters.items():
             tensors[f"master/{name}"] = master.detach()
+        if self.scaler and self.scaler.is_enabled():  # fp16: the loss scale it has settled on, and its growth count
+            state = self.scaler.state_dict()
+            tensors["scaler/scale"] = torch.tensor(state["scale"], dtype=torch.float64)
+            tensors["scaler/growth_tracker"] = torch.tensor(state["_growth_tracker"], dtype=torch.int64)
         return {key: value.contiguous().cpu() for key, value in tensors.items()}
 
     @torch.no_grad()
@@ -96,4 +101,7 @@ class MasterOptimizer:
                 self.optimizer.state[master] = {
                     key.rsplit("/", 1)[-1]: tensors[key].clone() if key.endswith("/step") else tensors[key].to(master.device).clone()
                     for key in keys}
+        if self.scaler and self.scaler.is_enabled() and "scaler/scale" in tensors:
+            self.scaler.load_state_dict({**self.scaler.state_dict(), "scale": float(tensors["scaler/scale"]),
+                                         "_growth_tracker": int(tensors["scaler/growth_tracker"])})
         self.sync_model()
