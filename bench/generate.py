@@ -8,6 +8,9 @@ Both continue the same chat prompt with greedy decoding and exactly 128 new toke
   - botsmith fast fp32: the lean Llama pass (chat/fast_llama.py), same dtype, same greedy tokens
   - botsmith fast auto: the lean pass in the dtype botsmith picks (bf16 on CPUs with AMX)
   - botsmith fast int8: the same, with int8 weights ([generate] weights = "int8", quantized at load)
+  - llama.cpp: botsmith's engine with [generate] backend = "llama.cpp", on a GGUF of the model written by
+    botsmith's exporter into a temporary folder (--gguf-quant, default q8_0 like `botsmith export`);
+    skipped, with the reason, where llama-cpp-python is missing or the export fails
 
 The last lines say whether each engine row's reply is the same text as transformers' fp32 reply.
 
@@ -18,7 +21,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 PROMPT = [
     {"role": "system", "content": "You are a storyteller who answers in full, vivid sentences."},
@@ -38,14 +43,34 @@ def hf_generate(model, prompt_ids, tokens: int) -> tuple[float, int]:
     return seconds, out.shape[1] - ids.shape[1], out[0, ids.shape[1]:].tolist()
 
 
-def engine_generate(loaded, prompt_ids, tokens: int, fast: bool = True, weights: str = "full") -> tuple[float, int, str]:
+def engine_generate(loaded, prompt_ids, tokens: int, fast: bool = True, weights: str = "full",
+                    gguf: Path | None = None) -> tuple[float, int, str]:
     from botsmith.chat import Engine, Sampling
 
-    engine = Engine(loaded.model, loaded.tokenizer, stop_strings=loaded.chat_format.stop, fast=fast, weights=weights)
+    backend = "llama.cpp" if gguf else "torch"
+    engine = Engine(loaded.model, loaded.tokenizer, stop_strings=loaded.chat_format.stop, fast=fast, weights=weights,
+                    backend=backend, gguf=gguf)
     sampling = Sampling(temperature=0.0, repetition_penalty=1.0, max_new_tokens=tokens, min_new_tokens=tokens)
     stream = engine.generate(prompt_ids, sampling)
     text = stream.text()
     return stream.stats.seconds, stream.stats.completion_tokens, text
+
+
+def exported_gguf(model: str, quant: str, scratch: Path) -> tuple[Path | None, str]:
+    """(GGUF of the base model written by botsmith's exporter, "") or (None, why the llama.cpp row is skipped)."""
+    from botsmith.bot_folder import new_bot
+    from botsmith.errors import BotsmithError
+    from botsmith.export import export_model
+    from botsmith.llama_cpp_runtime import llama_cpp_available
+
+    if not llama_cpp_available():
+        return None, "llama-cpp-python is not installed (pip install 'botsmith[llamacpp]')"
+    try:
+        bot = new_bot(scratch / "bot", mode="chat", base_model=model).root
+        result = export_model(bot, format="gguf", quant=quant, checkpoint="base", verify=False, log=lambda line: None)
+    except BotsmithError as error:
+        return None, f"the GGUF export failed: {error}"
+    return result.files[0], ""
 
 
 def main() -> None:
@@ -53,7 +78,13 @@ def main() -> None:
     parser.add_argument("--model", default="smollm2-135m")
     parser.add_argument("--tokens", type=int, default=128)
     parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds (the median is shown)")
+    parser.add_argument("--gguf-quant", default="q8_0", help="GGUF type for the llama.cpp row")
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-generate-") as scratch:
+        run_bench(args, Path(scratch))
+
+
+def run_bench(args: argparse.Namespace, scratch: Path) -> None:
 
     import torch
 
@@ -71,6 +102,9 @@ def main() -> None:
         ("botsmith fast", auto_name): lambda: engine_generate(auto, prompt_ids, args.tokens),
         ("botsmith fast int8", auto_name): lambda: engine_generate(auto, prompt_ids, args.tokens, weights="int8"),
     }
+    gguf, skipped = exported_gguf(args.model, args.gguf_quant, scratch)
+    if gguf:
+        rows[("llama.cpp", args.gguf_quant)] = lambda: engine_generate(fp32, prompt_ids, args.tokens, gguf=gguf)
     # Rounds interleave the rows, so a busy neighbour slows every row alike; the median of each row is shown.
     timings: dict = {row: [] for row in rows}
     for _ in range(args.repeats):
@@ -91,6 +125,8 @@ def main() -> None:
     for (name, dtype), results in list(timings.items())[1:]:
         print(f"{name} {dtype}: same reply as transformers fp32: {'yes' if results[0][2] == reference else 'NO'}")
     print(f"\nreply: {reference[:160]!r}")
+    if skipped:
+        print(f"llama.cpp row skipped: {skipped}")
 
 if __name__ == "__main__":
     main()

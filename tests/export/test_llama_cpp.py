@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from botsmith.export import export_model
-from botsmith.export.gguf.llama_cpp_check import llama_cpp_available
+from botsmith.llama_cpp_runtime import llama_cpp_available
 
 pytestmark = pytest.mark.skipif(not llama_cpp_available(), reason="llama-cpp-python is not installed")
 

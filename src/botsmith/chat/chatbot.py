@@ -22,7 +22,9 @@ ROLES = ("system", "user", "assistant")
 
 class Chatbot:
     def __init__(self, loaded: Any, *, name: str, mode: str = "chat", system_prompt: str = "",
-                 generate: GenerateSection | None = None, log: Callable[[str], None] = print) -> None:
+                 generate: GenerateSection | None = None, gguf: Path | None = None,
+                 log: Callable[[str], None] = print) -> None:
+        """`gguf`: the model as a GGUF file, for [generate] backend = "llama.cpp"."""
         self.loaded = loaded
         self.name = name
         self.mode = mode
@@ -33,16 +35,18 @@ class Chatbot:
         if self.defaults.context_tokens:
             window = min(window, self.defaults.context_tokens)
         self.engine = Engine(loaded.model, loaded.tokenizer, stop_strings=loaded.chat_format.stop, context_window=window,
-                             weights=self.defaults.weights, log=log)
+                             weights=self.defaults.weights, backend=self.defaults.backend, gguf=gguf, log=log)
         self.last_fit: FittedPrompt | None = None
 
     @classmethod
     def from_bot(cls, bot_dir: str | Path = ".", checkpoint: str | None = None, *,
-                 generate: GenerateSection | None = None, log: Callable[[str], None] = print) -> "Chatbot":
+                 generate: GenerateSection | None = None, gguf: str | Path | None = None,
+                 log: Callable[[str], None] = print) -> "Chatbot":
         """The bot's trained model: `checkpoint` is best|final|last|PATH|base.
 
         None means best, or the base model (with a notice) while the bot has no trained checkpoint yet.
         `generate` replaces the bot's [generate] section (the CLI passes it with its flags applied).
+        With backend llama.cpp, `gguf` (default: the bot's GGUF export) is found before any model loads.
         """
         from botsmith.bot_folder import open_bot
         from botsmith.runs import resolve_checkpoint
@@ -51,6 +55,8 @@ class Chatbot:
         config = folder.config()
         generate = generate or config.generate
         dtype = generate.dtype
+        if generate.backend == "llama.cpp":
+            gguf = _gguf_for_llama_cpp(folder, checkpoint, gguf, config.export.quant, log)
         if checkpoint == "base":
             loaded = _load(config.bot.base_model, log, dtype)
         elif checkpoint is None:
@@ -64,14 +70,24 @@ class Chatbot:
         else:
             loaded = _load(resolve_checkpoint(folder.runs_dir, checkpoint), log, dtype)
         return cls(loaded, name=config.bot.name, mode=config.bot.mode, system_prompt=config.bot.system_prompt,
-                   generate=generate, log=log)
+                   generate=generate, gguf=gguf, log=log)
 
     @classmethod
     def from_model(cls, spec_or_path: str | Path, *, name: str | None = None, generate: GenerateSection | None = None,
-                   log: Callable[[str], None] = print) -> "Chatbot":
-        """A base model (alias, folder, .gguf, Hub id) or a checkpoint folder, without a bot folder."""
+                   gguf: str | Path | None = None, log: Callable[[str], None] = print) -> "Chatbot":
+        """A base model (alias, folder, .gguf, Hub id) or a checkpoint folder, without a bot folder.
+
+        With backend llama.cpp, `gguf` defaults to `spec_or_path` when that is a .gguf file.
+        """
+        if generate and generate.backend == "llama.cpp":
+            from botsmith.chat.llama_cpp_runner import checked_gguf
+            from botsmith.llama_cpp_runtime import require_llama_cpp
+
+            is_gguf = str(spec_or_path).endswith(".gguf")
+            gguf = checked_gguf(gguf or spec_or_path) if gguf or is_gguf else None
+            require_llama_cpp()
         loaded = _load(spec_or_path, log, generate.dtype if generate else "auto")
-        return cls(loaded, name=name or Path(str(spec_or_path)).name, generate=generate, log=log)
+        return cls(loaded, name=name or Path(str(spec_or_path)).name, generate=generate, gguf=gguf, log=log)
 
     @property
     def context_window(self) -> int:
@@ -135,6 +151,17 @@ def _checked(message: Any, index: int) -> dict[str, Any]:
     if not isinstance(message, dict) or message.get("role") not in ROLES or not isinstance(message.get("content"), str):
         raise BotsmithError(f"message {index}: expected {{'role': system|user|assistant, 'content': text}}, got {message!r:.80}")
     return {"role": message["role"], "content": message["content"]}
+
+
+def _gguf_for_llama_cpp(folder: Any, checkpoint: str | None, gguf: str | Path | None, quant: str,
+                        log: Callable[[str], None]) -> Path:
+    """The GGUF llama.cpp will run, and llama-cpp-python checked importable, before the slow model load."""
+    from botsmith.chat.llama_cpp_runner import bot_gguf, checked_gguf
+    from botsmith.llama_cpp_runtime import require_llama_cpp
+
+    path = checked_gguf(gguf) if gguf else bot_gguf(folder, checkpoint, quant, log)
+    require_llama_cpp()
+    return path
 
 
 def _load(spec_or_path: str | Path, log: Callable[[str], None], dtype: str = "auto") -> Any:

@@ -13,11 +13,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from botsmith.chat.detokenize import IncrementalDecoder, StopFilter
 from botsmith.chat.sampling import Sampling, next_token
 from botsmith.errors import BotsmithError
+
+BACKENDS = ("torch", "llama.cpp")
 
 
 @dataclass
@@ -77,21 +80,27 @@ def stop_token_ids(model: Any, tokenizer: Any, markers: Sequence[str]) -> set[in
 class Engine:
     def __init__(self, model: Any, tokenizer: Any, *, stop_strings: Sequence[str] = (),
                  context_window: int | None = None, fast: bool = True, weights: str = "full",
-                 log: Callable[[str], None] = print) -> None:
+                 backend: str = "torch", gguf: Path | None = None, log: Callable[[str], None] = print) -> None:
         """`fast=False` keeps transformers' modules even for Llama models (to compare against).
 
         `weights="int8"` runs the fast path on int8 copies of the weights (see chat/projections.py); where
         that cannot run, `log` says why once and the engine keeps the full weights.
+        `backend="llama.cpp"` computes the logits with llama.cpp from `gguf`, the model exported as GGUF
+        (see chat/llama_cpp_runner.py); `model` then only supplies its config and generation settings.
         """
+        if backend not in BACKENDS:
+            raise BotsmithError(f"backend = {backend!r}: expected one of {', '.join(BACKENDS)}")
         self.model = model
         self.fast = fast
-        self.weights = _usable_weights(model, weights, fast, log)
+        self.backend = backend
+        self.weights = _usable_weights(model, weights, fast and backend == "torch", log)
         self._fast_runner: Any = None
         self.tokenizer = tokenizer
         self.stop_strings = tuple(stop_strings)
         self.stop_ids = sorted(stop_token_ids(model, tokenizer, stop_strings))
         self.context_window = context_window or model_window(model)
-        if fast:
+        self._llama_cpp = _llama_cpp_runner(model, gguf, self.context_window) if backend == "llama.cpp" else None
+        if fast and self._llama_cpp is None:
             self._runner()  # fuse the weights now, at load time, not during the first reply
 
     def encode(self, text: str, *, add_special_tokens: bool = False) -> list[int]:
@@ -162,11 +171,21 @@ class Engine:
         """The lean Llama pass where it applies (built once, rebuilt if the weights changed), else transformers."""
         from botsmith.chat.fast_llama import fast_runner
 
+        if self._llama_cpp is not None:
+            return self._llama_cpp
         if not self.fast:
             return GenericRunner(self.model)
         if self._fast_runner is None or (self._fast_runner and self._fast_runner.stale()):
             self._fast_runner = fast_runner(self.model, self.weights) or False
         return self._fast_runner or GenericRunner(self.model)
+
+
+def _llama_cpp_runner(model: Any, gguf: Path | None, context_window: int) -> Any:
+    from botsmith.chat.llama_cpp_runner import LlamaCppRunner
+
+    if gguf is None:
+        raise BotsmithError("backend llama.cpp needs the model as a GGUF file", hint="pass --gguf PATH")
+    return LlamaCppRunner(gguf, context_window=context_window, vocab_size=model.config.vocab_size)
 
 
 def _usable_weights(model: Any, weights: str, fast: bool, log: Callable[[str], None]) -> str:

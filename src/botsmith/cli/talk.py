@@ -16,16 +16,19 @@ def _err(line: str) -> None:
     typer.echo(line, err=True)
 
 
-def _load_bot(bot: Path, checkpoint: Optional[str], **generate: Any):
+def _load_bot(bot: Path, checkpoint: Optional[str], gguf: Optional[Path] = None, **generate: Any):
     """The bot with [generate] overridden by the flags that were given."""
     from transformers.utils import logging as hf_logging
 
     from botsmith.bot_folder import open_bot
     from botsmith.chat import Chatbot
+    from botsmith.errors import BotsmithError
 
     hf_logging.disable_progress_bar()  # weight-loading bars would bury the conversation
     config = open_bot(bot).config().with_overrides("generate", **generate)
-    return Chatbot.from_bot(bot, checkpoint, generate=config.generate, log=_err)
+    if gguf is not None and config.generate.backend != "llama.cpp":
+        raise BotsmithError("--gguf is for the llama.cpp backend", hint="add --backend llama.cpp")
+    return Chatbot.from_bot(bot, checkpoint, generate=config.generate, gguf=gguf, log=_err)
 
 
 def _sampling_options():
@@ -40,6 +43,9 @@ def _sampling_options():
         seed=typer.Option(None, "--seed", help="Seed for reproducible samples."),
         weights=typer.Option(None, "--weights", help="full | int8: int8 weights (Llama models on CPU) are 1.4-1.7x faster "
                                                      "for a tiny accuracy loss (default: [generate] weights)."),
+        backend=typer.Option(None, "--backend", help="torch | llama.cpp: llama.cpp runs the bot's GGUF export through "
+                                                     "llama-cpp-python (default: [generate] backend)."),
+        gguf=typer.Option(None, "--gguf", help="With --backend llama.cpp: this GGUF file instead of the bot's export."),
     )
 
 
@@ -63,12 +69,13 @@ def _register_chat(app: typer.Typer) -> None:
         top_p: Optional[float] = OPTS["top_p"], top_k: Optional[int] = OPTS["top_k"],
         repetition_penalty: Optional[float] = OPTS["repetition_penalty"],
         max_new_tokens: Optional[int] = OPTS["max_new_tokens"], seed: Optional[int] = OPTS["seed"],
-        weights: Optional[str] = OPTS["weights"],
+        weights: Optional[str] = OPTS["weights"], backend: Optional[str] = OPTS["backend"],
+        gguf: Optional[Path] = OPTS["gguf"],
     ) -> None:
         """Talk to a bot in the terminal, or get one reply with --prompt."""
         chatbot = _load_bot(bot, checkpoint, temperature=temperature, top_p=top_p, top_k=top_k,
                             repetition_penalty=repetition_penalty, max_new_tokens=max_new_tokens, seed=seed,
-                            weights=weights)
+                            weights=weights, backend=backend, gguf=gguf)
         if system is not None:
             chatbot.system_prompt = system
         if prompt is None:
@@ -90,13 +97,14 @@ def _register_complete(app: typer.Typer) -> None:
         top_p: Optional[float] = OPTS["top_p"], top_k: Optional[int] = OPTS["top_k"],
         repetition_penalty: Optional[float] = OPTS["repetition_penalty"],
         max_new_tokens: Optional[int] = OPTS["max_new_tokens"], seed: Optional[int] = OPTS["seed"],
-        weights: Optional[str] = OPTS["weights"],
+        weights: Optional[str] = OPTS["weights"], backend: Optional[str] = OPTS["backend"],
+        gguf: Optional[Path] = OPTS["gguf"],
     ) -> None:
         """Continue a story opening (completion bots): botsmith complete BOT "It was a dark and" -n 3."""
         bot, opening = (Path(bot_or_text), text) if text is not None else (Path("."), bot_or_text)
         chatbot = _load_bot(bot, checkpoint, temperature=temperature, top_p=top_p, top_k=top_k,
                             repetition_penalty=repetition_penalty, max_new_tokens=max_new_tokens, seed=seed,
-                            weights=weights)
+                            weights=weights, backend=backend, gguf=gguf)
         streams = chatbot.complete_streams(opening, n)
         if as_json:
             samples = [stream.text() for stream in streams]
@@ -121,13 +129,15 @@ def _register_serve(app: typer.Typer) -> None:
         top_p: Optional[float] = OPTS["top_p"], top_k: Optional[int] = OPTS["top_k"],
         repetition_penalty: Optional[float] = OPTS["repetition_penalty"],
         max_new_tokens: Optional[int] = OPTS["max_new_tokens"], weights: Optional[str] = OPTS["weights"],
+        backend: Optional[str] = OPTS["backend"], gguf: Optional[Path] = OPTS["gguf"],
     ) -> None:
         """Serve the bot: an OpenAI-compatible API under /v1 and a chat page at /."""
         from botsmith.serve import serve as serve_bot
 
         chatbot = _load_bot(bot, checkpoint, temperature=temperature, top_p=top_p, top_k=top_k,
                             repetition_penalty=repetition_penalty, max_new_tokens=max_new_tokens, host=host, port=port,
-                            queue_size=queue_size, max_tokens_limit=max_tokens_limit, weights=weights)
+                            queue_size=queue_size, max_tokens_limit=max_tokens_limit, weights=weights,
+                           backend=backend, gguf=gguf)
         serve_bot(chatbot, api_key=api_key, log=_err)
 
 

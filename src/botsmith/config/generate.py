@@ -28,6 +28,12 @@ class GenerateSection(Section):
                      "bf16 per token (1.4-1.7x faster than bf16 here, see bench/generate.py) for a tiny accuracy loss "
                      "(greedy replies can differ from full weights after a few dozen tokens)."),
     )
+    backend: Literal["torch", "llama.cpp"] = Field(
+        "torch",
+        description=("What computes the next-token logits in chat, complete and serve: torch (the model in PyTorch) or "
+                     "llama.cpp (the bot's GGUF export run by llama-cpp-python; needs `botsmith export BOT --format gguf` "
+                     "and `pip install 'botsmith[llamacpp]'`). Sampling, stops and the chat format are botsmith's either way."),
+    )
     seed: int = Field(-1, ge=-1, description="Sampling seed for reproducible replies (-1: a new random seed each time).")
     context_tokens: int = Field(
         2048, ge=0,

@@ -8,54 +8,17 @@ stay within the same limits as transformers'. Optional: botsmith does not need i
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-
-def llama_cpp_available() -> bool:
-    if importlib.util.find_spec("llama_cpp") is None:
-        return False
-    try:  # installed but broken (a missing dependency, a library built for another CPU): skip the check
-        import llama_cpp  # noqa: F401
-    except (ImportError, OSError):
-        return False
-    return True
-
-
-@contextlib.contextmanager
-def _plain_weight_buffers() -> Iterator[None]:
-    """Load without llama.cpp's repacked weight buffers (AMX and friends).
-
-    Those kernels trap with an illegal instruction on some virtual machines whose CPU
-    flags promise AMX; this check is about the file, which the plain kernels read alike.
-    """
-    import llama_cpp.llama_cpp as bindings
-
-    original = bindings.llama_model_default_params
-
-    def params() -> Any:
-        value = original()
-        value.use_extra_bufts = False
-        return value
-
-    bindings.llama_model_default_params = params
-    try:
-        yield
-    finally:
-        bindings.llama_model_default_params = original
+from botsmith.llama_cpp_runtime import load_llama
 
 
 def llama_cpp_logits(path: Path, prompts_ids: list[list[int]], *, lora: Path | None = None) -> list[Any]:
     """llama.cpp's next-token logits after each prompt (float32 numpy)."""
     import numpy as np
-    from llama_cpp import Llama
 
-    with _plain_weight_buffers():
-        llm = Llama(model_path=str(path), lora_path=str(lora) if lora else None, n_ctx=512, logits_all=True,
-                    n_threads=2, verbose=False)
+    llm = load_llama(path, lora_path=str(lora) if lora else None, n_ctx=512, logits_all=True, n_threads=2)
     logits = []
     for ids in prompts_ids:
         llm.reset()

@@ -140,8 +140,9 @@ def verify_adapter_in_llama_cpp(adapter: Path, base: Any, merged: Any, scratch: 
     logits must match the merged model's."""
     import torch
 
-    from botsmith.export.gguf.llama_cpp_check import llama_cpp_available, llama_cpp_logits
+    from botsmith.export.gguf.llama_cpp_check import llama_cpp_logits
     from botsmith.export.gguf.writer import write_gguf
+    from botsmith.llama_cpp_runtime import llama_cpp_available
 
     if not llama_cpp_available():
         return []

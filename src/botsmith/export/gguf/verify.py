@@ -20,10 +20,11 @@ from typing import Any
 
 from botsmith.errors import BotsmithError
 from botsmith.export.gguf.architectures import architecture_for
-from botsmith.export.gguf.llama_cpp_check import check_with_llama_cpp, llama_cpp_available
+from botsmith.export.gguf.llama_cpp_check import check_with_llama_cpp
 from botsmith.export.gguf.tensors import gguf_tensor_names, layout_tensors
 from botsmith.export.gguf.tokenizer import PROBE_TEXT
 from botsmith.export.gguf.writer import GgufWritten
+from botsmith.llama_cpp_runtime import llama_cpp_available
 
 # Largest dequantization error allowed, as a fraction of the tensor's largest magnitude.
 # (k-quants and the other block types appear when llama-quantize wrote the file.)

@@ -1,0 +1,102 @@
+"""The llama.cpp backend: the engine's logits come from the bot's exported GGUF, run by llama.cpp.
+
+Only the forward pass moves. Sampling, stop tokens and strings, detokenizing, chat
+sessions and the server stay botsmith's, on the same token ids: the GGUF export keeps
+the Hugging Face tokenizer's ids (the export's own llama.cpp check verifies that).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from botsmith.errors import BotsmithError
+from botsmith.llama_cpp_runtime import llama_cpp_available, load_llama, require_llama_cpp
+
+DEFAULT_CHECKPOINTS = (None, "best")  # what `botsmith export` exports unless told otherwise
+
+
+class LlamaCppRunner:
+    """`prefill(ids, capacity)` and `step(token_id)` return float32 logits over the vocabulary, like the torch runners."""
+
+    def __init__(self, path: Path, *, context_window: int, vocab_size: int) -> None:
+        import torch
+
+        require_llama_cpp()
+        self.path = path
+        # Logits for the last token only (logits_all=False): the engine never looks further back.
+        self.llm = load_llama(path, n_ctx=context_window, n_threads=torch.get_num_threads(), logits_all=False)
+        if self.llm.n_vocab() != vocab_size:
+            raise BotsmithError(f"{path} has a {self.llm.n_vocab()}-token vocabulary, the model {vocab_size}",
+                                hint="export this checkpoint again: botsmith export BOT --format gguf --force")
+
+    def prefill(self, ids: list[int], capacity: int) -> Any:
+        self.llm.reset()  # the next eval overwrites the cache from position 0
+        self.llm.eval(ids)
+        return self._last_logits()
+
+    def step(self, token_id: int) -> Any:
+        self.llm.eval([token_id])
+        return self._last_logits()
+
+    def stale(self) -> bool:
+        return False  # the GGUF on disk does not change under a loaded model
+
+    def _last_logits(self) -> Any:
+        import llama_cpp
+        import numpy as np
+        import torch
+
+        row = llama_cpp.llama_get_logits_ith(self.llm.ctx, -1)
+        # Copied: llama.cpp reuses this buffer on the next eval, and the engine edits logits in place.
+        return torch.from_numpy(np.ctypeslib.as_array(row, shape=(self.llm.n_vocab(),)).copy())
+
+
+def bot_gguf(folder: Any, checkpoint: str | None, preferred_quant: str, log: Callable[[str], None]) -> Path:
+    """The bot's full-model GGUF export (exports/gguf-<quant>/*.gguf) for `checkpoint`.
+
+    Exports do not record their checkpoint, so only the default one (best) can be matched to them;
+    a GGUF older than that checkpoint is used with a notice to re-export.
+    """
+    if checkpoint not in DEFAULT_CHECKPOINTS:
+        raise BotsmithError(f"--backend llama.cpp runs the bot's GGUF export, which holds the best checkpoint, "
+                            f"not '{checkpoint}'", hint="pass --gguf PATH with a GGUF of that checkpoint")
+    candidates = sorted(folder.exports_dir.glob("gguf-*/*.gguf"), key=lambda path: path.stat().st_mtime)
+    candidates = [path for path in candidates if path.parent.name != "gguf-lora"]
+    if not candidates:
+        base = "" if _best_checkpoint(folder) else " --checkpoint base"  # untrained: export would find no best
+        install = "" if llama_cpp_available() else ", and pip install 'botsmith[llamacpp]'"
+        raise BotsmithError("no GGUF export for this bot",
+                            hint=f"run botsmith export {folder.root} --format gguf{base} first{install}")
+    preferred = [path for path in candidates if path.parent.name == f"gguf-{preferred_quant}"]
+    path = (preferred or candidates)[-1]
+    _warn_if_older_than_best(path, folder, log)
+    return path
+
+
+def _best_checkpoint(folder: Any) -> Path | None:
+    from botsmith.runs import resolve_checkpoint
+
+    try:
+        return resolve_checkpoint(folder.runs_dir, "best")
+    except BotsmithError:  # not trained yet
+        return None
+
+
+def _warn_if_older_than_best(path: Path, folder: Any, log: Callable[[str], None]) -> None:
+    best = _best_checkpoint(folder)
+    if best is None:  # the export can only be of the base model
+        return
+    newest = max((file.stat().st_mtime for file in best.iterdir()), default=0.0)
+    if newest > path.stat().st_mtime:
+        log(f"{path.name} is older than the best checkpoint {best}: "
+            f"re-export it (botsmith export {folder.root} --format gguf --force) to talk to the newest one.")
+
+
+def checked_gguf(path: str | Path) -> Path:
+    """An explicit --gguf path, which must be a file."""
+    gguf = Path(path)
+    if not gguf.is_file():
+        raise BotsmithError(f"--gguf {gguf}: no such file")
+    return gguf
