@@ -30,8 +30,7 @@ def quiet(line: str) -> None:
 def export_gguf(bot: Path, quant: str = "f32") -> Path:
     from botsmith.export import export_model
 
-    # verify=False: the export checks itself (tests/export); here it is only the input
-    return export_model(bot, format="gguf", quant=quant, checkpoint="base", verify=False, log=quiet).files[0]
+    return export_model(bot, format="gguf", quant=quant, checkpoint="base", log=quiet).files[0]
 
 
 @pytest.fixture(scope="module")
