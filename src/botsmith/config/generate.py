@@ -25,7 +25,7 @@ class GenerateSection(Section):
         "full",
         description=("Weights for the Llama fast path in chat, complete and serve: int8 keeps one int8 value per weight "
                      "and a scale per row (like llama.cpp's Q8_0), quantized once at load; it reads half the bytes of "
-                     "bf16 per token (1.4-1.7x faster than bf16 here, see bench/generate.py) for a tiny accuracy loss "
+                     "bf16 per token (1.2-1.7x faster than bf16 here, see bench/generate.py) for a tiny accuracy loss "
                      "(greedy replies can differ from full weights after a few dozen tokens)."),
     )
     backend: Literal["torch", "llama.cpp"] = Field(
