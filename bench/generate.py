@@ -85,7 +85,6 @@ def main() -> None:
 
 
 def run_bench(args: argparse.Namespace, scratch: Path) -> None:
-
     import torch
 
     from botsmith.models import load_base, pick_dtype

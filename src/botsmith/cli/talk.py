@@ -137,7 +137,7 @@ def _register_serve(app: typer.Typer) -> None:
         chatbot = _load_bot(bot, checkpoint, temperature=temperature, top_p=top_p, top_k=top_k,
                             repetition_penalty=repetition_penalty, max_new_tokens=max_new_tokens, host=host, port=port,
                             queue_size=queue_size, max_tokens_limit=max_tokens_limit, weights=weights,
-                           backend=backend, gguf=gguf)
+                            backend=backend, gguf=gguf)
         serve_bot(chatbot, api_key=api_key, log=_err)
 
 
