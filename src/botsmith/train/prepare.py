@@ -16,6 +16,7 @@ from typing import Any
 
 from botsmith.config.train import TrainSection
 from botsmith.errors import BotsmithError, missing_dependency
+from botsmith.train.attention import use_cpu_attention
 from botsmith.train.dropout import use_fast_dropout, use_fast_lora_forward
 from botsmith.train.rms_norm import use_fast_rms_norm
 
@@ -51,6 +52,7 @@ def load_for_method(base_model: str, train: TrainSection, *, device: str, dtype:
             use_fast_lora_forward(model)
     if device == "cpu":
         use_fast_rms_norm(model)
+        use_cpu_attention(model)
     if train.gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     torch.manual_seed(train.seed)
