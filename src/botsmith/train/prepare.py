@@ -19,6 +19,7 @@ from botsmith.errors import BotsmithError, missing_dependency
 from botsmith.train.attention import use_cpu_attention
 from botsmith.train.dropout import use_fast_dropout, use_fast_lora_forward
 from botsmith.train.rms_norm import use_fast_rms_norm
+from botsmith.train.sibling_lora import use_sibling_lora
 
 
 @dataclass
@@ -50,6 +51,7 @@ def load_for_method(base_model: str, train: TrainSection, *, device: str, dtype:
         if device == "cpu":  # measured on CPU; GPUs keep PEFT's own kernels
             use_fast_dropout(model)
             use_fast_lora_forward(model)
+            use_sibling_lora(model)
     if device == "cpu":
         use_fast_rms_norm(model)
         use_cpu_attention(model)

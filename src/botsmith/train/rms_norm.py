@@ -39,7 +39,7 @@ class RMSNormFunction(torch.autograd.Function):
             grad_normed = torch.mul(grad_out, weight).float()
             x_hat = x.to(torch.float32, copy=True).mul_(inv_rms)  # (same-dtype ops: mixed bf16 x fp32 ones are slow on CPU)
             # d/dx of x * rsqrt(mean(x^2)): inv_rms * (g - x_hat * mean(g * x_hat))
-            mean_dot = (grad_normed.unsqueeze(-2) @ x_hat.unsqueeze(-1)).squeeze(-1).div_(x.shape[-1])
+            mean_dot = torch.linalg.vecdot(grad_normed, x_hat).unsqueeze_(-1).div_(x.shape[-1])
             grad_x = torch.addcmul(grad_normed, x_hat, mean_dot, value=-1.0).mul_(inv_rms).to(x.dtype)
         if ctx.needs_input_grad[1]:
             grad_weight = (grad_out * normed).reshape(-1, normed.shape[-1]).sum(0, dtype=torch.float32).to(weight.dtype)

@@ -11,6 +11,7 @@ from botsmith.train.data import Tokenizer, TokenizedSplit, tokenize_dataset
 from botsmith.train.distributed import World
 from botsmith.train.loop import Plan
 from botsmith.train.loss import LossComputer
+from botsmith.train.malloc import keep_freed_memory
 from botsmith.train.optim import MasterOptimizer
 from botsmith.train.packing import MicroBatch, fixed_batches, pack, single_rows
 from botsmith.train.prepare import load_for_method
@@ -87,6 +88,7 @@ def build_setup(folder: Any, config: BotConfig, world: World, log) -> Setup:
         # Adam's second moments of small LoRA gradients reach denormal floats, which x86
         # CPUs process ~100x slower; flushing them to zero changes nothing measurable.
         torch.set_flush_denormal(True)
+        keep_freed_memory()
     dtype = pick_precision(train.precision, device)
     fingerprint = dataset_fingerprint(folder.dataset_dir)
     if not (folder.dataset_dir / "train.jsonl").is_file():
