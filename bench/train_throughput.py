@@ -7,9 +7,12 @@ Same data, same tokens, same hyperparameters for both arms:
   tenth is held out. Each arm runs in its own process (so peak memory is its own) and saves its
   adapter; both adapters are then scored by the same fp32 code on the same held-out sequences.
 
-    flock /tmp/botsmith-cpu.lock .venv/bin/python bench/train_throughput.py [--steps 12]
+    flock /tmp/botsmith-cpu.lock .venv/bin/python bench/train_throughput.py [--steps 12] [--rounds 2]
 
-Prints a table: training tokens/s, step time, peak resident memory, held-out loss.
+The arms run in the order baseline, botsmith, botsmith, baseline (--rounds 2; 1: one run each), so a
+change in the shared CPU's speed during the benchmark weighs on both arms alike; each arm's tokens/s is
+over all its runs. Prints a table: training tokens/s, step time, peak resident memory, held-out loss, and
+each round's own ratio.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -162,6 +166,7 @@ def child(arm: str, work: Path, steps: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=12)
+    parser.add_argument("--rounds", type=int, default=2, help="ABBA rounds: each arm runs this many times")
     parser.add_argument("--arm", choices=["baseline", "botsmith"])
     parser.add_argument("--work")
     args = parser.parse_args()
@@ -170,15 +175,34 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="botsmith-bench-"))
     os.environ.setdefault("BOTSMITH_HOME", str(Path.home() / ".cache" / "botsmith"))
     make_data(work, args.steps)
-    results = {name: run_arm(name, work, args.steps) for name in ("baseline", "botsmith")}
+    order = [arm for r in range(args.rounds) for arm in (("baseline", "botsmith") if r % 2 == 0 else ("botsmith", "baseline"))]
+    runs = {"baseline": [], "botsmith": []}
+    for index, name in enumerate(order):
+        run_work = work / f"run{index}-{name}"  # each run its own outputs, the same training data
+        run_work.mkdir()
+        shutil.copy(work / "train.jsonl", run_work / "train.jsonl")
+        runs[name].append(run_arm(name, run_work, args.steps))
+    results = {name: combined(arm_runs) for name, arm_runs in runs.items()}
     for result in results.values():
         result["held_out"] = held_out_loss(work, result["adapter"])
-    print_table(results, args.steps)
+    print_table(results, args.steps, args.rounds)
+    ratios = [(b["tokens"] / b["seconds"]) / (a["tokens"] / a["seconds"]) for a, b in zip(runs["baseline"], runs["botsmith"])]
+    print("speed-up of each round (botsmith run / baseline run in the order above): "
+          + ", ".join(f"{ratio:.2f}x" for ratio in ratios))
 
 
-def print_table(results: dict, steps: int) -> None:
+def combined(arm_runs: list[dict]) -> dict:
+    """One arm's runs as one: tokens and seconds summed, the highest peak, the first run's adapter."""
+    return {"seconds": sum(r["seconds"] for r in arm_runs), "tokens": sum(r["tokens"] for r in arm_runs),
+            "step_seconds": [s for r in arm_runs for s in r["step_seconds"]],
+            "peak_mb": max(r["peak_mb"] for r in arm_runs), "adapter": arm_runs[0]["adapter"]}
+
+
+def print_table(results: dict, steps: int, rounds: int) -> None:
     base = results["baseline"]
-    print(f"\n{steps} steps x {BATCH} x {SEQ} tokens, smollm2-135m, LoRA r={RANK} alpha={ALPHA}, {os.cpu_count()} CPU threads")
+    print(f"\n{steps} steps x {BATCH} x {SEQ} tokens, {rounds} run(s) per arm, smollm2-135m, LoRA r={RANK} alpha={ALPHA}, "
+          f"{os.cpu_count()} CPU threads")
+    steps *= rounds
     print("tokens/s: all training tokens / training time; median: tokens per step / median step time "
           "(robust to other jobs on a shared CPU)")
     print(f"{'arm':<26} {'tokens/s':>9} {'median':>8} {'s/step':>7} {'peak MB':>8} {'held-out loss':>14} {'speed-up':>9}")

@@ -56,6 +56,22 @@ def test_gradients_match_float64_as_closely_as_sdpa(dtype, tolerance, heads, kv_
         assert ours <= max(tolerance, 1.5 * theirs), errors
 
 
+@pytest.mark.parametrize("packed", [False, True])
+def test_long_sequences_are_done_a_few_matrices_at_a_time(monkeypatch, packed):
+    from botsmith.train import attention
+
+    q, k, v, grad = _inputs(torch.float32, 6, 2)
+    mask = _packed_mask(q.shape[0], q.shape[2]) if packed else None
+    results = []
+    for budget in (attention.PROBABILITY_ELEMENTS, 3 * 40 * 40):  # all four matrices at once; one at a time
+        monkeypatch.setattr(attention, "PROBABILITY_ELEMENTS", budget)
+        qq, kk, vv = (t.detach().requires_grad_(True) for t in (q, k, v))
+        FlashForwardMatmulBackward.apply(qq, kk, vv, mask, 0.25).backward(grad)
+        results.append((qq.grad, kk.grad, vv.grad))
+    for whole, chunked in zip(*results):
+        assert torch.allclose(whole, chunked, atol=1e-6)
+
+
 def test_a_row_that_attends_nothing_gets_no_gradient():
     q, k, v, grad = _inputs(torch.float32, 2, 2, length=8)
     mask = torch.ones(8, 8, dtype=torch.bool).tril().expand(2, 1, 8, 8).clone()

@@ -14,6 +14,7 @@ Two things keep it to few passes over the (length x length) probabilities:
 - the log-sum-exp (and, for the gradient, each row's dot(dO, O)) is subtracted inside
   the matmul, as two extra columns holding it split into a high and a low half in the
   input dtype, so the fp32 value is not rounded to bf16 before the subtraction.
+The probabilities exist a few matrices at a time (64 MB), so long sequences stay bounded.
 
 `use_cpu_attention` installs it as a transformers attention implementation that takes
 this path for training passes with a causal or boolean mask and hands everything else
@@ -31,6 +32,7 @@ NAME = "botsmith_cpu_sdpa"
 _FLASH = torch.ops.aten._scaled_dot_product_flash_attention_for_cpu
 # Handled by sdpa, not here: any of these set (to anything but None/False) changes the attention.
 _UNSUPPORTED_KWARGS = ("softcap", "sliding_window", "s_aux", "sinks", "position_bias", "cache", "output_attentions")
+PROBABILITY_ELEMENTS = 1 << 25  # per backward chunk: 64 MB of bf16 probabilities (and as much for their gradient)
 _MASKED_OUT_LSE = 1e4  # stands in for the -inf log-sum-exp of a row that attends nothing: exp(s - 1e4) == 0
 
 
@@ -39,7 +41,7 @@ class FlashForwardMatmulBackward(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, query, key, value, mask, scale):
-        additive = None if mask is None else torch.zeros(mask.shape, dtype=query.dtype).masked_fill_(~mask, -math.inf)
+        additive = None if mask is None else torch.zeros(mask.shape, dtype=query.dtype, device=query.device).masked_fill_(~mask, -math.inf)
         out, lse = _FLASH(query, key, value, 0.0, mask is None, attn_mask=additive, scale=scale)
         ctx.scale = scale
         ctx.save_for_backward(query, key, value, mask, out, lse)
@@ -51,25 +53,41 @@ class FlashForwardMatmulBackward(torch.autograd.Function):
         batch, heads, length, dim = query.shape
         kv_heads = key.shape[1]
         groups, matrices = heads // kv_heads, batch * kv_heads
-        dtype, scale = query.dtype, ctx.scale
         # One matrix per key/value head: its query heads' rows one after another.
-        q = query.reshape(matrices, groups * length, dim) * scale
+        q = query.reshape(matrices, groups * length, dim) * ctx.scale
         k = key.reshape(matrices, length, dim)
         v = value.reshape(matrices, length, dim)
         g = grad_out.reshape(matrices, groups * length, dim)
-        ones = torch.ones(matrices, length, 2, dtype=dtype, device=query.device)
         lse = torch.where(torch.isfinite(lse), lse, _MASKED_OUT_LSE).reshape(matrices, groups * length, 1)
-        # P = exp(q k^T - lse), the subtraction done in the matmul's fp32 accumulator.
-        probs = torch.bmm(_with_negated_halves(q, lse), torch.cat([k, ones], -1).transpose(1, 2)).exp_()
-        _apply_mask(probs.view(batch, kv_heads, groups, length, length), mask)
-        # dS = P * (dP - rowsum(dO * O)), dP = dO v^T: the row sums subtracted in the matmul likewise.
         row_dot = (grad_out.float() * out.float()).sum(-1).reshape(matrices, groups * length, 1)
-        grad_scores = torch.bmm(_with_negated_halves(g, row_dot), torch.cat([v, ones], -1).transpose(1, 2)).mul_(probs)
-        grad_value = torch.bmm(probs.transpose(1, 2), g)
-        grad_query = torch.bmm(grad_scores, k * scale)
-        grad_key = torch.bmm(grad_scores.transpose(1, 2), q)
+        if mask is not None:  # one (1, L, L) mask per matrix
+            mask = mask.expand(batch, kv_heads, length, length).reshape(matrices, 1, length, length)
+        grads = torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
+        # The probabilities are (groups * L x L) per matrix: a bounded number of matrices at a time.
+        step = max(1, PROBABILITY_ELEMENTS // (groups * length * length))
+        for start in range(0, matrices, step):
+            part = slice(start, start + step)
+            _backward_part(q[part], k[part], v[part], g[part], lse[part], row_dot[part],
+                           None if mask is None else mask[part], ctx.scale, [grad[part] for grad in grads])
+        grad_query, grad_key, grad_value = grads
         return (grad_query.view(batch, heads, length, dim), grad_key.view(batch, kv_heads, length, dim),
                 grad_value.view(batch, kv_heads, length, dim), None, None)
+
+
+def _backward_part(q, k, v, g, lse, row_dot, mask, scale, grads) -> None:
+    """Gradients of q (pre-scaled), k, v for a slice of matrices, written into `grads`."""
+    matrices, rows, _ = q.shape
+    length = k.shape[1]
+    ones = torch.ones(matrices, length, 2, dtype=q.dtype, device=q.device)
+    # P = exp(q k^T - lse), the subtraction done in the matmul's fp32 accumulator.
+    probs = torch.bmm(_with_negated_halves(q, lse), torch.cat([k, ones], -1).transpose(1, 2)).exp_()
+    _apply_mask(probs.view(matrices, rows // length, length, length), mask)
+    # dS = P * (dP - rowsum(dO * O)), dP = dO v^T: the row sums subtracted in the matmul likewise.
+    grad_scores = torch.bmm(_with_negated_halves(g, row_dot), torch.cat([v, ones], -1).transpose(1, 2)).mul_(probs)
+    grad_query, grad_key, grad_value = grads
+    torch.bmm(grad_scores, k * scale, out=grad_query)
+    torch.bmm(grad_scores.transpose(1, 2), q, out=grad_key)
+    torch.bmm(probs.transpose(1, 2), g, out=grad_value)
 
 
 def _with_negated_halves(x: torch.Tensor, column: torch.Tensor) -> torch.Tensor:
@@ -80,11 +98,11 @@ def _with_negated_halves(x: torch.Tensor, column: torch.Tensor) -> torch.Tensor:
 
 
 def _apply_mask(probs: torch.Tensor, mask: torch.Tensor | None) -> None:
-    """Zero what the mask hides, in place; probs is (B, Hkv, groups, L, L), mask None (causal) or bool."""
+    """Zero what the mask hides, in place; probs (matrices, groups, L, L), mask None (causal) or (matrices, 1, L, L) bool."""
     if mask is None:
         probs.tril_()
     else:
-        probs.mul_(mask.unsqueeze(2).to(probs.dtype))
+        probs.mul_(mask.to(probs.dtype))
 
 
 def attention_forward(module: Any, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
