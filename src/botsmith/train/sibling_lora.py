@@ -104,7 +104,7 @@ class SiblingGroup:
         return len(probabilities) == 1
 
     def lead_forward(self, member: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
-        if args or kwargs or not self.runs_together():
+        if args or kwargs or x.dtype != self.weight_t.dtype or not self.runs_together():
             return fast_lora_forward(member, x, *args, **kwargs)
         outputs = self._run(x)
         self.pending = {"source": weakref.ref(x), "version": x._version,
