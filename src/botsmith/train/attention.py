@@ -41,7 +41,9 @@ class FlashForwardMatmulBackward(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, query, key, value, mask, scale):
-        additive = None if mask is None else torch.zeros(mask.shape, dtype=query.dtype, device=query.device).masked_fill_(~mask, -math.inf)
+        additive = None  # the kernel takes a mask to add, in the query's dtype
+        if mask is not None:
+            additive = torch.zeros(mask.shape, dtype=query.dtype, device=query.device).masked_fill_(~mask, -math.inf)
         out, lse = _FLASH(query, key, value, 0.0, mask is None, attn_mask=additive, scale=scale)
         ctx.scale = scale
         ctx.save_for_backward(query, key, value, mask, out, lse)

@@ -84,11 +84,22 @@ def _dropped_input(x: torch.Tensor, p: float) -> torch.Tensor:
     address never matches) and its version counter (an in-place change makes a new mask).
     """
     last = _LAST_DROPPED
-    if SHARE_SIBLING_MASKS and last and last["source"]() is x and last["version"] == x._version and last["p"] == p:
+    if SHARE_SIBLING_MASKS and last and is_stamp_of(last["stamp"], x) and last["p"] == p:
         return last["dropped"]
     dropped = _keep_mask(x, p)
-    last.update(source=weakref.ref(x), version=x._version, p=p, dropped=dropped)
+    last.update(stamp=tensor_stamp(x), p=p, dropped=dropped)
     return dropped
+
+
+def tensor_stamp(x: torch.Tensor) -> tuple[Any, int]:
+    """What identifies `x` as the very same, unchanged tensor later (see `is_stamp_of`)."""
+    return weakref.ref(x), x._version
+
+
+def is_stamp_of(stamp: tuple[Any, int], x: torch.Tensor) -> bool:
+    """`x` is the tensor stamped (not a new one at a recycled address) and was not changed in place since."""
+    source, version = stamp
+    return source() is x and version == x._version
 
 
 def _keep_mask(x: torch.Tensor, p: float) -> torch.Tensor:

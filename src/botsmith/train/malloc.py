@@ -3,8 +3,8 @@
 torch's CPU tensors come from malloc. glibc serves large blocks by mmap and trims the
 heap's free top back to the OS, so a training step that frees and re-allocates the same
 few-megabyte activations page-faults them in again every step: 12-70 thousand minor
-faults a step for a LoRA step of the default model on a 2-core CPU. With blocks up to 32 MB taken from the heap and no trimming, a step faults a
-handful of pages. The cost: memory freed after the peak stays with the process until it
+faults a step for a LoRA step of the default model on a 2-core CPU. With blocks up to
+32 MB taken from the heap and no trimming, a step faults a handful of pages. The cost: memory freed after the peak stays with the process until it
 exits (the peak itself does not grow).
 """
 
@@ -24,6 +24,7 @@ def keep_freed_memory() -> bool:
         return False
     try:
         libc = ctypes.CDLL("libc.so.6")
-        return bool(libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)) and bool(libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD))
+        mapped = libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
+        return bool(mapped) and bool(libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD))
     except (OSError, AttributeError):  # musl and others: no mallopt, nothing to tune
         return False

@@ -22,14 +22,13 @@ adapters, merged or disabled adapters, masks not shared) runs each layer's own f
 
 from __future__ import annotations
 
-import types
-import weakref
+from functools import partial
 from typing import Any
 
 import torch
 
 from botsmith.train import dropout
-from botsmith.train.dropout import FastDropout, _dropped_input, fast_lora_forward
+from botsmith.train.dropout import FastDropout, _dropped_input, fast_lora_forward, is_stamp_of, tensor_stamp
 
 
 class SiblingLoRAFunction(torch.autograd.Function):
@@ -87,42 +86,41 @@ class SiblingGroup:
         self.b_versions: list[tuple[int, int] | None] = [None] * len(members)
         self.pending: dict[str, Any] = {}
 
-    def runs_together(self) -> bool:
-        """Whether the combined path computes what each member's own forward would."""
+    def shared_dropout(self) -> float | None:
+        """The members' common dropout probability (0 in evaluation), or None where the combined path
+        would not compute what each member's own forward computes."""
         if not dropout.SHARE_SIBLING_MASKS:
-            return False
+            return None
         probabilities = set()
         for member in self.members:
             active = member.active_adapters
             if member.disable_adapters or member.merged or list(active) != [self.adapter] \
                     or self.adapter in getattr(member, "lora_variant", {}):
-                return False
+                return None
             drop = member.lora_dropout[self.adapter]
             if not isinstance(drop, (FastDropout, torch.nn.Identity)):
-                return False
+                return None
             probabilities.add(drop.p if isinstance(drop, FastDropout) and member.training else 0.0)
-        return len(probabilities) == 1
+        return probabilities.pop() if len(probabilities) == 1 else None
 
     def lead_forward(self, member: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
-        if args or kwargs or x.dtype != self.weight_t.dtype or not self.runs_together():
+        p = None if args or kwargs or x.dtype != self.weight_t.dtype else self.shared_dropout()
+        if p is None:
             return fast_lora_forward(member, x, *args, **kwargs)
-        outputs = self._run(x)
-        self.pending = {"source": weakref.ref(x), "version": x._version,
-                        "outputs": dict(zip(map(id, self.members[1:]), outputs[1:]))}
+        outputs = self._run(x, p)
+        self.pending = {"stamp": tensor_stamp(x), "outputs": dict(zip(map(id, self.members[1:]), outputs[1:]))}
         return outputs[0]
 
     def follower_forward(self, member: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
         pending = self.pending
-        if not args and not kwargs and pending and pending["source"]() is x and pending["version"] == x._version:
+        if not args and not kwargs and pending and is_stamp_of(pending["stamp"], x):
             output = pending["outputs"].pop(id(member), None)
             if output is not None:
                 return output
         return fast_lora_forward(member, x, *args, **kwargs)
 
-    def _run(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        name, lead = self.adapter, self.members[0]
-        drop = lead.lora_dropout[name]
-        p = drop.p if isinstance(drop, FastDropout) and lead.training else 0.0
+    def _run(self, x: torch.Tensor, p: float) -> tuple[torch.Tensor, ...]:
+        name = self.adapter
         dropped = _dropped_input(x, p) if p > 0 else x
         self._refresh_b()
         a_all = torch.cat([m.lora_A[name].weight for m in self.members])
@@ -187,10 +185,8 @@ def use_sibling_lora(model: Any) -> int:
                 or len({m.active_adapters[0] for m in members}) != 1:
             continue
         group = SiblingGroup(members)
-        members[0].forward = types.MethodType(lambda self, x, *a, _g=group, **k: _g.lead_forward(self, x, *a, **k),
-                                              members[0])
+        members[0].forward = partial(group.lead_forward, members[0])
         for member in members[1:]:
-            member.forward = types.MethodType(lambda self, x, *a, _g=group, **k: _g.follower_forward(self, x, *a, **k),
-                                              member)
+            member.forward = partial(group.follower_forward, member)
         groups += 1
     return groups
