@@ -170,6 +170,8 @@ def main() -> None:
     parser.add_argument("--arm", choices=["baseline", "botsmith"])
     parser.add_argument("--work")
     args = parser.parse_args()
+    if args.steps < 1 or args.rounds < 1:
+        parser.error("--steps and --rounds must be at least 1")
     if args.arm:
         return child(args.arm, Path(args.work), args.steps)
     work = Path(tempfile.mkdtemp(prefix="botsmith-bench-"))
