@@ -50,7 +50,9 @@ def test_gguf_metadata_read_back_independently(llama_bot, tmp_path):
     assert reader_value(reader, "tokenizer.ggml.model") == "gpt2"
     assert reader_value(reader, "tokenizer.ggml.pre") == "gpt-2"
     assert reader_value(reader, "tokenizer.ggml.tokens") == tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
-    assert reader_value(reader, "tokenizer.chat_template") == chat_format_for(tokenizer).jinja
+    # the bot's template: its system prompt is the default, so llama.cpp renders what training did
+    bot_format = chat_format_for(tokenizer).with_system("You are a sea captain.")
+    assert reader_value(reader, "tokenizer.chat_template") == bot_format.jinja
     assert reader_value(reader, "tokenizer.ggml.eos_token_id") == tokenizer.convert_tokens_to_ids("<|im_end|>")
     assert reader_value(reader, "tokenizer.ggml.add_bos_token") is False
     assert reader_value(reader, "llama.attention.head_count_kv") == 2

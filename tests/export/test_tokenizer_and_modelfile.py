@@ -54,7 +54,7 @@ def test_unknown_pre_tokenizer_falls_back_with_warning():
 
 
 def test_chat_modelfile_matches_chat_format():
-    text = modelfile_text("bot-q8_0.gguf", chat_format=chatml(), mode="chat", system_prompt="You are Ahab.",
+    text = modelfile_text("bot-q8_0.gguf", chat_format=chatml().with_system("You are Ahab."), mode="chat",
                           generate=GenerateSection(temperature=0.6), context_length=8192)
     assert "FROM ./bot-q8_0.gguf" in text
     assert f'TEMPLATE """{chatml().ollama_template()}"""' in text
@@ -65,13 +65,13 @@ def test_chat_modelfile_matches_chat_format():
 
 def test_llama3_format_stops_at_eot():
     llama3 = ChatFormat("llama3", "{{ messages }}", ("<|eot_id|>",))
-    text = modelfile_text("m.gguf", chat_format=llama3, mode="dialogue", system_prompt="", generate=GenerateSection(),
+    text = modelfile_text("m.gguf", chat_format=llama3, mode="dialogue", generate=GenerateSection(),
                           context_length=2048)
     assert LLAMA3_OLLAMA in text and 'PARAMETER stop "<|eot_id|>"' in text and "SYSTEM" not in text
 
 
 def test_completion_bot_has_prompt_only_template():
-    text = modelfile_text("m.gguf", chat_format=chatml(), mode="completion", system_prompt="ignored",
+    text = modelfile_text("m.gguf", chat_format=chatml().with_system("ignored"), mode="completion",
                           generate=GenerateSection(), context_length=512)
     assert f'TEMPLATE """{PROMPT_ONLY_TEMPLATE}"""' in text
     assert "PARAMETER stop" not in text and "SYSTEM" not in text
@@ -84,7 +84,7 @@ def test_triple_quotes_in_system_prompt_are_refused():
     from botsmith.errors import BotsmithError
 
     with pytest.raises(BotsmithError, match="triple quotes"):
-        modelfile_text("m.gguf", chat_format=chatml(), mode="chat", system_prompt='say """hi"""',
+        modelfile_text("m.gguf", chat_format=chatml().with_system('say """hi"""'), mode="chat",
                        generate=GenerateSection(), context_length=512)
 
 

@@ -37,7 +37,7 @@ def test_conversation_loss_only_on_assistant_turns_with_end_of_turn(tok):
 
 def test_system_prompt_is_context(tiny_llama):
     tokenizer = load_tokenizer(tiny_llama)
-    tok = Tokenizer(tokenizer, chat_format_for(tokenizer), max_length=128, system_prompt="you are a cat")
+    tok = Tokenizer(tokenizer, chat_format_for(tokenizer).with_system("you are a cat"), max_length=128)
     example = tok.example({"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]})
     assert "you are a cat" in tokenizer.decode(example.input_ids)
     assert "you are a cat" not in trained_text(tok, example)

@@ -1,8 +1,9 @@
 """A loaded bot you can talk to: `Chatbot.from_bot(folder)` or `Chatbot.from_model(spec)`.
 
 It owns the model, its chat format (the only source of the template and stop
-markers), the sampling defaults from [generate] and the context window, and turns
-messages or story openings into streamed text through the generation engine.
+markers) with the bot's system prompt (see botsmith.system_prompt), the sampling
+defaults from [generate] and the context window, and turns messages or story
+openings into streamed text through the generation engine.
 """
 
 from __future__ import annotations
@@ -21,20 +22,21 @@ ROLES = ("system", "user", "assistant")
 
 
 class Chatbot:
-    def __init__(self, loaded: Any, *, name: str, mode: str = "chat", system_prompt: str = "",
+    def __init__(self, loaded: Any, *, name: str, mode: str = "chat", system_prompt: str | None = None,
                  generate: GenerateSection | None = None, gguf: Path | None = None,
                  log: Callable[[str], None] = print) -> None:
-        """`gguf`: the model as a GGUF file, for [generate] backend = "llama.cpp"."""
+        """`system_prompt`: the bot's (None: keep what the model's chat format has, e.g. a base model's own
+        default); `gguf`: the model as a GGUF file, for [generate] backend = "llama.cpp"."""
         self.loaded = loaded
         self.name = name
         self.mode = mode
-        self.system_prompt = system_prompt
+        self._use_format(loaded.chat_format if system_prompt is None else loaded.chat_format.with_system(system_prompt))
         self.defaults = generate or GenerateSection()
         self.log = log
         window = model_window(loaded.model)
         if self.defaults.context_tokens:
             window = min(window, self.defaults.context_tokens)
-        self.engine = Engine(loaded.model, loaded.tokenizer, stop_strings=loaded.chat_format.stop, context_window=window,
+        self.engine = Engine(loaded.model, loaded.tokenizer, stop_strings=self.chat_format.stop, context_window=window,
                              weights=self.defaults.weights, backend=self.defaults.backend, gguf=gguf, log=log)
         self.last_fit: FittedPrompt | None = None
 
@@ -51,25 +53,28 @@ class Chatbot:
         from botsmith.bot_folder import open_bot
         from botsmith.runs import resolve_checkpoint
 
+        from botsmith import system_prompt
+        from botsmith.models import CHECKPOINT_INFO, read_checkpoint_info
+
         folder = open_bot(bot_dir)
         config = folder.config()
         generate = generate or config.generate
         dtype = generate.dtype
         if generate.backend == "llama.cpp":
             gguf = _gguf_for_llama_cpp(folder, checkpoint, gguf, config.export.quant, log)
-        if checkpoint == "base":
-            loaded = _load(config.bot.base_model, log, dtype)
-        elif checkpoint is None:
+        path: Path | None = None
+        if checkpoint is None:
             try:
-                best = resolve_checkpoint(folder.runs_dir, "best")
+                path = resolve_checkpoint(folder.runs_dir, "best")
             except BotsmithError:  # no run has a best checkpoint yet
                 log(f"{config.bot.name} has no trained checkpoint yet: talking to the base model {config.bot.base_model}.")
-                loaded = _load(config.bot.base_model, log, dtype)
-            else:
-                loaded = _load(best, log, dtype)
-        else:
-            loaded = _load(resolve_checkpoint(folder.runs_dir, checkpoint), log, dtype)
-        return cls(loaded, name=config.bot.name, mode=config.bot.mode, system_prompt=config.bot.system_prompt,
+        elif checkpoint != "base":
+            path = resolve_checkpoint(folder.runs_dir, checkpoint)
+        loaded = _load(path or config.bot.base_model, log, dtype)
+        info = read_checkpoint_info(path) if path is not None and (path / CHECKPOINT_INFO).is_file() else None
+        # The base model too is talked to with the bot's system prompt: that is what "before training" means.
+        system = system_prompt.for_runtime(config, folder.dataset_dir, info)
+        return cls(loaded, name=config.bot.name, mode=config.bot.mode, system_prompt=system or "",
                    generate=generate, gguf=gguf, log=log)
 
     @classmethod
@@ -88,6 +93,22 @@ class Chatbot:
             require_llama_cpp()
         loaded = _load(spec_or_path, log, generate.dtype if generate else "auto")
         return cls(loaded, name=name or Path(str(spec_or_path)).name, generate=generate, gguf=gguf, log=log)
+
+    @property
+    def system_prompt(self) -> str:
+        """The bot's system prompt: the system message of every conversation that brings none ("" for none)."""
+        return self.chat_format.system_prompt or ""
+
+    @system_prompt.setter
+    def system_prompt(self, text: str | None) -> None:
+        # The format carries it, so the prompt text is the one training rendered, with no base persona either way.
+        self._use_format(self.chat_format.with_system(text or None))
+
+    def _use_format(self, chat_format: Any) -> None:
+        self.chat_format = chat_format
+        # Window fitting counts each turn on its own: the default system prompt goes in explicitly instead.
+        self._default_system = chat_format.default_system()
+        self._fitting_format = chat_format.with_system(None)
 
     @property
     def context_window(self) -> int:
@@ -109,11 +130,11 @@ class Chatbot:
     def fit(self, messages: Sequence[dict[str, Any]], settings: Sampling) -> FittedPrompt:
         """The prompt for `messages` with the system prompt added, trimmed to the window."""
         conversation = [_checked(message, index) for index, message in enumerate(messages)]
-        if self.system_prompt and not (conversation and conversation[0]["role"] == "system"):
-            conversation.insert(0, {"role": "system", "content": self.system_prompt})
+        if self._default_system is not None and not (conversation and conversation[0]["role"] == "system"):
+            conversation.insert(0, {"role": "system", "content": self._default_system})
         tokenizer = self.loaded.tokenizer
         self.last_fit = fit_conversation(
-            conversation, self.loaded.chat_format, self.engine.encode,
+            conversation, self._fitting_format, self.engine.encode,
             lambda ids: tokenizer.decode(ids, skip_special_tokens=False), self._prompt_budget(settings),
         )
         return self.last_fit

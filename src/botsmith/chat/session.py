@@ -32,11 +32,19 @@ class ChatSession:
                  stdout: TextIO | None = None, stderr: TextIO | None = None, history_file: Path | None = None) -> None:
         self.bot = bot
         self.sampling = {key: value for key, value in (sampling or {}).items() if value is not None}
-        self.system = bot.system_prompt
         self.messages: list[dict[str, str]] = []
         self.stdin, self.stdout, self.stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
         self.interactive = self.stdin is sys.stdin and sys.stdin.isatty()
         self.history_file = history_file
+
+    @property
+    def system(self) -> str:
+        return self.bot.system_prompt
+
+    @system.setter
+    def system(self, text: str) -> None:
+        # On the bot itself: "none" must also keep a base template's own persona out.
+        self.bot.system_prompt = text
 
     def conversation(self) -> list[dict[str, str]]:
         system = [{"role": "system", "content": self.system}] if self.system else []

@@ -2,8 +2,8 @@
 
 Tokens are counted with the base model's own tokenizer and chat format. A turn's cost
 is what it adds to a rendered conversation: its role's markers plus its content; the
-template's fixed part (a default system prompt, the configured one) is counted once per
-window.
+template's fixed part (the bot's system prompt, which its chat format puts in front) is
+counted once per window.
 """
 
 from __future__ import annotations
@@ -22,18 +22,18 @@ _PROBE: Turn = {"role": "user", "content": "hi"}
 class TokenCounter:
     tokenizer: Any
     chat_format: Any
-    system: list[dict[str, str]]
 
     @classmethod
     def for_config(cls, config: BotConfig) -> "TokenCounter":
+        from botsmith import system_prompt
         from botsmith.chat_format import install_chat_format
         from botsmith.models import resolve_model
         from botsmith.models.load import load_tokenizer
 
-        # The tokenizer as training sees it: a base without a template gets ChatML's markers as single tokens.
+        # The tokenizer and format as training sees them: a base without a template gets ChatML's markers as
+        # single tokens, and the bot's system prompt is part of every window.
         tokenizer = load_tokenizer(resolve_model(config.bot.base_model))
-        system = [{"role": "system", "content": config.bot.system_prompt}] if config.bot.system_prompt else []
-        return cls(tokenizer, install_chat_format(tokenizer), system)
+        return cls(tokenizer, install_chat_format(tokenizer).with_system(system_prompt.for_build(config)))
 
     def _count(self, texts: list[str]) -> list[int]:
         encoded = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
@@ -45,7 +45,7 @@ class TokenCounter:
         Rendering is slow (a template per call), so it is done a few times per build: a turn's
         cost is its role's marker overhead, measured once, plus its own content's tokens."""
         render = lambda messages: self.chat_format.render(messages, add_generation_prompt=False)  # noqa: E731
-        head = [*self.system, _PROBE]
+        head = [_PROBE]
         roles = sorted({t["role"] for t in turns} | {"user"})
         probe_text = self._count(["x", _PROBE["content"]])
         rendered = self._count([render(head), *(render([*head, {"role": role, "content": "x"}]) for role in roles)])

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from botsmith import system_prompt
 from botsmith.atomic import write_json, write_text
 from botsmith.bot_folder import open_bot
 from botsmith.config import BotConfig
@@ -57,7 +58,7 @@ def build_dataset(bot_dir: str | Path, config: BotConfig | None = None, *, log=p
     started = time.perf_counter()
     tokenizer = _tokenizer(config, log)
     reports: list[SourceReport] = []
-    records = _extract(folder, config, tokenizer, reports, log)
+    records, system = _extract(folder, config, tokenizer, reports, log)
     records = [validate_record(record, f"{config.bot.mode} example {i + 1}") for i, record in enumerate(records)]
     deduped = dedup_records(records, config.dataset.dedup_threshold)
     split = split_records(deduped.kept, config.dataset.validation_fraction, config.dataset.seed)
@@ -65,7 +66,7 @@ def build_dataset(bot_dir: str | Path, config: BotConfig | None = None, *, log=p
         raise BotsmithError(f"no training examples left ({len(records)} extracted, {deduped.exact} exact and "
                             f"{deduped.near} near duplicates removed); nothing was written")
     texts = {TRAIN: _jsonl(split.train), VALIDATION: _jsonl(split.validation)}
-    stats = _stats(config, reports, records, deduped, split, texts, tokenizer)
+    stats = _stats(config, reports, records, deduped, split, texts, tokenizer, system)
     stats["seconds"] = round(time.perf_counter() - started, 2)
     result = _write(folder.dataset_dir, texts, stats)
     for warning in result.warnings:
@@ -81,8 +82,10 @@ def _tokenizer(config: BotConfig, log):
     return load_tokenizer(config.bot.base_model, log=log)
 
 
-def _extract(folder, config: BotConfig, tokenizer, reports: list[SourceReport], log) -> list[dict]:
+def _extract(folder, config: BotConfig, tokenizer, reports: list[SourceReport], log) -> tuple[list[dict], str | None]:
+    """(records, the dataset's system prompt)."""
     mode = config.bot.mode
+    system = system_prompt.for_build(config)
     if mode == "chat":
         records = chat_records(folder, config, reports, log)
     else:
@@ -94,21 +97,22 @@ def _extract(folder, config: BotConfig, tokenizer, reports: list[SourceReport], 
         if mode == "completion":
             records = completion_records(sources, config, tokenizer, reports)
         else:
-            records = dialogue_records(sources, config, reports, log)
+            records, system = dialogue_records(sources, config, reports, log)
     if config.dataset.character and mode != "dialogue" and reports:
         reports[0].warnings.append(f"[dataset] character '{config.dataset.character}' is only used in dialogue mode "
                                    f"(this bot's mode is {mode})")
     if not records:
         detail = ", ".join(f"{r.id}: {r.turns} turns" if mode == "dialogue" else f"{r.id}: 0 examples" for r in reports)
         raise BotsmithError(f"no {mode} examples could be made ({detail or 'no input'}); nothing was written")
-    return records
+    return records, system
 
 
 def _jsonl(records: list[dict]) -> str:
     return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
 
 
-def _stats(config: BotConfig, reports, records, deduped, split, texts: dict[str, str], tokenizer) -> dict[str, Any]:
+def _stats(config: BotConfig, reports, records, deduped, split, texts: dict[str, str], tokenizer,
+           system: str | None) -> dict[str, Any]:
     from botsmith.dataset.tokens import token_lengths
 
     totals, longest = token_lengths(tokenizer, split.train + split.validation)
@@ -117,6 +121,9 @@ def _stats(config: BotConfig, reports, records, deduped, split, texts: dict[str,
     warnings += st.length_warnings(totals, longest, config.train.max_length)
     return {
         "mode": config.bot.mode,
+        # What training and every runtime send as the system message (None: the bot has none; a dialogue
+        # dataset without a character gives each example "You are <speaker>.").
+        system_prompt.STATS_KEY: system,
         "counts": {"train": len(split.train), "validation": len(split.validation), "extracted": len(records),
                    "exact_duplicates": deduped.exact, "near_duplicates": deduped.near},
         "kinds": {"train": st.kinds(split.train), "validation": st.kinds(split.validation)},

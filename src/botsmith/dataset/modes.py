@@ -100,11 +100,14 @@ def _report(source: CleanSource, reports: list[SourceReport], kind: str = "prose
     return report
 
 
-def dialogue_records(sources: list[CleanSource], config: BotConfig, reports: list[SourceReport], log=print) -> list[dict]:
+def dialogue_records(sources: list[CleanSource], config: BotConfig, reports: list[SourceReport],
+                     log=print) -> tuple[list[dict], str | None]:
+    """(records, the system prompt of the dataset: None when each example names its own responder)."""
+    from botsmith import system_prompt
     from botsmith.extract.exchanges import ExchangeOptions, build_exchanges, character_matcher, runs_of
 
     options = ExchangeOptions(config.dataset.character or None, config.dataset.pairs, config.dataset.window_turns,
-                              config.dataset.context, config.bot.system_prompt)
+                              config.dataset.context)
     per_source = []
     for source in sources:
         result, kind = _speech_turns(source, config.dataset.quotes)
@@ -115,9 +118,10 @@ def dialogue_records(sources: list[CleanSource], config: BotConfig, reports: lis
         report.warnings.extend(f"{source.id}: {warning}" for warning in result.warnings)
         per_source.append((source, report, runs_of(result.turns, _chapter_lookup(source, config.dataset.split_by))))
     _require_dialogue(per_source, sources)
-    matcher = None
+    matcher, name = None, None
     if options.character:
-        matcher = _matcher_for(options.character, per_source, character_matcher, log)
+        matcher, name = _matcher_for(options.character, per_source, character_matcher, log)
+    options.system_prompt = system_prompt.for_build(config, name) or ""
     records = []
     for source, report, runs in per_source:
         found, counts = build_exchanges(runs, source.id, options, matcher)
@@ -126,7 +130,7 @@ def dialogue_records(sources: list[CleanSource], config: BotConfig, reports: lis
         report.records = len(found)
         report.speakers = dict(Counter(s.speaker or "(unknown)" for _, said in runs for s in said).most_common(12))
         records.extend(found)
-    return records
+    return records, options.system_prompt or None
 
 
 def _speech_turns(source: CleanSource, quotes: str):
@@ -169,7 +173,7 @@ def _matcher_for(character: str, per_source, character_matcher, log):
         raise BotsmithError(f"[dataset] character '{character}' never speaks in the sources",
                             hint=f"speakers with most turns: {top or 'none'}")
     log(f"Character '{character}' is: {', '.join(matched)}")
-    return matcher
+    return matcher, next(name for name, _ in speakers.most_common() if matcher(name))
 
 
 def chat_records(folder, config: BotConfig, reports: list[SourceReport], log=print) -> list[dict]:

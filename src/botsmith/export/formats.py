@@ -13,7 +13,7 @@ from botsmith.export.modelfile import modelfile_text, ollama_params, ollama_temp
 
 
 def load_for_export(job: ExportJob) -> tuple[Any, dict, Path | None]:
-    """(LoadedModel merged in float32, checkpoint info, run folder) for the job's checkpoint."""
+    """(LoadedModel merged in float32, with the bot's chat format; checkpoint info; run folder) for the job's checkpoint."""
     import torch
 
     from botsmith.models import load_base, load_checkpoint, read_checkpoint_info
@@ -21,19 +21,28 @@ def load_for_export(job: ExportJob) -> tuple[Any, dict, Path | None]:
 
     if job.checkpoint == "base":
         loaded = load_base(job.config.bot.base_model, dtype=torch.float32, log=job.log)
-        return loaded, {"kind": "base", "method": "none (base model)"}, None
-    path = resolve_checkpoint(job.folder.runs_dir, job.checkpoint)
-    info = read_checkpoint_info(path)
-    job.log(f"Loading {path} (merging the LoRA adapter)..." if info.get("kind") == "lora" else f"Loading {path}...")
-    loaded = load_checkpoint(path, dtype=torch.float32, merge=True, log=job.log)
-    run_dir = path.parent if path.parent.parent == job.folder.runs_dir else None
+        info, run_dir = {"kind": "base", "method": "none (base model)"}, None
+    else:
+        path = resolve_checkpoint(job.folder.runs_dir, job.checkpoint)
+        info = read_checkpoint_info(path)
+        job.log(f"Loading {path} (merging the LoRA adapter)..." if info.get("kind") == "lora" else f"Loading {path}...")
+        loaded = load_checkpoint(path, dtype=torch.float32, merge=True, log=job.log)
+        run_dir = path.parent if path.parent.parent == job.folder.runs_dir else None
+    loaded.chat_format = bot_chat_format(job, loaded.chat_format, info)
     return loaded, info, run_dir
+
+
+def bot_chat_format(job: ExportJob, chat_format: Any, info: dict) -> Any:
+    """The format with the system prompt the bot was trained with: the export's template defaults to it."""
+    from botsmith import system_prompt
+
+    return chat_format.with_system(system_prompt.for_runtime(job.config, job.folder.dataset_dir, info))
 
 
 def export_hf(job: ExportJob, tmp: Path) -> ExportResult:
     loaded, info, run_dir = load_for_export(job)
     files = save_hf_folder(loaded, job.config, tmp)
-    facts = card_facts(job.folder, job.config, loaded.base_model, info, run_dir, files={})
+    facts = card_facts(job.folder, job.config, loaded, info, run_dir, files={})
     result = ExportResult("hf", tmp, files=[tmp / name for name in files])
     if job.verify:
         result.checks = verify_hf_folder(tmp, loaded)
@@ -77,7 +86,7 @@ def export_gguf(job: ExportJob, tmp: Path) -> ExportResult:
         job.log("\n".join(["Verification:", *result.checks]))
         verification.raise_if_failed()
     result.files += write_ollama_files(tmp, gguf_path.name, job, loaded)
-    facts = card_facts(job.folder, config, loaded.base_model, info, run_dir, files={})
+    facts = card_facts(job.folder, config, loaded, info, run_dir, files={})
     write_card(tmp, facts, {path.name: _describe(path.name) for path in result.files})
     return result
 
@@ -85,9 +94,9 @@ def export_gguf(job: ExportJob, tmp: Path) -> ExportResult:
 def write_ollama_files(folder: Path, gguf_name: str, job: ExportJob, loaded: Any) -> list[Path]:
     """Modelfile for `ollama create`, and template/params/system for `ollama run hf.co/...`."""
     config, chat_format = job.config, loaded.chat_format
-    mode, system = config.bot.mode, config.bot.system_prompt
+    mode, system = config.bot.mode, chat_format.system_prompt
     context = _context_length(loaded.model.config)
-    write_text(folder / "Modelfile", modelfile_text(gguf_name, chat_format=chat_format, mode=mode, system_prompt=system,
+    write_text(folder / "Modelfile", modelfile_text(gguf_name, chat_format=chat_format, mode=mode,
                                                     generate=config.generate, context_length=context))
     write_text(folder / "template", ollama_template(chat_format, mode))
     write_json(folder / "params", ollama_params(chat_format, mode, config.generate, context))

@@ -62,7 +62,7 @@ def verify_hf_folder(folder: Path, loaded: Any) -> list[str]:
             "  ok   tokenizer and chat template: identical after reload"]
 
 
-def card_facts(folder: BotFolder, config: Any, base_model: str, info: dict, run_dir: Path | None,
+def card_facts(folder: BotFolder, config: Any, loaded: Any, info: dict, run_dir: Path | None,
                files: dict[str, str]) -> CardFacts:
     summary = (read_json(run_dir / "summary.json") if run_dir else None) or {}
     val_loss = info.get("val_loss", summary.get("best_val_loss"))
@@ -73,10 +73,10 @@ def card_facts(folder: BotFolder, config: Any, base_model: str, info: dict, run_
         settings = {k: v for k, v in settings.items() if not k.startswith("lora")}
     stats = read_json(folder.dataset_dir / "stats.json")
     return CardFacts(
-        name=config.bot.name, base_model=str(base_model), mode=config.bot.mode,
+        name=config.bot.name, base_model=str(loaded.base_model), mode=config.bot.mode,
         method=str(info.get("method", config.train.method)), step=info.get("step", summary.get("steps")),
         val_loss=val_loss if isinstance(val_loss, (int, float)) else None, train_settings=settings,
-        system_prompt=config.bot.system_prompt, sources=read_sources(folder.clean_dir),
+        system_prompt=loaded.chat_format.system_prompt or "", sources=read_sources(folder.clean_dir),
         dataset_stats=stats if isinstance(stats, dict) else {}, samples=last_samples(run_dir), files=files)
 
 

@@ -42,9 +42,11 @@ def ollama_params(chat_format: Any, mode: str, generate: Any, context_length: in
     return params
 
 
-def modelfile_text(gguf_name: str, *, chat_format: Any, mode: str, system_prompt: str, generate: Any,
-                   context_length: int) -> str:
-    """A Modelfile beside the GGUF: `ollama create NAME -f Modelfile` then `ollama run NAME`."""
+def modelfile_text(gguf_name: str, *, chat_format: Any, mode: str, generate: Any, context_length: int) -> str:
+    """A Modelfile beside the GGUF: `ollama create NAME -f Modelfile` then `ollama run NAME`.
+
+    SYSTEM is the bot's system prompt from its chat format: Ollama then renders the same text training did."""
+    system_prompt = chat_format.system_prompt
     lines = [f"# Made by botsmith. Use: ollama create NAME -f Modelfile && ollama run NAME",
              f"FROM ./{gguf_name}", "", f'TEMPLATE """{_triple_quoted(ollama_template(chat_format, mode), "TEMPLATE")}"""']
     if system_prompt and mode != "completion":

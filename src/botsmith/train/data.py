@@ -76,11 +76,10 @@ def load_split(path: Path, mode: str) -> list[dict[str, Any]]:
 class Tokenizer:
     """Turns records into examples with loss masks, for one tokenizer and chat format."""
 
-    def __init__(self, tokenizer: Any, chat_format: Any, *, max_length: int, system_prompt: str = "") -> None:
+    def __init__(self, tokenizer: Any, chat_format: Any, *, max_length: int) -> None:
         self.tokenizer = tokenizer
-        self.chat_format = chat_format
+        self.chat_format = chat_format  # with the bot's system prompt, for records that carry none
         self.max_length = max_length
-        self.system_prompt = system_prompt
         self.prefix = _bos_prefix(tokenizer)
 
     def encode(self, text: str) -> list[int]:
@@ -89,7 +88,7 @@ class Tokenizer:
     def example(self, record: dict[str, Any]) -> Example:
         kind = record_kind(record)
         if kind == "messages":
-            spans = [(segment.text, segment.trainable) for segment in self.chat_format.segments(self.messages(record))]
+            spans = [(segment.text, segment.trainable) for segment in self.chat_format.segments(record["messages"])]
         elif kind == "prompt_completion":
             spans = [(record["prompt"], False), (record["completion"], True)]
         else:
@@ -103,12 +102,6 @@ class Tokenizer:
             ids.append(self.tokenizer.eos_token_id)
             labels.append(self.tokenizer.eos_token_id)
         return Example(ids, labels)
-
-    def messages(self, record: dict[str, Any]) -> list[dict[str, Any]]:
-        messages = record["messages"]
-        if self.system_prompt and messages[0]["role"] != "system":
-            messages = [{"role": "system", "content": self.system_prompt}, *messages]
-        return messages
 
     def split(self, name: str, records: list[dict[str, Any]]) -> TokenizedSplit:
         result = TokenizedSplit(name, records=len(records))

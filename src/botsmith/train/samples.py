@@ -23,11 +23,11 @@ def default_prompts(records: list[dict[str, Any]], mode: str, count: int = 2) ->
     return prompts
 
 
-def prompt_text(prompt: str, mode: str, chat_format: Any, system_prompt: str) -> str:
+def prompt_text(prompt: str, mode: str, chat_format: Any) -> str:
+    """The sample prompt as the bot's runtime sends it (the format adds the bot's system prompt)."""
     if mode == "completion":
         return prompt
-    messages = [{"role": "system", "content": system_prompt}] if system_prompt else []
-    return chat_format.prompt([*messages, {"role": "user", "content": prompt}])
+    return chat_format.prompt([{"role": "user", "content": prompt}])
 
 
 def generate_sample(model: Any, tokenizer: Any, chat_format: Any, text: str, max_new_tokens: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from botsmith import system_prompt
 from botsmith.config import BotConfig
 from botsmith.errors import BotsmithError
 from botsmith.train.data import Tokenizer, TokenizedSplit, tokenize_dataset
@@ -39,15 +40,16 @@ class Setup:
     def checkpoint_info(self, *, step: int, val_loss: float | None) -> dict[str, Any]:
         method = self.config.train.method
         return {"kind": "full" if method == "full" else "lora", "base_model": self.config.bot.base_model,
-                "step": step, "val_loss": val_loss, "method": method}
+                "step": step, "val_loss": val_loss, "method": method,
+                "system_prompt": self.chat_format.system_prompt}
 
     def samples(self) -> list[tuple[str, str]]:
         import torch
 
-        bot, tokens = self.config.bot, self.config.train.sample_tokens
+        mode, tokens = self.config.bot.mode, self.config.train.sample_tokens
         with torch.random.fork_rng(devices=[]):
             return [(prompt, generate_sample(self.model, self.tokenizer, self.chat_format,
-                                             prompt_text(prompt, bot.mode, self.chat_format, bot.system_prompt), tokens))
+                                             prompt_text(prompt, mode, self.chat_format), tokens))
                     for prompt in self.prompts]
 
 
@@ -94,9 +96,12 @@ def build_setup(folder: Any, config: BotConfig, world: World, log) -> Setup:
     if not (folder.dataset_dir / "train.jsonl").is_file():
         raise BotsmithError(f"{folder.dataset_dir / 'train.jsonl'}: no dataset yet", hint="run: botsmith build")
     torch.manual_seed(train.seed)
+    system = system_prompt.for_training(folder.dataset_dir, config)
     prepared = load_for_method(config.bot.base_model, train, device=device, dtype=dtype, log=log)
-    tokenizer = Tokenizer(prepared.tokenizer, prepared.chat_format, max_length=train.max_length,
-                          system_prompt=config.bot.system_prompt)
+    # The bot's format: its system prompt in front of every conversation, here and in the checkpoints' tokenizer.
+    chat_format = prepared.chat_format.with_system(system)
+    prepared.tokenizer.chat_template = chat_format.jinja
+    tokenizer = Tokenizer(prepared.tokenizer, chat_format, max_length=train.max_length)
     train_split, val_split = tokenize_dataset(folder.dataset_dir, tokenizer, config.bot.mode)
     rows = pack(train_split.examples, train.max_length) if train.packing else single_rows(train_split.examples)
     val_rows = pack(val_split.examples, train.max_length) if train.packing else single_rows(val_split.examples)
@@ -104,7 +109,7 @@ def build_setup(folder: Any, config: BotConfig, world: World, log) -> Setup:
                 max_steps=train.max_steps, epochs=train.epochs)
     optimizer = MasterOptimizer(prepared.model, train, fp16=dtype == torch.float16)
     pad_id = prepared.tokenizer.pad_token_id if prepared.tokenizer.pad_token_id is not None else 0
-    setup = Setup(config, world, device, prepared.model, prepared.tokenizer, prepared.chat_format, optimizer,
+    setup = Setup(config, world, device, prepared.model, prepared.tokenizer, chat_format, optimizer,
                   LossComputer(prepared.model), plan, fixed_batches(val_rows, train.batch_size), pad_id, fingerprint)
     setup.prompts = train.sample_prompts or default_prompts(_prompt_source(folder), config.bot.mode)
     setup.report = _report(setup, train_split, val_split, dtype, rows)

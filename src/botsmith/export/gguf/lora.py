@@ -103,7 +103,9 @@ def export_lora_adapter(job: ExportJob, tmp: Path) -> ExportResult:
         result.checks = verify_adapter(path, base.model, merged, arch, alpha)
         result.checks += verify_adapter_in_llama_cpp(path, base, merged, tmp)
         job.log("\n".join(["Verification:", *result.checks]))
-    result.files.append(_write_modelfile(tmp, path.name, job, base.chat_format))
+    from botsmith.export.formats import bot_chat_format
+
+    result.files.append(_write_modelfile(tmp, path.name, job, bot_chat_format(job, base.chat_format, info)))
     return result
 
 
@@ -168,7 +170,7 @@ def _write_modelfile(folder: Path, adapter_name: str, job: ExportJob, chat_forma
     from botsmith.export.modelfile import modelfile_text
 
     text = modelfile_text("base.gguf", chat_format=chat_format, mode=job.config.bot.mode,
-                          system_prompt=job.config.bot.system_prompt, generate=job.config.generate, context_length=2048)
+                          generate=job.config.generate, context_length=2048)
     note = ("# base.gguf: the base model as GGUF, e.g. from\n"
             "#   botsmith export BOT --format gguf --checkpoint base --out <folder>\n")
     text = text.replace("FROM ./base.gguf", f"{note}FROM ./base.gguf\nADAPTER ./{adapter_name}")
