@@ -97,7 +97,7 @@ def make_bot(root: Path, base: Path, *, character: str | None):
         (folder.root / "data" / "raw" / "chats" / "chat.jsonl").write_text(chat.read_text())
         config = folder.config()
     config = config.with_overrides("train", max_steps=2, batch_size=2, eval_every=2, max_length=128, sample_tokens=2,
-                                   threads=1)
+                                   threads=1, eval_at_end=False)
     save_config(folder.root, config)
     build_dataset(folder.root, log=lambda line: None)
     return folder

@@ -39,6 +39,9 @@ _API = {
     "Chatbot": "botsmith.chat",
     "complete": "botsmith.chat",
     "serve": "botsmith.serve",
+    # eval
+    "eval": "botsmith.eval",
+    "evaluate": "botsmith.eval",
     # export
     "export_model": "botsmith.export",
     "push_model": "botsmith.export",

@@ -46,6 +46,26 @@ def list_runs(runs_dir: Path) -> list[RunInfo]:
     return runs
 
 
+def is_training(run_dir: Path) -> bool:
+    """True while the process that started the run is still at it (on this machine)."""
+    import os
+    import socket
+
+    summary = _read_summary(run_dir)
+    if summary.get("status") != "running":
+        return False
+    pid, host = summary.get("pid"), summary.get("host")
+    if not isinstance(pid, int) or (host and host != socket.gethostname()):
+        return True  # no way to tell: believe the status
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _read_summary(folder: Path) -> dict:
     try:
         return json.loads((folder / "summary.json").read_text())

@@ -29,8 +29,9 @@ def _make_bot(root: Path, model: Path, *, mode: str = "completion", train: int =
     for name, count, seed in (("train", train, 0), ("validation", validation, 1)):
         rows = records(mode, count, seed)
         (folder.dataset_dir / f"{name}.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    # eval_at_end is tested on its own (tests/eval): it would add seconds to every training test
     quick = dict(max_steps=6, batch_size=4, eval_every=3, max_length=64, learning_rate=1e-3, sample_tokens=4,
-                 threads=1)
+                 threads=1, eval_at_end=False)
     quick.update(settings)
     save_config(folder.root, folder.config().with_overrides("train", **quick))
     return folder

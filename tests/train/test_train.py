@@ -38,7 +38,7 @@ def test_lora_run_writes_the_run_folder(llama_bot):
     assert info["kind"] == "lora" and info["method"] == "lora" and info["val_loss"] == pytest.approx(result.best_val_loss)
     metrics = lines(run / "metrics.jsonl")
     assert [row["step"] for row in metrics if "loss" in row] == [1, 2, 3, 4, 5, 6]
-    assert [row["step"] for row in metrics if "val_loss" in row] == [3, 6]
+    assert [row["step"] for row in metrics if "val_loss" in row] == [0, 3, 6]  # step 0: the base model
     assert {row["step"] for row in lines(run / "samples.jsonl")} == {3, 6}
     assert json.loads((run / "summary.json").read_text())["status"] == "finished"
     adapter = load_file(run / "final" / "adapter_model.safetensors")
@@ -53,7 +53,9 @@ def test_validation_loss_goes_down(tmp_path, tiny_llama, make_bot, method, learn
     bot = make_bot(tmp_path / "bot", tiny_llama, method=method, max_steps=30, eval_every=10,
                    learning_rate=learning_rate, lora_dropout=0.0)
     result = train(bot.root, log=lambda line: None)
-    losses = [row["val_loss"] for row in lines(result.run_dir / "metrics.jsonl") if "val_loss" in row]
+    rows = [row for row in lines(result.run_dir / "metrics.jsonl") if "val_loss" in row]
+    base, losses = rows[0]["val_loss"], [row["val_loss"] for row in rows[1:]]
+    assert rows[0]["step"] == 0 and base > losses[0]  # the base model's loss is where the curve starts
     assert losses == sorted(losses, reverse=True) and len(set(losses)) == 3
     if method == "full":  # a width-32 model learns little through rank-16 adapters; full weights move it
         assert losses[-1] < losses[0] - 0.5

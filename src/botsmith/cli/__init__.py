@@ -25,7 +25,7 @@ app = typer.Typer(
 )
 
 # One module per stage; each defines register(app).
-COMMAND_MODULES = ("bots", "models", "sources", "extract", "dataset", "chats", "train", "talk", "export")
+COMMAND_MODULES = ("bots", "models", "sources", "extract", "dataset", "chats", "train", "eval", "talk", "export")
 
 
 def _version(value: bool) -> None:

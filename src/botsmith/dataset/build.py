@@ -20,7 +20,8 @@ from botsmith.bot_folder import open_bot
 from botsmith.config import BotConfig
 from botsmith.dataset import stats as st
 from botsmith.dataset.dedup import dedup_records
-from botsmith.dataset.modes import SourceReport, chat_records, completion_records, dialogue_records
+from botsmith.dataset.fit import Fitter, fit_records
+from botsmith.dataset.modes import Persona, SourceReport, chat_records, completion_records, dialogue_records
 from botsmith.dataset.split import split_records
 from botsmith.errors import BotsmithError
 from botsmith.records import validate_record
@@ -58,15 +59,21 @@ def build_dataset(bot_dir: str | Path, config: BotConfig | None = None, *, log=p
     started = time.perf_counter()
     tokenizer = _tokenizer(config, log)
     reports: list[SourceReport] = []
-    records, system = _extract(folder, config, tokenizer, reports, log)
+    records, persona = _extract(folder, config, tokenizer, reports, log)
     records = [validate_record(record, f"{config.bot.mode} example {i + 1}") for i, record in enumerate(records)]
+    fitter = _fitter(config, persona, log) if config.bot.mode != "completion" else None
+    fitted = None
+    if fitter is not None:
+        records, fitted = fit_records(records, fitter)
     deduped = dedup_records(records, config.dataset.dedup_threshold)
     split = split_records(deduped.kept, config.dataset.validation_fraction, config.dataset.seed)
     if not split.train:
         raise BotsmithError(f"no training examples left ({len(records)} extracted, {deduped.exact} exact and "
                             f"{deduped.near} near duplicates removed); nothing was written")
     texts = {TRAIN: _jsonl(split.train), VALIDATION: _jsonl(split.validation)}
-    stats = _stats(config, reports, records, deduped, split, texts, tokenizer, system)
+    stats = _stats(config, reports, records, deduped, split, texts, tokenizer, persona, fitter)
+    if fitted is not None:
+        stats["fit"] = {"max_length": config.train.max_length, **fitted.as_dict()}
     stats["seconds"] = round(time.perf_counter() - started, 2)
     result = _write(folder.dataset_dir, texts, stats)
     for warning in result.warnings:
@@ -76,16 +83,27 @@ def build_dataset(bot_dir: str | Path, config: BotConfig | None = None, *, log=p
     return result
 
 
+def _fitter(config: BotConfig, persona: Persona, log) -> Fitter:
+    """Counts conversations as training will: the base's tokenizer and chat format, the bot's system prompt."""
+    from botsmith.chat_format import install_chat_format
+    from botsmith.models import resolve_model
+    from botsmith.models.load import load_tokenizer
+
+    tokenizer = load_tokenizer(resolve_model(config.bot.base_model, log=log))
+    chat_format = install_chat_format(tokenizer).with_system(persona.system_prompt)
+    return Fitter(tokenizer, chat_format, config.train.max_length)
+
+
 def _tokenizer(config: BotConfig, log):
     from botsmith.dataset.tokens import load_tokenizer
 
     return load_tokenizer(config.bot.base_model, log=log)
 
 
-def _extract(folder, config: BotConfig, tokenizer, reports: list[SourceReport], log) -> tuple[list[dict], str | None]:
-    """(records, the dataset's system prompt)."""
+def _extract(folder, config: BotConfig, tokenizer, reports: list[SourceReport], log) -> tuple[list[dict], Persona]:
+    """(records, who the bot is)."""
     mode = config.bot.mode
-    system = system_prompt.for_build(config)
+    persona = Persona(system_prompt.for_build(config), list(config.chats.me) if mode == "chat" else [])
     if mode == "chat":
         records = chat_records(folder, config, reports, log)
     else:
@@ -97,14 +115,14 @@ def _extract(folder, config: BotConfig, tokenizer, reports: list[SourceReport], 
         if mode == "completion":
             records = completion_records(sources, config, tokenizer, reports)
         else:
-            records, system = dialogue_records(sources, config, reports, log)
+            records, persona = dialogue_records(sources, config, reports, log)
     if config.dataset.character and mode != "dialogue" and reports:
         reports[0].warnings.append(f"[dataset] character '{config.dataset.character}' is only used in dialogue mode "
                                    f"(this bot's mode is {mode})")
     if not records:
         detail = ", ".join(f"{r.id}: {r.turns} turns" if mode == "dialogue" else f"{r.id}: 0 examples" for r in reports)
         raise BotsmithError(f"no {mode} examples could be made ({detail or 'no input'}); nothing was written")
-    return records, system
+    return records, persona
 
 
 def _jsonl(records: list[dict]) -> str:
@@ -112,23 +130,29 @@ def _jsonl(records: list[dict]) -> str:
 
 
 def _stats(config: BotConfig, reports, records, deduped, split, texts: dict[str, str], tokenizer,
-           system: str | None) -> dict[str, Any]:
+           persona: Persona, fitter: Fitter | None) -> dict[str, Any]:
     from botsmith.dataset.tokens import token_lengths
 
-    totals, longest = token_lengths(tokenizer, split.train + split.validation)
+    kept = split.train + split.validation
+    totals, longest = token_lengths(tokenizer, kept)
+    counted = "content tokens of the base model; chat-template markers excluded"
+    if fitter is not None:  # conversations: counted exactly as training renders them
+        totals = [fitter.tokens(record["messages"]) for record in kept]
+        counted = "tokens as training sees them: chat template, markers and system prompt included"
     warnings = [w for report in reports for w in report.warnings] + split.warnings
     warnings += st.count_warnings(len(split.train), len(split.validation))
-    warnings += st.length_warnings(totals, longest, config.train.max_length)
+    warnings += st.length_warnings(totals, [] if fitter else longest, config.train.max_length)
     return {
         "mode": config.bot.mode,
         # What training and every runtime send as the system message (None: the bot has none; a dialogue
         # dataset without a character gives each example "You are <speaker>.").
-        system_prompt.STATS_KEY: system,
+        system_prompt.STATS_KEY: persona.system_prompt,
+        "character_names": persona.names,  # what eval accepts as the bot naming itself
         "counts": {"train": len(split.train), "validation": len(split.validation), "extracted": len(records),
                    "exact_duplicates": deduped.exact, "near_duplicates": deduped.near},
         "kinds": {"train": st.kinds(split.train), "validation": st.kinds(split.validation)},
         "tokens": {**st.length_summary(totals), "longest_turn": max(longest, default=0),
-                   "counted": "content tokens of the base model; chat-template markers excluded"},
+                   "counted": counted},
         "split": {"unit": split.unit, "by": config.dataset.split_by, "validation_groups": split.validation_groups},
         "sources": {report.id: report.as_dict() for report in reports},
         "warnings": warnings,

@@ -37,6 +37,8 @@ class InspectReport:
     examples: list[Example] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     sources: dict[str, Any] = field(default_factory=dict)
+    system_prompt: str | None = None
+    fit: dict[str, int] = field(default_factory=dict)  # how build made conversations fit max_length
 
     def render(self) -> str:
         lines = [f"Dataset {self.dataset_dir}",
@@ -45,6 +47,12 @@ class InspectReport:
         shapes = ", ".join(f"{k} {v}" for k, v in self.kinds.items() if not k.startswith("kind:"))
         made = ", ".join(f"{k[5:]} {v}" for k, v in self.kinds.items() if k.startswith("kind:"))
         lines.append(f"  records: {shapes}" + (f"   made as: {made}" if made else ""))
+        if self.system_prompt:
+            lines.append(f"  system prompt (training and every runtime): {self.system_prompt}")
+        if self.fit:
+            lines.append(f"  fitted to {self.fit['max_length']} tokens: {self.fit['windows_cut']} windows cut at turns, "
+                         f"{self.fit['context_trimmed']} contexts trimmed, {self.fit['replies_split']} replies split at "
+                         f"sentences; {self.fit['too_long']} still too long")
         for source, info in self.sources.items():
             detail = ", ".join(f"{k} {info[k]}" for k in ("type", "records", "utterances", "turns", "pairs", "windows")
                                if k in info)
@@ -91,7 +99,8 @@ def inspect_dataset(bot_dir: str | Path, *, examples: int = 3, seed: int = 0) ->
     everything = [r for records in splits.values() for r in records]
     histogram, note, stale = _histogram(directory, stats, everything)
     report = InspectReport(directory, {name: len(records) for name, records in splits.items()},
-                           st.kinds(everything), histogram, note, sources=stats.get("sources", {}))
+                           st.kinds(everything), histogram, note, sources=stats.get("sources", {}),
+                           system_prompt=stats.get("system_prompt"), fit=stats.get("fit") or {})
     report.warnings = _warnings(splits, stats, stale, folder.config().train.max_length)
     report.examples = _examples(splits, examples, seed, folder.clean_dir)
     return report
@@ -128,6 +137,10 @@ def _warnings(splits: dict[str, list[dict]], stats: dict, stale: bool, max_lengt
         long_turns = sum(any(len(t) // 4 > max_length // 2 for t in record_texts(r)) for rs in splits.values() for r in rs)
         if long_turns:
             warnings.append(f"about {long_turns} examples have a very long turn (over {max_length // 2} tokens)")
+    fitted_for = (stats.get("fit") or {}).get("max_length")
+    if fitted_for and fitted_for != max_length:
+        warnings.append(f"the examples were fitted to max_length {fitted_for} but [train] max_length is now {max_length}: "
+                        "run 'botsmith build' again")
     warnings += _duplicate_warnings(splits)
     return warnings
 

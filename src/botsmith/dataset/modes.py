@@ -17,6 +17,14 @@ LONG_PARAGRAPH = 20_000  # characters: a cleaned paragraph this long is probably
 
 
 @dataclass
+class Persona:
+    """Who the bot is: the system prompt of its dataset, and the names it answers to."""
+
+    system_prompt: str | None = None  # None: none, or (dialogue without a character) one per example
+    names: list[str] = field(default_factory=list)  # the character's names in the books, or yours in chats
+
+
+@dataclass
 class SourceReport:
     id: str
     title: str = ""
@@ -101,8 +109,8 @@ def _report(source: CleanSource, reports: list[SourceReport], kind: str = "prose
 
 
 def dialogue_records(sources: list[CleanSource], config: BotConfig, reports: list[SourceReport],
-                     log=print) -> tuple[list[dict], str | None]:
-    """(records, the system prompt of the dataset: None when each example names its own responder)."""
+                     log=print) -> tuple[list[dict], Persona]:
+    """(records, who the bot is: without a character, each example's system prompt names its own responder)."""
     from botsmith import system_prompt
     from botsmith.extract.exchanges import ExchangeOptions, build_exchanges, character_matcher, runs_of
 
@@ -118,10 +126,10 @@ def dialogue_records(sources: list[CleanSource], config: BotConfig, reports: lis
         report.warnings.extend(f"{source.id}: {warning}" for warning in result.warnings)
         per_source.append((source, report, runs_of(result.turns, _chapter_lookup(source, config.dataset.split_by))))
     _require_dialogue(per_source, sources)
-    matcher, name = None, None
+    matcher, names = None, []
     if options.character:
-        matcher, name = _matcher_for(options.character, per_source, character_matcher, log)
-    options.system_prompt = system_prompt.for_build(config, name) or ""
+        matcher, names = _matcher_for(options.character, per_source, character_matcher, log)
+    options.system_prompt = system_prompt.for_build(config, names[0] if names else None) or ""
     records = []
     for source, report, runs in per_source:
         found, counts = build_exchanges(runs, source.id, options, matcher)
@@ -130,7 +138,7 @@ def dialogue_records(sources: list[CleanSource], config: BotConfig, reports: lis
         report.records = len(found)
         report.speakers = dict(Counter(s.speaker or "(unknown)" for _, said in runs for s in said).most_common(12))
         records.extend(found)
-    return records, options.system_prompt or None
+    return records, Persona(options.system_prompt or None, names)
 
 
 def _speech_turns(source: CleanSource, quotes: str):
@@ -173,7 +181,7 @@ def _matcher_for(character: str, per_source, character_matcher, log):
         raise BotsmithError(f"[dataset] character '{character}' never speaks in the sources",
                             hint=f"speakers with most turns: {top or 'none'}")
     log(f"Character '{character}' is: {', '.join(matched)}")
-    return matcher, next(name for name, _ in speakers.most_common() if matcher(name))
+    return matcher, [name for name, _ in speakers.most_common() if matcher(name)]
 
 
 def chat_records(folder, config: BotConfig, reports: list[SourceReport], log=print) -> list[dict]:

@@ -27,6 +27,7 @@ class CardFacts:
     dataset_stats: dict[str, Any] = field(default_factory=dict)
     samples: list[dict[str, Any]] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)  # exported file -> what it is
+    evaluation: dict[str, Any] = field(default_factory=dict)  # runs/<id>/eval/report.json of the exported run
 
 
 def read_json(path: Path) -> Any:
@@ -79,7 +80,8 @@ def render_card(facts: CardFacts, *, repo_hint: str = "user/name") -> str:
     parts = [_front_matter(facts), f"# {facts.name}\n",
              f"A {facts.mode} bot made with [botsmith](https://github.com/botsmith/botsmith): "
              f"`{facts.base_model}` fine-tuned ({facts.method}) on the texts listed below.\n",
-             _training_section(facts), _data_section(facts), _samples_section(facts), _usage_section(facts, repo_hint)]
+             _training_section(facts), _evaluation_section(facts), _data_section(facts), _samples_section(facts),
+             _usage_section(facts, repo_hint)]
     if facts.files:
         parts.append("## Files\n\n" + "\n".join(f"- `{name}`" + (f": {what}" if what else "")
                                                 for name, what in facts.files.items()) + "\n")
@@ -102,6 +104,21 @@ def _training_section(facts: CardFacts) -> str:
     if facts.system_prompt:
         rows.append(("system prompt", facts.system_prompt))
     return "## Training\n\n| setting | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows if v is not None) + "\n"
+
+
+def _evaluation_section(facts: CardFacts) -> str:
+    """botsmith eval's summary table: the checkpoint against the base model, on held-out text."""
+    report = facts.evaluation
+    if not report:
+        return ""
+    from botsmith.eval.summary import rows
+
+    labels = report["labels"]
+    lines = ["## Evaluation\n", f"`botsmith eval` on held-out text ({report['created']}"
+             + (", quick" if report.get("quick") else "") + f"): {report['summary']}\n",
+             f"| measure | {labels['before']} | {labels['after']} | real text |", "|---|---|---|---|"]
+    lines += [f"| {measure} | {before} | {after} | {real} |" for measure, before, after, real in rows(report)]
+    return "\n".join(lines) + "\n"
 
 
 def _data_section(facts: CardFacts) -> str:

@@ -77,7 +77,16 @@ def card_facts(folder: BotFolder, config: Any, loaded: Any, info: dict, run_dir:
         method=str(info.get("method", config.train.method)), step=info.get("step", summary.get("steps")),
         val_loss=val_loss if isinstance(val_loss, (int, float)) else None, train_settings=settings,
         system_prompt=loaded.chat_format.system_prompt or "", sources=read_sources(folder.clean_dir),
-        dataset_stats=stats if isinstance(stats, dict) else {}, samples=last_samples(run_dir), files=files)
+        dataset_stats=stats if isinstance(stats, dict) else {}, samples=last_samples(run_dir), files=files,
+        evaluation=_evaluation(run_dir, info))
+
+
+def _evaluation(run_dir: Path | None, info: dict) -> dict:
+    """The run's eval report, when it evaluated the very checkpoint being exported (same step)."""
+    report = read_json(run_dir / "eval" / "report.json") if run_dir else None
+    if not isinstance(report, dict) or report.get("format") != 1:
+        return {}
+    return report if report.get("checkpoint", {}).get("step") == info.get("step") else {}
 
 
 def _run_train_settings(run_dir: Path | None) -> dict | None:

@@ -145,7 +145,23 @@ def _finish(setup: Setup, run: RunFolder, state: LoopState, world: World, metric
         progress.note(f"done: {state.step} steps in {format_duration(state.elapsed_seconds)}, best validation loss "
                       + (f"{state.best_val_loss:.4f} (step {state.best_step})" if state.best_val_loss is not None else "n/a")
                       + f"; checkpoints in {run.path}")
+        if setup.config.train.eval_at_end and setup.val_batches:
+            _quick_eval(run.path, best, progress)
     return RunResult(run.path, best, final, state.best_val_loss, state.step)
+
+
+def _quick_eval(run_dir: Path, best: Path, progress: Progress) -> None:
+    """A few probes through botsmith eval, so every run ends with a verdict (runs/<id>/eval/)."""
+    from botsmith.eval.api import QUICK_PROBES, evaluate
+
+    progress.note("evaluating the best checkpoint against the base model (off: --no-eval)...")
+    try:
+        report = evaluate(run_dir.parent.parent, checkpoint=str(best), probes=QUICK_PROBES, sampled=False, quick=True,
+                          log=lambda line: None)
+    except BotsmithError as error:  # the run itself is done and saved: a failed verdict must not fail it
+        progress.note(f"eval skipped: {error}")
+        return
+    progress.note(f"eval: {report.summary_line} (report: {report.path / 'report.html'}; full: botsmith eval)")
 
 
 def _mark(run: RunFolder, world: World, status: str, state: LoopState) -> None:

@@ -34,6 +34,7 @@ class LoopState:
     evals_without_improvement: int = 0
     tokens_seen: int = 0
     elapsed_seconds: float = 0.0
+    base_val_loss: float | None = None  # before step 1: where every loss curve starts
 
 
 def save_checkpoint(dest: Path, model: Any, tokenizer: Any, info: dict[str, Any],

@@ -80,7 +80,7 @@ class Tokenizer:
         self.tokenizer = tokenizer
         self.chat_format = chat_format  # with the bot's system prompt, for records that carry none
         self.max_length = max_length
-        self.prefix = _bos_prefix(tokenizer)
+        self.prefix = bos_prefix(tokenizer)
 
     def encode(self, text: str) -> list[int]:
         return self.tokenizer(text, add_special_tokens=False)["input_ids"]
@@ -117,7 +117,7 @@ class Tokenizer:
         return result
 
 
-def _bos_prefix(tokenizer: Any) -> list[int]:
+def bos_prefix(tokenizer: Any) -> list[int]:
     """The tokens the tokenizer itself puts first (a BOS for Llama-style tokenizers, nothing for ChatML ones)."""
     with_special = tokenizer("a", add_special_tokens=True)["input_ids"]
     without = tokenizer("a", add_special_tokens=False)["input_ids"]

@@ -104,6 +104,8 @@ class Loop:
     def run(self, state: LoopState) -> LoopState:
         self.model.train()
         self.last_val = state.best_val_loss
+        if state.step == 0:
+            self.evaluate_base(state)
         while state.step < self.total:
             started = time.perf_counter()
             loss, tokens, lr, norm = self.train_step(state.step)
@@ -157,6 +159,15 @@ class Loop:
             if step < self.total and not stop_early:
                 self.hooks.save_last(state)
         return stop_early
+
+    def evaluate_base(self, state: LoopState) -> None:
+        """The validation loss before any step: the base model's (a fresh LoRA adapter adds nothing)."""
+        val_loss = self.hooks.evaluate()
+        if val_loss is None:
+            return
+        self.last_val = state.base_val_loss = val_loss
+        self.hooks.metric({"step": 0, "val_loss": round(val_loss, 5)})
+        self.hooks.note(f"step 0/{self.total}: validation loss {val_loss:.4f} (the base model, before training)")
 
     def evaluate(self, state: LoopState) -> bool:
         val_loss = self.hooks.evaluate()

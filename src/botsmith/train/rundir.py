@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import socket
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -72,7 +74,9 @@ def create_run(runs_dir: Path, config: BotConfig, fingerprint: dict[str, Any]) -
     path.mkdir(parents=True)
     write_text(path / "config.toml", render_config(config))
     write_json(path / "dataset.json", fingerprint)
-    write_json(path / "summary.json", {"status": "running", "steps": 0, "best_val_loss": None})
+    # The pid tells a later command whether "running" is still true (a killed run never rewrites its status).
+    write_json(path / "summary.json", {"status": "running", "steps": 0, "best_val_loss": None, "pid": os.getpid(),
+                                       "host": socket.gethostname()})
     return RunFolder(path)
 
 

@@ -1,0 +1,68 @@
+"""Does the bot stay in character: persona leaks, identity, reply length, stopping on its own.
+
+Each measure reads replies as text, so it applies to the base model and the tuned one
+alike: the point is the comparison.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from botsmith.eval.stylometry import words
+
+# A reply "leaks" when the model talks about itself as software. Patterns are whole words, case-insensitive.
+LEAK_PATTERNS = (
+    r"\bA\.?I\.?\b(?!\w)", r"artificial intelligence", r"\b(?:virtual |digital |AI |helpful )?assistant\b",
+    r"language model", r"\bLLMs?\b", r"\bchat ?bots?\b", r"\bneural network", r"\btrained (?:by|on)\b",
+    r"\bmachine learning\b", r"hugging ?face", r"\bopen ?ai\b", r"\bchat ?gpt\b", r"\bgpt-?\d", r"\bcomputer program\b",
+)
+# Names of model families, matched as words: a reply that names one is the base model speaking.
+MODEL_FAMILIES = ("smollm", "llama", "qwen", "mistral", "gemma", "phi", "gpt", "bloom", "falcon", "pythia", "claude")
+IDENTITY_PROBES = ("Who are you?", "What is your name?", "Tell me about yourself.")
+HONORIFICS = {"mr", "mrs", "miss", "ms", "dr", "sir", "lady", "lord", "madam", "master", "colonel", "captain", "the"}
+
+
+def leak_pattern(base_model: str) -> re.Pattern[str]:
+    """Leak patterns plus the base model's own name (e.g. `smollm2-135m` -> SmolLM)."""
+    names = set(MODEL_FAMILIES)
+    stem = re.split(r"[-_/ .]", base_model.rsplit("/", 1)[-1].lower())[0]
+    stem = re.sub(r"\d+$", "", stem)
+    if len(stem) >= 3:
+        names.add(re.escape(stem))
+    family = r"\b(?:" + "|".join(sorted(names)) + r")\d*\b"
+    return re.compile("|".join((*LEAK_PATTERNS, family)), re.IGNORECASE)
+
+
+def leaks(reply: str, pattern: re.Pattern[str]) -> list[str]:
+    """The phrases of `reply` that give the model away (empty: none)."""
+    return [match.group(0) for match in pattern.finditer(reply)]
+
+
+def identity_names(names: Iterable[str]) -> set[str]:
+    """Words that name the character: `Miss Elizabeth Bennet` -> {elizabeth, bennet}."""
+    found = set()
+    for name in names:
+        found |= {word for word in words(name) if word not in HONORIFICS and len(word) > 1}
+    return found
+
+
+def answers_as(reply: str, names: set[str], pattern: re.Pattern[str]) -> bool:
+    """An identity answer in character: names the character, and does not call itself software."""
+    return bool(names & set(words(reply))) and not leaks(reply, pattern)
+
+
+def mean_words(texts: Sequence[str]) -> float | None:
+    return round(sum(len(words(text)) for text in texts) / len(texts), 1) if texts else None
+
+
+def distinct_n(text: str, n: int) -> float | None:
+    """Share of a text's word n-grams that are distinct (1.0: no repetition; low: loops)."""
+    tokens = words(text)
+    grams = [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+    return len(set(grams)) / len(grams) if grams else None
+
+
+def mean_distinct(texts: Sequence[str], n: int) -> float | None:
+    values = [value for value in (distinct_n(text, n) for text in texts) if value is not None]
+    return round(sum(values) / len(values), 3) if values else None

@@ -1,0 +1,115 @@
+"""Fixed probes and the replies of a model to them, through the engine `chat` and `serve` use.
+
+Chat and dialogue bots get the generic identity questions and the inputs of held-out
+validation examples (with the character's real reply beside them); completion bots get
+the openings of held-out fragments (with the real continuation). Every probe is answered
+greedily and, when asked, sampled with the bot's [generate] settings and a fixed seed,
+so two runs of eval see the same samples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from botsmith.eval.fidelity import IDENTITY_PROBES
+from botsmith.records import record_kind
+
+OPENING_WORDS = 40  # words of a held-out fragment given as the opening to continue
+REFERENCE_WORDS = 80  # words of the real text shown as the continuation
+SAMPLE_SEED = 1234
+
+
+@dataclass
+class Probe:
+    kind: str  # identity | heldout | opening
+    messages: list[dict[str, Any]]  # the conversation to reply to (chat bots); empty for openings
+    prompt: str  # what is shown: the last user message, or the opening
+    reference: str | None = None  # the real reply or continuation
+
+
+@dataclass
+class Reply:
+    text: str
+    finish_reason: str | None
+    tokens: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "finish_reason": self.finish_reason, "tokens": self.tokens}
+
+
+@dataclass
+class Replies:
+    greedy: list[Reply] = field(default_factory=list)
+    sampled: list[Reply] = field(default_factory=list)
+
+    def all(self) -> list[Reply]:
+        return self.greedy + self.sampled
+
+
+def spread(items: list[Any], count: int) -> list[Any]:
+    """`count` items evenly spread over the list (held-out examples come in chapter order)."""
+    if count >= len(items):
+        return list(items)
+    step = len(items) / count
+    return [items[int(index * step)] for index in range(count)]
+
+
+def chat_probes(records: list[dict[str, Any]], count: int) -> list[Probe]:
+    """The identity questions, then `count` held-out conversations cut before their last reply."""
+    probes = [Probe("identity", [{"role": "user", "content": question}], question) for question in IDENTITY_PROBES]
+    usable = [r for r in records if record_kind(r) == "messages" and _last_reply_index(r["messages"]) > 0]
+    for record in spread(usable, count):
+        messages = record["messages"]
+        cut = _last_reply_index(messages)
+        context = [dict(message) for message in messages[:cut]]
+        probes.append(Probe("heldout", context, _shown(context[-1]), messages[cut]["content"]))
+    return probes
+
+
+def _last_reply_index(messages: list[dict[str, Any]]) -> int:
+    """Index of the last assistant turn that follows a user turn (0: none)."""
+    for index in range(len(messages) - 1, 0, -1):
+        if messages[index]["role"] == "assistant" and messages[index - 1]["role"] == "user":
+            return index
+    return 0
+
+
+def _shown(message: dict[str, Any]) -> str:
+    return f"{message['name']}: {message['content']}" if message.get("name") else message["content"]
+
+
+def completion_probes(records: list[dict[str, Any]], count: int) -> list[Probe]:
+    """Openings of held-out fragments (or prompts of prompt/completion pairs) with what really follows."""
+    probes = []
+    for record in spread(records, count):
+        if record_kind(record) == "prompt_completion":
+            probes.append(Probe("opening", [], record["prompt"], record["completion"]))
+            continue
+        words = record["text"].split()
+        if len(words) > OPENING_WORDS + 10:
+            opening = " ".join(words[:OPENING_WORDS])
+            probes.append(Probe("opening", [], opening, " ".join(words[OPENING_WORDS:OPENING_WORDS + REFERENCE_WORDS])))
+    return probes
+
+
+def answer(chatbot: Any, probes: list[Probe], *, sampled: bool, max_new_tokens: int) -> Replies:
+    """Each probe answered greedily, and sampled when asked (seed SAMPLE_SEED + probe index)."""
+    replies = Replies()
+    for index, probe in enumerate(probes):
+        replies.greedy.append(_reply(chatbot, probe, max_new_tokens, temperature=0.0, seed=SAMPLE_SEED + index))
+        if sampled:
+            replies.sampled.append(_reply(chatbot, probe, max_new_tokens, temperature=None, seed=SAMPLE_SEED + index))
+    return replies
+
+
+def _reply(chatbot: Any, probe: Probe, max_new_tokens: int, *, temperature: float | None, seed: int) -> Reply:
+    settings = {"max_new_tokens": max_new_tokens, "seed": seed}
+    if temperature is not None:
+        settings["temperature"] = temperature
+    if probe.kind == "opening":
+        stream = chatbot.stream_complete(probe.prompt, **settings)
+    else:
+        stream = chatbot.stream(probe.messages, **settings)
+    text = stream.text().strip()
+    return Reply(text, stream.stats.finish_reason, stream.stats.completion_tokens)

@@ -1,0 +1,97 @@
+"""Scores of one model's replies: the numbers a report compares between base and tuned."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from botsmith.eval import fidelity
+from botsmith.eval.probes import Probe, Replies
+from botsmith.eval.stylometry import DeltaSpace, reference_chunks, words
+from botsmith.records import record_kind
+
+
+def speaker_lines(records: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Each speaker's distinct lines (the assistant's under "assistant"); a fragment's text is the author's."""
+    lines: dict[str, dict[str, None]] = {}
+    for record in records:
+        kind = record_kind(record)
+        if kind == "messages":
+            for message in record["messages"]:
+                if message["role"] != "system":
+                    speaker = message.get("name") or message["role"]
+                    lines.setdefault(speaker, {})[message["content"]] = None
+        else:
+            text = record["text"] if kind == "text" else record["prompt"] + record["completion"]
+            lines.setdefault("author", {})[text] = None
+    return {speaker: list(texts) for speaker, texts in lines.items()}
+
+
+def real_lines(records: list[dict[str, Any]]) -> list[str]:
+    """What the bot should sound like: the assistant's held-out turns, or the held-out text itself."""
+    lines = speaker_lines(records)
+    return lines.get("assistant") or lines.get("author") or []
+
+
+def delta_space(train_records: list[dict[str, Any]]) -> DeltaSpace | None:
+    try:
+        return DeltaSpace(reference_chunks(speaker_lines(train_records)))
+    except ValueError:  # too little text for a spread of frequencies
+        return None
+
+
+def chat_scores(probes: list[Probe], replies: Replies, *, leak: re.Pattern[str], names: set[str],
+                space: DeltaSpace | None, real: list[str]) -> dict[str, Any]:
+    """Persona leaks, identity answers, Delta to the real lines, length, and stopping on its own."""
+    texts = [reply.text for reply in replies.all()]
+    leaked = [(probe.prompt, reply.text, fidelity.leaks(reply.text, leak))
+              for probe, reply in _pairs(probes, replies) if fidelity.leaks(reply.text, leak)]
+    identity = [reply for probe, reply in _pairs(probes, replies) if probe.kind == "identity"]
+    heldout = [reply.text for probe, reply in _pairs(probes, replies) if probe.kind == "heldout"]
+    scores: dict[str, Any] = {
+        "replies": len(texts),
+        "persona_leaks": len(leaked),
+        "leak_examples": [{"prompt": p, "reply": r, "phrases": sorted(set(ph))} for p, r, ph in leaked[:5]],
+        "mean_words": fidelity.mean_words(heldout),
+        "ended_on_their_own": _share(sum(reply.finish_reason == "stop" for reply in replies.all()), len(texts)),
+    }
+    if names:
+        scores["identity"] = sum(fidelity.answers_as(reply.text, names, leak) for reply in identity)
+        scores["identity_probes"] = len(identity)
+    scores["delta"] = _delta(space, texts, real)
+    return scores
+
+
+def completion_scores(probes: list[Probe], replies: Replies, *, space: DeltaSpace | None,
+                      real: list[str]) -> dict[str, Any]:
+    """Repetition (distinct-n, per continuation), length and Delta to the held-out text."""
+    texts = [reply.text for reply in replies.all()]
+    scores = {f"distinct_{n}": fidelity.mean_distinct(texts, n) for n in (1, 2, 3)}
+    scores.update({"replies": len(texts), "mean_words": fidelity.mean_words(texts), "delta": _delta(space, texts, real)})
+    return scores
+
+
+def reference_scores(probes: list[Probe], real: list[str], mode: str) -> dict[str, Any]:
+    """The same measures on the real text, so a reader sees where the target is."""
+    references = [probe.reference for probe in probes if probe.reference]
+    scores: dict[str, Any] = {"mean_words": fidelity.mean_words(references)}
+    if mode == "completion":
+        scores.update({f"distinct_{n}": fidelity.mean_distinct(references, n) for n in (1, 2, 3)})
+    scores["held_out_words"] = sum(len(words(line)) for line in real)
+    return scores
+
+
+def _pairs(probes: list[Probe], replies: Replies):
+    yield from zip(probes, replies.greedy)
+    yield from zip(probes, replies.sampled)
+
+
+def _delta(space: DeltaSpace | None, texts: list[str], real: list[str]) -> float | None:
+    if space is None:
+        return None
+    value = space.delta([w for text in texts for w in words(text)], [w for line in real for w in words(line)])
+    return None if value is None else round(value, 3)
+
+
+def _share(count: int, total: int) -> float | None:
+    return round(count / total, 3) if total else None

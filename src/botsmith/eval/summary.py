@@ -1,0 +1,82 @@
+"""A report's numbers as rows and one line: what the terminal, report.html and model cards show."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Row = tuple[str, str, str, str]  # measure, before, after, real text
+
+
+def _number(value: Any, digits: int = 2) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def _of(count: Any, total: Any) -> str:
+    return "-" if count is None or not total else f"{count}/{total}"
+
+
+def rows(report: dict[str, Any]) -> list[Row]:
+    """The summary table: one row per measure, with the model compared against, this checkpoint, and the real text."""
+    ppl, scores = report["perplexity"], report["scores"]
+    before, after, real = scores["before"], scores["after"], scores.get("real", {})
+    table: list[Row] = [("held-out perplexity", _number(ppl["before"]["perplexity"], 1),
+                         _number(ppl["after"]["perplexity"], 1), "")]
+    if report["mode"] == "completion":
+        for n in (1, 2, 3):
+            key = f"distinct_{n}"
+            table.append((f"distinct-{n} per continuation", _number(before.get(key), 3), _number(after.get(key), 3),
+                          _number(real.get(key), 3)))
+    else:
+        table.append(("persona leaks (AI/assistant/model)", _of(before["persona_leaks"], before["replies"]),
+                      _of(after["persona_leaks"], after["replies"]), ""))
+        if "identity" in after:
+            table.append((f"answers as {report['character'] or 'itself'}", _of(before["identity"], before["identity_probes"]),
+                          _of(after["identity"], after["identity_probes"]), ""))
+        table.append(("replies that end on their own", _percent(before.get("ended_on_their_own")),
+                      _percent(after.get("ended_on_their_own")), ""))
+    table.append((f"Burrows' Delta to {_target(report)} (lower: closer)", _number(before.get("delta")),
+                  _number(after.get("delta")), "0"))
+    table.append(("mean words per reply", _number(before.get("mean_words"), 1), _number(after.get("mean_words"), 1),
+                  _number(real.get("mean_words"), 1)))
+    return table
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def _target(report: dict[str, Any]) -> str:
+    if report["mode"] == "completion":
+        return "the held-out text"
+    return f"{report['character']}'s real lines" if report.get("character") else "the real lines"
+
+
+def line(report: dict[str, Any]) -> str:
+    """`held-out perplexity 31.2 -> 22.8; persona leaks 0/12; Delta to Elizabeth 1.31 -> 0.94`"""
+    ppl, scores = report["perplexity"], report["scores"]
+    before, after = scores["before"], scores["after"]
+    parts = [f"held-out perplexity {ppl['before']['perplexity']:.1f} -> {ppl['after']['perplexity']:.1f}"]
+    if report["mode"] != "completion":
+        parts.append(f"persona leaks {_of(before['persona_leaks'], before['replies'])} -> "
+                     f"{_of(after['persona_leaks'], after['replies'])}")
+        if "identity" in after:
+            parts.append(f"answers as {report['character'] or 'itself'} {_of(before['identity'], before['identity_probes'])}"
+                         f" -> {_of(after['identity'], after['identity_probes'])}")
+    else:
+        parts.append(f"distinct-2 {_number(before.get('distinct_2'), 3)} -> {_number(after.get('distinct_2'), 3)}")
+    if after.get("delta") is not None:
+        who = report.get("character") or ("the text" if report["mode"] == "completion" else "the real lines")
+        parts.append(f"Delta to {who} {_number(before.get('delta'))} -> {_number(after.get('delta'))}")
+    return "; ".join(parts)
+
+
+def table_text(report: dict[str, Any]) -> str:
+    """The summary table for a terminal."""
+    header = ("measure", report["labels"]["before"], report["labels"]["after"], "real")
+    body = rows(report)
+    widths = [max(len(row[i]) for row in [header, *body]) for i in range(4)]
+    render = lambda row: "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)  # noqa: E731
+                                   for i, (cell, w) in enumerate(zip(row, widths))).rstrip()
+    return "\n".join([render(header), render(tuple("-" * w for w in widths)), *(render(row) for row in body)])

@@ -1,0 +1,95 @@
+"""Conversation examples made to fit max_length at build time: windows cut at turns, long lines at sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from botsmith.dataset.fit import Fitter, fit_records
+
+LONG_REPLY = ("I walked down to the harbour at dawn. The boats were still in. Nobody had lit the lamp. "
+              "I climbed the stair and found the wick dry. So I trimmed it and filled it myself. "
+              "Then the fog came in from the sea.")
+LONG_LINE = ("Where were you last night? The keeper asked for you twice. He said the lamp went dark at nine. "
+             "What happened to the light?")
+
+
+@pytest.fixture
+def fitter(tiny_llama):
+    from botsmith.chat_format import install_chat_format
+    from botsmith.models.load import load_tokenizer
+
+    tokenizer = load_tokenizer(tiny_llama)
+    return lambda max_length, system=None: Fitter(tokenizer, install_chat_format(tokenizer).with_system(system),
+                                                  max_length)
+
+
+def exchange(user: str, reply: str, **meta) -> dict:
+    return {"messages": [{"role": "system", "content": "You are Tobias."},
+                         {"role": "user", "content": user, "name": "Marguerite"},
+                         {"role": "assistant", "content": reply}], "meta": {"kind": "pair", **meta}}
+
+
+def test_examples_that_fit_are_kept_as_they_are(fitter):
+    record = exchange("Is it lit?", "It is.")
+    fitted, report = fit_records([record], fitter(256))
+    assert fitted == [record] and sum(report.as_dict().values()) == 0
+
+
+def test_a_long_reply_is_split_at_sentences_and_nothing_is_lost(fitter):
+    fit = fitter(96)
+    assert fit.tokens(exchange(LONG_LINE, LONG_REPLY)["messages"]) > 96
+    fitted, report = fit_records([exchange(LONG_LINE, LONG_REPLY, group="act1")], fit)
+    assert report.as_dict()["replies_split"] == len(fitted) > 1 and report.as_dict()["too_long"] == 0
+    parts = [record["messages"][-1]["content"] for record in fitted]
+    assert " ".join(parts) == LONG_REPLY  # every sentence kept, in order, none cut inside
+    assert all(part.endswith(".") for part in parts)
+    for record in fitted:
+        assert fit.tokens(record["messages"]) <= 96
+        assert record["messages"][0]["content"] == "You are Tobias." and record["meta"]["group"] == "act1"
+        user = record["messages"][1]
+        assert user["name"] == "Marguerite" and LONG_LINE.endswith(user["content"])  # the nearest context kept
+
+
+def test_a_long_window_is_cut_at_turn_boundaries(fitter):
+    turns = []
+    for index in range(6):
+        turns += [{"role": "user", "content": f"Question {index} about the lamp and the boats?", "name": "Ada"},
+                  {"role": "assistant", "content": f"Answer {index}: the lamp burns and the boats sail."}]
+    record = {"messages": [{"role": "system", "content": "You are Tobias."}, *turns], "meta": {"kind": "window"}}
+    fit = fitter(80)
+    fitted, report = fit_records([record], fit)
+    assert report.as_dict()["windows_cut"] == len(fitted) > 1
+    assert [m for r in fitted for m in r["messages"][1:]] == turns  # consecutive windows, no turn dropped or cut
+    for piece in fitted:
+        assert piece["messages"][1]["role"] == "user" and piece["messages"][-1]["role"] == "assistant"
+        assert fit.tokens(piece["messages"]) <= 80
+
+
+def test_the_bots_default_system_prompt_counts(fitter):
+    record = {"messages": [{"role": "user", "content": "Is it lit?"}, {"role": "assistant", "content": "It is."}]}
+    plain, with_prompt = fitter(512), fitter(512, "You are a lighthouse keeper who speaks in long sentences.")
+    assert with_prompt.tokens(record["messages"]) > plain.tokens(record["messages"]) + 10
+
+
+def test_training_cuts_nothing_after_build(tmp_path, tiny_llama):
+    """A real build of a play at a small max_length, then training's own tokenization: nothing truncated."""
+    from botsmith.bot_folder import new_bot
+    from botsmith.config import save_config
+    from botsmith.dataset import build_dataset
+    from botsmith.sources import add_files
+    from botsmith.train.data import Tokenizer, tokenize_dataset
+    from botsmith.models import load_base
+    from tests.test_system_prompt import PLAY
+
+    folder = new_bot(tmp_path / "bot", mode="dialogue", base_model=str(tiny_llama))
+    (tmp_path / "play.txt").write_text(PLAY.replace("Then he saw a tired woman and a brave light.", LONG_REPLY))
+    add_files(folder.root, [tmp_path / "play.txt"], log=lambda line: None)
+    config = folder.config().with_overrides("dataset", character="Tobias", validation_fraction=0.3)
+    save_config(folder.root, config.with_overrides("train", max_length=64))
+    result = build_dataset(folder.root, log=lambda line: None)
+    assert result.stats["fit"]["max_length"] == 64 and result.stats["fit"]["too_long"] == 0
+    assert not any("longer than [train] max_length" in warning for warning in result.warnings)
+    loaded = load_base(str(tiny_llama), log=lambda line: None)
+    tokenizer = Tokenizer(loaded.tokenizer, loaded.chat_format.with_system("You are Tobias."), max_length=64)
+    train, validation = tokenize_dataset(folder.dataset_dir, tokenizer, "dialogue")
+    assert train.truncated == validation.truncated == 0 and train.dropped == 0

@@ -1,0 +1,165 @@
+"""`botsmith eval` on a tiny bot trained for real: the report, its numbers, bad input, the page in Chromium."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from botsmith.errors import BotsmithError
+from botsmith.eval import evaluate
+from tests.eval.conftest import quick
+
+
+def metrics(run: Path) -> list[dict]:
+    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines() if line.strip()]
+
+
+def only_run(bot: Path) -> Path:
+    (run,) = [path for path in (bot / "runs").iterdir() if path.is_dir()]
+    return run
+
+
+def test_report_compares_the_checkpoint_with_its_base(trained_bot):
+    report = evaluate(trained_bot, **quick())
+    run = only_run(trained_bot)
+    assert report.path == run / "eval"
+    assert {path.name for path in report.path.iterdir()} == {"report.json", "report.html"}
+    data = json.loads((report.path / "report.json").read_text())
+    assert data == json.loads(json.dumps(report.data))
+    # held-out perplexity is exp of the loss training logged: the base's at step 0, the best checkpoint's at its step
+    rows = metrics(run)
+    base_loss = next(row["val_loss"] for row in rows if row["step"] == 0)
+    best_loss = min(row["val_loss"] for row in rows if "val_loss" in row and row["step"] > 0)
+    assert math.log(data["perplexity"]["before"]["perplexity"]) == pytest.approx(base_loss, abs=0.02)
+    assert math.log(data["perplexity"]["after"]["perplexity"]) == pytest.approx(best_loss, abs=0.02)
+    assert data["perplexity"]["after"]["perplexity"] < data["perplexity"]["before"]["perplexity"]
+    # three identity questions and two held-out probes, each answered greedily and sampled by both models
+    assert [probe["kind"] for probe in data["probes"]] == ["identity"] * 3 + ["heldout"] * 2
+    for probe in data["probes"]:
+        for role in ("before", "after"):
+            assert set(probe["replies"][role]) == {"greedy", "sampled"}
+    assert all(probe["reference"] for probe in data["probes"] if probe["kind"] == "heldout")
+    after = data["scores"]["after"]
+    assert after["replies"] == 10 and after["identity_probes"] == 6 and 0 <= after["persona_leaks"] <= 10
+    assert data["system_prompt"] == "You are Ada." and data["character"] == "Ada"
+    assert data["summary"].startswith("held-out perplexity ") and " -> " in data["summary"]
+    assert "held-out perplexity" in report.table() and "base model" in report.table()
+
+
+def test_the_same_eval_gives_the_same_report(trained_bot):
+    first = evaluate(trained_bot, **quick(probes=1))
+    second = evaluate(trained_bot, **quick(probes=1))
+    strip = lambda data: {k: v for k, v in data.items() if k not in ("created", "seconds")}  # noqa: E731
+    assert strip(first.data) == strip(second.data)  # greedy and seeded samples: reproducible
+
+
+def test_eval_never_writes_into_a_checkpoint_and_a_failed_eval_leaves_the_old_report(trained_bot, monkeypatch):
+    run = only_run(trained_bot)
+    digest = lambda: {p.name: hashlib.sha256(p.read_bytes()).hexdigest()  # noqa: E731
+                      for p in sorted((run / "best").iterdir())}
+    before = digest()
+    evaluate(trained_bot, **quick(probes=1))
+    assert digest() == before
+    old = (run / "eval" / "report.json").read_bytes()
+
+    import botsmith.eval.page as page
+
+    def broken(*args, **kwargs):
+        raise KeyboardInterrupt  # as if cut off while writing
+
+    monkeypatch.setattr(page, "render", broken)
+    with pytest.raises(KeyboardInterrupt):
+        evaluate(trained_bot, **quick(probes=1))
+    assert (run / "eval" / "report.json").read_bytes() == old
+    assert [p.name for p in run.iterdir() if p.name.startswith(".")] == []
+
+
+def test_bad_input_is_one_line(trained_bot, tmp_path, tiny_llama):
+    from botsmith.bot_folder import new_bot
+
+    with pytest.raises(BotsmithError, match="checkpoint 'nope' is neither"):
+        evaluate(trained_bot, checkpoint="nope", **quick())
+    with pytest.raises(BotsmithError, match="--against elsewhere"):
+        evaluate(trained_bot, against="elsewhere", **quick())
+    empty = new_bot(tmp_path / "empty", mode="chat", base_model=str(tiny_llama)).root
+    with pytest.raises(BotsmithError, match="no 'best' checkpoint"):
+        evaluate(empty, **quick())
+
+
+def test_no_validation_split_and_a_run_in_progress_are_refused(tmp_path, trained_bot):
+    import shutil
+
+    bot = tmp_path / "copy"
+    shutil.copytree(trained_bot, bot)
+    run = only_run(bot)
+    summary = json.loads((run / "summary.json").read_text())
+    (run / "summary.json").write_text(json.dumps({**summary, "status": "running", "pid": os.getpid()}))
+    with pytest.raises(BotsmithError, match="still training"):
+        evaluate(bot, **quick())
+    (run / "summary.json").write_text(json.dumps({**summary, "status": "running", "pid": 2 ** 22 + 12345}))
+    evaluate(bot, **quick(probes=1))  # that process is gone: the run is not training any more
+    (bot / "data" / "dataset" / "validation.jsonl").write_text("")
+    with pytest.raises(BotsmithError, match="no validation examples.*validation_fraction"):
+        evaluate(bot, **quick())
+
+
+def test_cli_prints_the_table_and_compares_runs(trained_bot):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    args = ["--probes", "1", "--max-new-tokens", "4", "--greedy-only"]
+    done = subprocess.run([sys.executable, "-m", "botsmith", "eval", str(trained_bot), *args],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "held-out perplexity" in done.stdout and "report.html" in done.stdout
+    run = only_run(trained_bot).name
+    done = subprocess.run([sys.executable, "-m", "botsmith", "eval", str(trained_bot), "--runs", run, *args],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0].split()[:3] == ["run", "steps", "val"] and run in done.stdout
+    done = subprocess.run([sys.executable, "-m", "botsmith", "eval", str(trained_bot), "--checkpoint", "nope"],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode != 0 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.browser
+def test_report_page_renders_offline_in_chromium(trained_bot):
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (make browser)")
+    from playwright.sync_api import sync_playwright
+
+    report = evaluate(trained_bot, **quick())
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        requests: list[str] = []
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto((report.path / "report.html").as_uri())
+        images = page.eval_on_selector_all("img", "els => els.map(e => [e.alt, e.naturalWidth])")
+        assert {alt for alt, _ in images} == {"loss curves", "held-out perplexity", "reply length"}
+        assert all(width > 300 for _, width in images)
+        assert page.locator("#summary tr").count() == 1 + 6  # header + one row per measure
+        assert page.locator("#probes tr.probe").count() == len(report.data["probes"])
+        assert page.locator("#summary-line").inner_text() == report.summary_line
+        if shots := os.environ.get("BOTSMITH_SCREENSHOTS"):
+            page.screenshot(path=f"{shots}/eval-report.png", full_page=True)
+        browser.close()
+    assert all(url.startswith(("file:", "data:")) for url in requests)  # self-contained: nothing fetched
+
+
+def test_the_model_card_carries_the_eval_summary(trained_bot, tmp_path):
+    from botsmith.export import export_model
+
+    report = evaluate(trained_bot, **quick(probes=1))
+    exported = export_model(trained_bot, format="hf", out=tmp_path / "hf", verify=False, log=lambda line: None)
+    card = (exported.path / "README.md").read_text()
+    assert "## Evaluation" in card and report.summary_line in card
+    assert "| held-out perplexity |" in card

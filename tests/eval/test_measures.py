@@ -1,0 +1,87 @@
+"""The measures on text alone: persona leaks, identity, Burrows' Delta, repetition."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from botsmith.eval import fidelity
+from botsmith.eval.probes import Probe, Replies, Reply, spread
+from botsmith.eval.scores import chat_scores
+from botsmith.eval.stylometry import DeltaSpace, reference_chunks, words
+
+
+@pytest.mark.parametrize("reply", [
+    "I'm a friendly and curious AI designed to assist users.", "As an A.I. language model, I cannot say.",
+    "I am SmolLM, trained by Hugging Face.", "I'm your virtual assistant!", "I am a chatbot.",
+    "I'm just a helpful assistant created by OpenAI.",
+])
+def test_replies_that_give_the_model_away_are_leaks(reply):
+    assert fidelity.leaks(reply, fidelity.leak_pattern("smollm2-135m"))
+
+
+@pytest.mark.parametrize("reply", [
+    "I am Elizabeth Bennet, and I dearly love a laugh.", "Mr. Darcy is all politeness, said she.",
+    "I said again, I shall not be detained.", "Her aid was wanted in the kitchen.",
+])
+def test_a_character_speaking_is_not_a_leak(reply):
+    assert not fidelity.leaks(reply, fidelity.leak_pattern("smollm2-135m"))
+
+
+def test_the_base_models_own_name_is_a_leak():
+    assert fidelity.leaks("Hi, I am Tinyllama.", fidelity.leak_pattern("/models/tinyllama-1b"))
+    assert not fidelity.leaks("Hi, I am Tinyllama.", fidelity.leak_pattern("smollm2-135m"))
+
+
+def test_identity_names_the_character_and_does_not_leak():
+    names = fidelity.identity_names(["Elizabeth", "Miss Elizabeth Bennet"])
+    assert names == {"elizabeth", "bennet"}
+    leak = fidelity.leak_pattern("smollm2-135m")
+    assert fidelity.answers_as("My name is Elizabeth Bennet.", names, leak)
+    assert not fidelity.answers_as("I am Elizabeth, an AI assistant.", names, leak)
+    assert not fidelity.answers_as("I am Jane.", names, leak)
+
+
+def _speaker(rng: random.Random, favourite: list[str], count: int) -> str:
+    common = "the a and to it was in that".split()
+    return " ".join(rng.choice(favourite if rng.random() < 0.4 else common) for _ in range(count))
+
+
+def test_delta_is_smaller_within_one_voice_than_between_two():
+    rng = random.Random(0)
+    formal = "of which whom shall indeed upon".split()
+    casual = "you i just really so like".split()
+    corpus = {"formal": [_speaker(rng, formal, 2000)], "casual": [_speaker(rng, casual, 2000)]}
+    space = DeltaSpace(reference_chunks(corpus))
+    one, two, other = (words(_speaker(rng, voice, 600)) for voice in (formal, formal, casual))
+    assert space.delta(one, two) < 0.5 * space.delta(one, other)
+    assert space.delta(one, one) == 0.0 and space.delta([], one) is None
+
+
+def test_delta_needs_a_few_reference_chunks():
+    with pytest.raises(ValueError, match="at least 3"):
+        DeltaSpace(reference_chunks({"one": ["too few words"]}))
+
+
+def test_distinct_n_finds_loops():
+    assert fidelity.distinct_n("the cat sat on the mat", 2) == 1.0
+    assert fidelity.distinct_n("and then and then and then and then", 2) == pytest.approx(2 / 7)
+    assert fidelity.distinct_n("one", 2) is None
+
+
+def test_chat_scores_count_leaks_identity_and_stops():
+    probes = [Probe("identity", [], "Who are you?"), Probe("heldout", [], "Is he kind?", "He is all kindness.")]
+    replies = Replies(greedy=[Reply("I am an AI assistant.", "stop", 6), Reply("He is, my dear.", "length", 5)],
+                      sampled=[Reply("Elizabeth, of course.", "stop", 4), Reply("Indeed he is.", "stop", 4)])
+    scores = chat_scores(probes, replies, leak=fidelity.leak_pattern("smollm2-135m"), names={"elizabeth"},
+                         space=None, real=["He is all kindness."])
+    assert scores["replies"] == 4 and scores["persona_leaks"] == 1
+    assert scores["leak_examples"][0]["phrases"] == ["AI", "assistant"]
+    assert scores["identity"] == 1 and scores["identity_probes"] == 2
+    assert scores["ended_on_their_own"] == 0.75 and scores["mean_words"] == 3.5 and scores["delta"] is None
+
+
+def test_probes_are_spread_over_the_held_out_examples():
+    assert spread(list(range(10)), 3) == [0, 3, 6]
+    assert spread([1, 2], 5) == [1, 2]
