@@ -35,6 +35,7 @@ def extra_flags(tiny_llama: Path) -> dict[str, list[str]]:
         "gutenberg": [], "add": [], "build": [], "inspect": [],
         "train": ["--max-steps", "2", "--batch-size", "2"],
         "chat": ["--max-new-tokens", "8"],
+        "eval": ["--probes", "1", "--max-new-tokens", "4"],
         "export": [],
     }
 

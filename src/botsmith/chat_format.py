@@ -93,7 +93,7 @@ class ChatFormat:
         """
         template = self.template
         plain = PLAIN_JINJA.get(self.family)
-        if plain and template != plain and injected_system(self.template) is not None:
+        if plain and template != plain and injected_system(template, self.stop[0]) is not None:
             if _same_with_system(template, plain, self.stop[0]):
                 template = plain
         return replace(self, template=template, system_prompt=system_prompt or None)

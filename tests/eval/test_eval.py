@@ -112,7 +112,7 @@ def test_no_validation_split_and_a_run_in_progress_are_refused(tmp_path, trained
 
 def test_cli_prints_the_table_and_compares_runs(trained_bot):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
-    args = ["--probes", "1", "--max-new-tokens", "4", "--greedy-only"]
+    args = ["--probes", "1", "--max-new-tokens", "4", "--no-sampled"]
     done = subprocess.run([sys.executable, "-m", "botsmith", "eval", str(trained_bot), *args],
                           capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr
@@ -163,3 +163,21 @@ def test_the_model_card_carries_the_eval_summary(trained_bot, tmp_path):
     card = (exported.path / "README.md").read_text()
     assert "## Evaluation" in card and report.summary_line in card
     assert "| held-out perplexity |" in card
+
+
+def test_training_ends_with_a_quick_eval(tmp_path, tiny_llama):
+    from botsmith.train import train
+    from tests.train.conftest import _make_bot
+
+    bot = _make_bot(tmp_path / "bot", tiny_llama, mode="chat", max_steps=2, eval_every=2, eval_at_end=True)
+    lines: list[str] = []
+    result = train(bot.root, log=lines.append)
+    verdict = [line for line in lines if line.startswith("eval: ")]
+    assert len(verdict) == 1 and "held-out perplexity" in verdict[0] and "persona leaks" in verdict[0]
+    report = json.loads((result.run_dir / "eval" / "report.json").read_text())
+    assert report["quick"] and report["checkpoint"]["path"] == str(result.best_dir)
+    assert all(set(probe["replies"]["after"]) == {"sampled"} for probe in report["probes"])
+    assert metrics(result.run_dir)[0] == {"step": 0, "val_loss": report["curve"][0]["val_loss"]}
+
+    other = _make_bot(tmp_path / "other", tiny_llama, mode="chat", max_steps=2, eval_every=2, eval_at_end=False)
+    assert not (train(other.root, log=lambda line: None).run_dir / "eval").exists()

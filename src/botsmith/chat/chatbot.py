@@ -50,11 +50,10 @@ class Chatbot:
         `generate` replaces the bot's [generate] section (the CLI passes it with its flags applied).
         With backend llama.cpp, `gguf` (default: the bot's GGUF export) is found before any model loads.
         """
-        from botsmith.bot_folder import open_bot
-        from botsmith.runs import resolve_checkpoint
-
         from botsmith import system_prompt
+        from botsmith.bot_folder import open_bot
         from botsmith.models import CHECKPOINT_INFO, read_checkpoint_info
+        from botsmith.runs import resolve_checkpoint
 
         folder = open_bot(bot_dir)
         config = folder.config()

@@ -8,6 +8,8 @@ from typing import Optional
 
 import typer
 
+from botsmith.eval.api import DEFAULT_PROBES, MAX_NEW_TOKENS
+
 
 def register(app: typer.Typer) -> None:
     app.command("eval")(eval_)
@@ -21,11 +23,12 @@ def eval_(
     against: str = typer.Option("base", "--against", help="base | RUN: compare with the base model or another run's "
                                                           "best checkpoint."),
     runs: bool = typer.Option(False, "--runs", help="Compare runs in one table: botsmith eval BOT --runs A B ..."),
-    probes: int = typer.Option(6, "--probes", min=0, max=200, help="Held-out examples to answer, besides the three "
+    probes: int = typer.Option(DEFAULT_PROBES, "--probes", min=0, max=200, help="Held-out examples to answer, besides the three "
                                                                    "identity questions."),
-    sampled: bool = typer.Option(True, "--sampled/--greedy-only", help="Also answer each probe with the bot's "
-                                                                        "sampling settings (fixed seed)."),
-    max_new_tokens: int = typer.Option(128, "--max-new-tokens", min=1, max=2048, help="Longest reply per probe."),
+    greedy: bool = typer.Option(True, "--greedy/--no-greedy", help="Answer each probe greedily."),
+    sampled: bool = typer.Option(True, "--sampled/--no-sampled", help="Answer each probe with the bot's sampling "
+                                                                      "settings, as chat does (fixed seeds)."),
+    max_new_tokens: int = typer.Option(MAX_NEW_TOKENS, "--max-new-tokens", min=1, max=2048, help="Longest reply per probe."),
     as_json: bool = typer.Option(False, "--json", help="Print report.json's content instead of the table."),
 ) -> None:
     """Evaluate a trained bot: held-out perplexity before and after, replies side by side, staying in character.
@@ -37,7 +40,7 @@ def eval_(
     from botsmith.eval.compare import compare_runs, comparison_table
 
     log = lambda line: typer.echo(line, err=True)  # noqa: E731
-    options = dict(probes=probes, sampled=sampled, max_new_tokens=max_new_tokens)
+    options = dict(probes=probes, greedy=greedy, sampled=sampled, max_new_tokens=max_new_tokens)
     if run_ids and not runs:
         raise BotsmithError(f"unexpected argument '{run_ids[0]}'", hint="to compare runs: botsmith eval BOT --runs A B")
     if runs:

@@ -21,7 +21,7 @@ from botsmith.eval.probes import Probe, Replies, answer, chat_probes, completion
 
 DEFAULT_PROBES = 6  # held-out probes beside the three identity questions
 QUICK_PROBES = 3
-MAX_NEW_TOKENS = 128  # per reply: enough for a character's usual line, short enough for a 2-minute eval on a CPU
+MAX_NEW_TOKENS = 96  # per reply: a character's usual line (P&P Elizabeth: 41 words on average); keeps eval near 2 minutes on 2 cores
 
 
 @dataclass
@@ -47,11 +47,16 @@ class Contender:
 
 
 def evaluate(bot_dir: str | Path = ".", *, checkpoint: str = "best", against: str = "base",
-             probes: int = DEFAULT_PROBES, sampled: bool = True, max_new_tokens: int = MAX_NEW_TOKENS,
-             quick: bool = False, log: Callable[[str], None] = print) -> EvalReport:
-    """Evaluate a checkpoint (best|final|last|PATH) against the base model or another run (run id or folder)."""
+             probes: int = DEFAULT_PROBES, greedy: bool = True, sampled: bool = True,
+             max_new_tokens: int = MAX_NEW_TOKENS, quick: bool = False,
+             log: Callable[[str], None] = print) -> EvalReport:
+    """Evaluate a checkpoint (best|final|last|PATH) against the base model or another run (run id or folder).
+
+    Each probe is answered greedily and/or sampled with the bot's [generate] settings (fixed seeds)."""
     from botsmith.atomic import atomic_dir
 
+    if not (greedy or sampled):
+        raise BotsmithError("eval needs greedy or sampled replies (or both)")
     started = time.perf_counter()
     folder = open_bot(bot_dir)
     config = folder.config()
@@ -60,7 +65,7 @@ def evaluate(bot_dir: str | Path = ".", *, checkpoint: str = "best", against: st
     validation, train = _dataset(folder)
     contenders = [Contender("after", _label(folder, target), str(target)), _against(folder, against, run_dir)]
     items = completion_probes(validation, probes) if config.bot.mode == "completion" else chat_probes(validation, probes)
-    settings = dict(sampled=sampled, max_new_tokens=max_new_tokens, max_length=_max_length(folder, run_dir), log=log)
+    settings = dict(greedy=greedy, sampled=sampled, max_new_tokens=max_new_tokens, max_length=_max_length(folder, run_dir), log=log)
     results = {"after": _run(folder, contenders[0], validation, items, system_prompt=None, **settings)}
     # The base model is talked to with the checkpoint's system prompt, as the bot's runtime would; another run
     # keeps the one it was trained with.
@@ -138,8 +143,8 @@ def _against(folder: BotFolder, against: str, run_dir: Path | None) -> Contender
     return Contender("before", _label(folder, path), str(path))
 
 
-def _run(folder: BotFolder, contender: Contender, validation: list[dict], items: list[Probe], *, sampled: bool,
-         max_new_tokens: int, max_length: int, system_prompt: str | None, log: Callable[[str], None]) -> dict[str, Any]:
+def _run(folder: BotFolder, contender: Contender, validation: list[dict], items: list[Probe], *, greedy: bool,
+         sampled: bool, max_new_tokens: int, max_length: int, system_prompt: str | None, log: Callable[[str], None]) -> dict[str, Any]:
     """One model's held-out perplexity and replies, through the engine chat and serve use.
 
     `system_prompt`: None keeps the one the model's checkpoint was trained with (the base gets the bot's)."""
@@ -154,7 +159,8 @@ def _run(folder: BotFolder, contender: Contender, validation: list[dict], items:
         chatbot.system_prompt = system_prompt
     loaded = chatbot.loaded
     perplexity = heldout(loaded.model, loaded.tokenizer, chatbot.chat_format, validation, max_length=max_length)
-    replies = answer(chatbot, items, sampled=sampled, max_new_tokens=min(max_new_tokens, config.generate.max_new_tokens))
+    replies = answer(chatbot, items, greedy=greedy, sampled=sampled,
+                     max_new_tokens=min(max_new_tokens, config.generate.max_new_tokens))
     result = {"perplexity": perplexity, "replies": replies, "system_prompt": chatbot.system_prompt,
               "base_model": loaded.base_model}
     del chatbot, loaded
@@ -234,9 +240,8 @@ def _probe_row(index: int, probe: Probe, results: dict[str, dict]) -> dict[str, 
     replies = {}
     for role in ("before", "after"):
         got: Replies = results[role]["replies"]
-        replies[role] = {"greedy": got.greedy[index].as_dict()}
-        if got.sampled:
-            replies[role]["sampled"] = got.sampled[index].as_dict()
+        replies[role] = {how: answers[index].as_dict() for how, answers in (("greedy", got.greedy),
+                                                                           ("sampled", got.sampled)) if answers}
     return {"kind": probe.kind, "prompt": probe.prompt, "reference": probe.reference, "messages": probe.messages,
             "replies": replies}
 
@@ -262,8 +267,8 @@ def _plots(data: dict[str, Any]) -> dict[str, bytes]:
         figures["loss curves"] = curve
     figures["held-out perplexity"] = plots.perplexity_figure(
         {role: data["perplexity"][role]["perplexity"] for role in ("before", "after")}, labels)
-    lengths = {role: [len(words(p["replies"][role]["greedy"]["text"])) for p in data["probes"] if p["kind"] != "identity"]
-               for role in ("before", "after")}
+    lengths = {role: [len(words(reply["text"])) for p in data["probes"] if p["kind"] != "identity"
+                      for reply in p["replies"][role].values()] for role in ("before", "after")}
     lengths["real"] = [len(words(p["reference"])) for p in data["probes"] if p.get("reference")]
     figures["reply length"] = plots.length_figure(lengths, labels)
     return {title: plots.png(figure) for title, figure in figures.items()}

@@ -56,7 +56,7 @@ def _meta(report: dict[str, Any]) -> str:
              f"compared with {_e(report['labels']['before'])}", f"mode {_e(report['mode'])}",
              f"system prompt <code>{_e(report['system_prompt'] or '(none)')}</code>", _e(report["created"])]
     if report.get("quick"):
-        items.append("quick evaluation (fewer probes, greedy only)")
+        items.append("quick evaluation (fewer probes, sampled replies only)")
     return "<p class=\"meta\">" + " · ".join(items) + "</p>"
 
 
@@ -69,8 +69,8 @@ def _summary_table(report: dict[str, Any]) -> str:
 
 
 def _probes(report: dict[str, Any], labels: dict[str, str]) -> str:
-    sampled = any(probe["replies"]["after"].get("sampled") for probe in report["probes"])
-    columns = [("before", "greedy"), ("after", "greedy")] + ([("before", "sampled"), ("after", "sampled")] if sampled else [])
+    kinds = [how for how in ("greedy", "sampled") if any(how in probe["replies"]["after"] for probe in report["probes"])]
+    columns = [(who, how) for how in kinds for who in ("before", "after")]
     head = "<tr><th>prompt</th><th>real</th>" + "".join(
         f"<th>{_e(labels[who])}, {how}</th>" for who, how in columns) + "</tr>"
     rows = []

@@ -93,11 +93,13 @@ def completion_probes(records: list[dict[str, Any]], count: int) -> list[Probe]:
     return probes
 
 
-def answer(chatbot: Any, probes: list[Probe], *, sampled: bool, max_new_tokens: int) -> Replies:
-    """Each probe answered greedily, and sampled when asked (seed SAMPLE_SEED + probe index)."""
+def answer(chatbot: Any, probes: list[Probe], *, greedy: bool = True, sampled: bool = True,
+           max_new_tokens: int) -> Replies:
+    """Each probe answered greedily and/or sampled as the bot's runtime samples (seed SAMPLE_SEED + probe index)."""
     replies = Replies()
     for index, probe in enumerate(probes):
-        replies.greedy.append(_reply(chatbot, probe, max_new_tokens, temperature=0.0, seed=SAMPLE_SEED + index))
+        if greedy:
+            replies.greedy.append(_reply(chatbot, probe, max_new_tokens, temperature=0.0, seed=SAMPLE_SEED + index))
         if sampled:
             replies.sampled.append(_reply(chatbot, probe, max_new_tokens, temperature=None, seed=SAMPLE_SEED + index))
     return replies

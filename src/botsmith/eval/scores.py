@@ -58,7 +58,7 @@ def chat_scores(probes: list[Probe], replies: Replies, *, leak: re.Pattern[str],
     if names:
         scores["identity"] = sum(fidelity.answers_as(reply.text, names, leak) for reply in identity)
         scores["identity_probes"] = len(identity)
-    scores["delta"] = _delta(space, texts, real)
+    scores["delta"] = _delta(space, heldout, real)  # the voice in conversation, not the identity answers
     return scores
 
 

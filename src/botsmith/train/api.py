@@ -156,7 +156,7 @@ def _quick_eval(run_dir: Path, best: Path, progress: Progress) -> None:
 
     progress.note("evaluating the best checkpoint against the base model (off: --no-eval)...")
     try:
-        report = evaluate(run_dir.parent.parent, checkpoint=str(best), probes=QUICK_PROBES, sampled=False, quick=True,
+        report = evaluate(run_dir.parent.parent, checkpoint=str(best), probes=QUICK_PROBES, greedy=False, quick=True,
                           log=lambda line: None)
     except BotsmithError as error:  # the run itself is done and saved: a failed verdict must not fail it
         progress.note(f"eval skipped: {error}")
