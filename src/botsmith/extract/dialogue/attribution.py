@@ -44,6 +44,14 @@ _VERB_FIRST = re.compile(_LEAD + r"(?:[a-z]+ly\s+)?" + VERB + r"\b" + _ADVERBS +
 _SUBJECT_FIRST = re.compile(_LEAD + r"(?:(?:[Aa]nd|[Bb]ut|[Tt]hen|[Ss]o)\s+)?" + _SUBJECT + r"(?:\s*,[^,.!?]{1,40},)?" + _ADVERBS + r"{0,3}\s+" + VERB + r"\b")
 _BEFORE = re.compile(_SUBJECT + _ADVERBS + r"{0,3}\s+" + VERB + r"\b(?:[\s,]+[a-z]+){0,8}[\s,:;.—–\-_*]*\Z")
 _BEFORE_VERB_FIRST = re.compile(VERB + r"\s+" + _SUBJECT + r"(?:\s+[a-z]+){0,4}[\s,:;—–\-_*]*\Z")
+_SPEECH_NOUN = (r"(?:reply|rejoinder|answer|remark|inquiry|enquiry|exclamation|words|question|response|retort|"
+                r"observation|cry|comment|speech|greeting)")
+# `"Indeed," was Mr Shepherd's rejoinder`, `were Colonel Fitzwilliam's words`
+_POSSESSIVE_AFTER = re.compile(_LEAD + r"(?:was|were)\s+(?P<subject>" + _NAME + r"|(?:his|her|their)\s+[a-z]+)['’]s\s+"
+                               r"(?:[a-z]+\s+){0,3}?" + _SPEECH_NOUN + r"\b")
+# `but Sir Walter's remark was, soon afterwards--` before the speech
+_POSSESSIVE_BEFORE = re.compile(r"(?P<subject>" + _NAME + r"|(?:his|her|their)\s+[a-z]+)['’]s\s+(?:[a-z]+\s+){0,3}?"
+                                + _SPEECH_NOUN + r"\s+(?:was|were)\b[^.!?;\"“”]{0,40}\Z")
 TITLED_NAME = re.compile(r"\b(?=[A-Z])" + _TITLE + _CAP + r"(?:\s+" + _CAP + r")?")
 _ANY_VERB = re.compile(r"\b" + VERB + r"\b")
 _SENTENCE_SUBJECT = re.compile(r"(?:^|[.!?]\s+)" + _SUBJECT)
@@ -89,7 +97,7 @@ def cue_after(narration: str) -> Cue | None:
 def match_tag(narration: str) -> tuple[Cue, int] | None:
     """The tag at the start of `narration` and where its words end."""
     head = narration[:160]
-    for pattern in (_VERB_FIRST, _SUBJECT_FIRST):
+    for pattern in (_VERB_FIRST, _SUBJECT_FIRST, _POSSESSIVE_AFTER):
         match = pattern.match(head)
         if match:
             cue = _cue(match.group("subject"))
@@ -110,6 +118,9 @@ def is_bare_tag(clause: str) -> bool:
 def cue_before(narration: str) -> Cue | None:
     """A tag that introduces the next quotation: `the Dodo suddenly called out`, `So she began:`."""
     tail = narration[-160:]
+    possessive = _POSSESSIVE_BEFORE.search(tail)
+    if possessive and _cue(possessive.group("subject")) is not None:
+        return _cue(possessive.group("subject"))
     last_verb = None
     for last_verb in _ANY_VERB.finditer(tail):
         pass

@@ -195,6 +195,9 @@ def _addressed(text: str, qs: list[Quote], tracker: SpeakerTracker) -> list[str]
         for match in pattern.finditer(speech):
             after = speech[match.end():match.end() + 2].lstrip()
             before = speech[max(0, match.start() - 6):match.start()].rstrip()
+            alone = not speech[:match.start()].strip(" \n,.!?_") and not speech[match.end():].strip(" \n,.!?_")
+            if alone:
+                continue  # `Bingley.` answering `What is his name?` names someone, it calls nobody
             if (not after or after[0] in ",!?.") and (not before or before[-1] == "," or before.endswith("dear")):
                 names.append(" ".join(match.group().split()))
     return names

@@ -14,7 +14,8 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from botsmith.extract.dialogue.attribution import TITLED_NAME, TITLES, Cue, title_gender
+from botsmith.extract.dialogue.aliases import alias_table
+from botsmith.extract.dialogue.attribution import TITLED_NAME, Cue, title_gender
 
 _FAMILY = {  # relation: (gender of the person it is relative to, or None for any; title of the speaker)
     "wife": ("m", "Mrs."), "lady": ("m", "Mrs."), "husband": ("f", "Mr."),
@@ -39,6 +40,7 @@ class Cast:
     genders: dict[str, str | None] = field(default_factory=dict)
     pattern: re.Pattern[str] | None = None
     protagonist: str | None = None  # the most often tagged speaker
+    tag_counts: Counter = field(default_factory=Counter)  # how often each name is a speech tag
     _aliases: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -54,28 +56,44 @@ class Cast:
         for name in titled:
             if title_gender(name):
                 votes[name][title_gender(name)] += 5
-        if names:
-            alternation = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        tagged = Counter(cue.value for cue in cues if cue.kind == "name")
+        cast._aliases = alias_table(names, tagged, text)
+        cast.tag_counts = tagged
+        every_name = set(names) | set(cast._aliases)
+        if every_name:
+            alternation = "|".join(re.escape(n) for n in sorted(every_name, key=len, reverse=True))
             # the lookahead lets the engine skip every position that cannot start a name
             cast.pattern = re.compile(r"\b(?=[A-Z])(?:" + alternation + r")\b")
             _vote_pronouns(text, cast.pattern, votes)
-        tagged = Counter(cue.value for cue in cues if cue.kind == "name")
-        cast.protagonist = tagged.most_common(1)[0][0] if tagged else None
-        for name in names:
+        cast.protagonist = cast.canonical(tagged.most_common(1)[0][0]) if tagged else None
+        for name in every_name:
             counter = votes.get(name)
             cast.genders[name] = counter.most_common(1)[0][0] if counter else None
-            first = name.split()[0]
-            if len(name.split()) == 2 and first in names and first.lower() not in TITLES:
-                cast._aliases[name] = first  # "Elizabeth Bennet" speaks as "Elizabeth"
-            if len(name.split()) == 1 and f"Mr. {name}" in names:
-                cast._aliases[name] = f"Mr. {name}"  # a bare surname is the man: "Darcy" is Mr. Darcy
         return cast
+
+    def surname(self, name: str | None) -> str | None:
+        """`Mr. Bennet` -> Bennet; `Emma` -> Woodhouse when the book calls her Emma Woodhouse."""
+        parts = (name or "").split()
+        if len(parts) >= 2 and parts[0] in ("Mr.", "Mrs.", "Mr", "Mrs", "Miss"):
+            return parts[-1]
+        if len(parts) == 1:
+            return next((alias.split()[1] for alias, full in self._aliases.items()
+                         if full == parts[0] and len(alias.split()) == 2 and alias.split()[0] == parts[0]), None)
+        return None
+
+    def titled(self, title: str, surname: str) -> str | None:
+        """The cast's `Mrs. ... Dashwood`: a tagged speaker first (`Mrs. John Dashwood` over the `Mrs.
+        Dashwood` only mentioned), then the plain `Mrs. Dashwood`."""
+        titles = (title, title.rstrip("."))
+        found = [name for name in self.genders if name.split()[0] in titles and name.split()[-1] == surname]
+        found.sort(key=lambda name: (-self.tag_counts.get(name, 0), len(name.split())))
+        return found[0] if found else None
 
     def canonical(self, name: str) -> str:
         return self._aliases.get(name, name)
 
     def gender(self, name: str) -> str | None:
-        return self.genders.get(name)
+        return self.genders.get(self.canonical(name)) or self.genders.get(name)
 
     def mentions(self, narration: str) -> list[str]:
         """Cast names in a piece of narration, in order."""
@@ -169,65 +187,73 @@ class SpeakerTracker:
         return spouse or self._by_gender(cue.gender, same_paragraph_names, continues, recent_narration)
 
     def _spouse(self, cue: Cue, speech_names: tuple[str, ...]) -> Entity | None:
-        """Family words next to a titled name: `his wife` by Mr. Bennet is Mrs. Bennet, `her father`
-        is Mr. Bennet, `her mother` Mrs. Bennet (the family of the last Mr./Mrs. named)."""
+        """Family words next to a named relative: `his wife` by Mr. Bennet is Mrs. Bennet, `her father`
+        by Emma (Emma Woodhouse) is Mr. Woodhouse. The relative is a recent speaker or someone named."""
         words = cue.value.split()
         if len(words) != 2 or words[1] not in _FAMILY:
             return None
-        partner_gender, title = _FAMILY[words[1]]
-        for entity in [*reversed(self.mentions), *(self._named(n) for n in speech_names)]:
-            parts = (entity.name or "").split()
-            if len(parts) >= 2 and parts[0] in ("Mr.", "Mrs.") and partner_gender in (None, entity.gender):
-                candidate = f"{title} {parts[-1]}"
-                if candidate in self.cast.genders:
+        relative_gender, title = _FAMILY[words[1]]
+        relatives = [*reversed(self.turns[-4:]), *reversed(self.mentions), *(self._named(n) for n in speech_names)]
+        genders = [relative_gender] if relative_gender else [{"his": "m", "her": "f"}.get(words[0]), None]
+        for gender in genders:  # `her father`: the father of a woman, else of the family just named
+            for entity in relatives:
+                surname = self.cast.surname(entity.name)
+                if surname is None or gender not in (None, entity.gender):
+                    continue
+                candidate = self.cast.titled(title, surname)
+                if candidate is not None:
                     return self._named(candidate)
-                if partner_gender is not None:  # a wife nobody named yet; a parent must be in the cast
-                    return Entity(candidate, candidate, "f" if title == "Mrs." else "m")
+                if relative_gender is not None:  # a wife nobody named yet; a parent must be in the cast
+                    name = f"{title} {surname}"
+                    return Entity(name, name, "f" if title == "Mrs." else "m")
         return None
 
     def _by_gender(self, gender: str, same_paragraph_names: list[str], continues: bool,
                    recent_narration: bool = True) -> Entity:
+        """`said she`: someone of that gender named just before; else, in a running exchange, the
+        other participant, then the speaker going on; else the last one of that gender named."""
         fits = (lambda e: e.gender in (None, "n")) if gender == "n" else (lambda e: e.gender == gender)
         nearby = [self._named(name) for name in same_paragraph_names]
         for entity in [*reversed(nearby), *(reversed(self.since_speech) if recent_narration else ())]:
             if entity.gender in (gender, None):  # named just before the tag: `The Dormouse woke. 'No,' he said`
                 return entity
         previous = self.turns[-1] if self.turns else None
-        if not continues:
-            for entity in reversed(self.turns[-6:]):
-                if entity != previous and fits(entity):
-                    return entity
-        for name in self.addressed:
-            if (previous is None or name != previous.key) and fits(self._named(name)):
-                return self._named(name)
-        if previous is not None and fits(previous):
-            return previous
+        other = None if continues else self._other_participant(recent=3)
+        candidates = [other, *(self._named(name) for name in self.addressed), previous,
+                      *reversed(self.mentions)]
+        for entity in candidates:
+            if entity is not None and fits(entity) and (entity.name is not None or entity is previous):
+                return entity
         lead = self.cast.protagonist
         if lead is not None and fits(self._named(lead)):
-            return self._named(lead)  # `she` with no woman in the exchange: most likely the main character
-        for entity in reversed(self.mentions):
-            if fits(entity):
-                return entity
+            return self._named(lead)  # `she` with no woman in the scene: most likely the main character
         entity = self._anonymous_entity(gender)
         self.mentions.append(entity)
         return entity
 
+    def _other_participant(self, recent: int | None = None) -> Entity | None:
+        """The latest speaker of the running exchange who is not the one who spoke last
+        (`recent`: only among the last few speeches; a long monologue has no other side)."""
+        if not self.turns:
+            return None
+        previous = self.turns[-1]
+        window = self.turns[-(recent + 1):] if recent else self.turns
+        return next((entity for entity in reversed(window) if entity != previous), None)
+
     def _alternate(self) -> Entity:
-        """No tag: the other side of a running exchange, or whoever was just addressed."""
+        """No tag: whoever was just addressed, the other side of a running exchange, someone the
+        narration just named; the protagonist only when the scene names nobody else."""
         previous = self.turns[-1] if self.turns else None
         for name in self.addressed:  # `When is your next ball to be, Lizzy?` is answered by Lizzy
             if previous is None or name != previous.key:
                 return self._named(name)
-        if len(self.turns) >= 2 and self.turns[-2] != previous:
-            return self.turns[-2]
-        for entity in reversed(self.since_speech):  # `Mr. Bennet made no answer.` then a reply
-            if entity != previous and entity.name is not None:
+        other = self._other_participant()
+        if other is not None:
+            return other
+        for entity in [*reversed(self.since_speech), *reversed(self.mentions[-8:])]:
+            if entity != previous and entity.name is not None:  # `Mr. Bennet made no answer.` then a reply
                 return entity
         lead = self.cast.protagonist
         if lead is not None and (previous is None or previous.key != lead):
             return self._named(lead)  # a new exchange with no cue at all: most likely the main character
-        for entity in reversed(self.mentions[-4:]):
-            if previous is None or entity != previous:
-                if entity.name is not None:
-                    return entity
         return self._anonymous_entity(None)

@@ -1,0 +1,62 @@
+"""The other names one character goes by: `Lizzy` and `Eliza` are Elizabeth, `Tilney` is Mr. Tilney,
+`Sir Walter Elliot` is Sir Walter, `Elizabeth Bennet` is Elizabeth.
+
+Linking them matters twice: a vocative (`When is your next ball to be, Lizzy?`) names the
+likely next speaker, and a narration that says `his name was Tilney` puts Mr. Tilney in the
+scene for the `he said` that follows. A speaker tagged under two names is one speaker.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from botsmith.extract.dialogue.attribution import TITLES, title_gender
+
+# Common English pet forms of first names (nickname -> the full name a tag would use).
+_PET_NAMES = {
+    "Elizabeth": "Lizzy Lizzie Eliza Liz Libby Betsy Betsey Bess Bessie Beth Betty",
+    "Catherine": "Kitty Kate Katie Cathy", "Katherine": "Kitty Kate Katie Kathy",
+    "Margaret": "Meg Maggie Peggy Madge", "Mary": "Polly Molly Mamie", "Jane": "Jenny Janey",
+    "Frances": "Fanny", "Anne": "Annie Nan Nancy", "Ann": "Annie Nan Nancy", "Henry": "Harry Hal",
+    "William": "Will Willy Billy", "Robert": "Bob Bobby Rob", "Richard": "Dick Dickon",
+    "Edward": "Ned Ted Teddy", "Thomas": "Tom Tommy", "James": "Jim Jimmy Jem", "John": "Jack Johnny",
+    "Charles": "Charley Charlie", "Eleanor": "Nell Nelly Nellie", "Elinor": "Nell Nelly",
+    "Susan": "Sukey Susie", "Sarah": "Sally", "Isabella": "Bella", "Emily": "Emmy", "Georgiana": "Georgy",
+    "Benjamin": "Ben", "Joseph": "Joe", "Samuel": "Sam", "Alexander": "Alec Sandy", "Lydia": "Liddy",
+    "Matilda": "Tilly", "Dorothy": "Dolly Dora", "Caroline": "Carrie", "Harriet": "Hatty",
+}
+PET_NAMES = {pet: full for full, pets in _PET_NAMES.items() for pet in pets.split()}
+_MALE_FIRST = ("Mr.", "Mr", "Sir", "Colonel", "Captain", "Lord", "Dr.", "Admiral", "General", "Major")
+
+
+def alias_table(names: Counter[str], tagged: Counter[str], text: str) -> dict[str, str]:
+    """other name -> the name a character is known by, for the names of a book's cast."""
+    aliases: dict[str, str] = {}
+    for name in names:
+        words = name.split()
+        if len(words) == 2 and words[0] in names and words[0].lower() not in TITLES:
+            aliases[name] = words[0]  # "Elizabeth Bennet" speaks as "Elizabeth"
+        elif len(words) == 3 and " ".join(words[:2]) in names and title_gender(name):
+            aliases[name] = " ".join(words[:2])  # "Sir Walter Elliot" is "Sir Walter"
+    aliases.update(_surnames(names, aliases))
+    for pet, full in PET_NAMES.items():
+        if full in names and pet not in aliases and tagged[pet] <= tagged[full] and re.search(rf"\b{pet}\b", text):
+            aliases[pet] = full
+    return aliases
+
+
+def _surnames(names: Counter[str], known: dict[str, str]) -> dict[str, str]:
+    """A bare surname is the titled character of that name, the man first: `Darcy` is Mr. Darcy."""
+    by_surname: dict[str, list[str]] = {}
+    for name in names:
+        words = name.split()
+        if len(words) == 2 and words[0].lower() in TITLES and name not in known:
+            by_surname.setdefault(words[1], []).append(name)
+    linked = {}
+    for surname, holders in by_surname.items():
+        if surname in known:
+            continue
+        holders.sort(key=lambda n: (n.split()[0] not in _MALE_FIRST, -names[n]))
+        linked[surname] = holders[0]
+    return linked
