@@ -39,10 +39,10 @@ def alias_table(names: Counter[str], tagged: Counter[str], text: str) -> dict[st
             aliases[name] = words[0]  # "Elizabeth Bennet" speaks as "Elizabeth"
         elif len(words) == 3 and " ".join(words[:2]) in names and title_gender(name):
             aliases[name] = " ".join(words[:2])  # "Sir Walter Elliot" is "Sir Walter"
-    aliases.update(_surnames(names, aliases))
     for pet, full in PET_NAMES.items():
         if full in names and pet not in aliases and tagged[pet] <= tagged[full] and re.search(rf"\b{pet}\b", text):
             aliases[pet] = full
+    aliases.update(_surnames(names, aliases))
     return aliases
 
 
@@ -55,8 +55,9 @@ def _surnames(names: Counter[str], known: dict[str, str]) -> dict[str, str]:
             by_surname.setdefault(words[1], []).append(name)
     linked = {}
     for surname, holders in by_surname.items():
-        if surname in known:
-            continue
         holders.sort(key=lambda n: (n.split()[0] not in _MALE_FIRST, -names[n]))
-        linked[surname] = holders[0]
+        if surname in known or names[surname] > names[holders[0]]:  # a first name: `Miss Lizzy` is Lizzy
+            linked.update({holder: surname for holder in holders if holder.split()[0] in ("Miss", "Master")})
+        else:
+            linked[surname] = holders[0]
     return linked

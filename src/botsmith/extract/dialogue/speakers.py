@@ -90,7 +90,9 @@ class Cast:
         return found[0] if found else None
 
     def canonical(self, name: str) -> str:
-        return self._aliases.get(name, name)
+        for _ in range(3):  # `Miss Lizzy` -> `Lizzy` -> `Elizabeth`
+            name = self._aliases.get(name, name)
+        return name
 
     def gender(self, name: str) -> str | None:
         return self.genders.get(self.canonical(name)) or self.genders.get(name)
@@ -224,10 +226,7 @@ class SpeakerTracker:
         for entity in candidates:
             if entity is not None and fits(entity) and (entity.name is not None or entity is previous):
                 return entity
-        lead = self.cast.protagonist
-        if lead is not None and fits(self._named(lead)):
-            return self._named(lead)  # `she` with no woman in the scene: most likely the main character
-        entity = self._anonymous_entity(gender)
+        entity = self._anonymous_entity(gender)  # `she` with no woman in the scene: unknown, not a guess
         self.mentions.append(entity)
         return entity
 
@@ -253,7 +252,6 @@ class SpeakerTracker:
         for entity in [*reversed(self.since_speech), *reversed(self.mentions[-8:])]:
             if entity != previous and entity.name is not None:  # `Mr. Bennet made no answer.` then a reply
                 return entity
-        lead = self.cast.protagonist
-        if lead is not None and (previous is None or previous.key != lead):
-            return self._named(lead)  # a new exchange with no cue at all: most likely the main character
+        # nobody in the scene to answer: naming the protagonist would be a guess, and a guessed
+        # speaker is worse than an unknown one (a --character bot would learn someone else's line)
         return self._anonymous_entity(None)
