@@ -204,13 +204,22 @@ def _addressed(text: str, qs: list[Quote], tracker: SpeakerTracker) -> list[str]
 
 
 def _add(turns: list[SpeechTurn], text: str, entity: Entity, quotes: list[Quote], scene: str, context: str) -> None:
-    utterances = [Utterance(q.start, q.end, text[q.start:q.end]) for q in quotes]
+    utterances = [Utterance(q.start, q.end, text[q.start:q.end], _after_sentence_end(text, q.open_mark)) for q in quotes]
     previous = turns[-1] if turns else None
     if previous is not None and previous.scene == scene and previous.extra.get("speaker_id") == entity.key:
         previous.utterances.extend(utterances)
         return
     turns.append(SpeechTurn(entity.name, utterances, context=_tail(context), scene=scene,
                             extra={"speaker_id": entity.key}))
+
+
+def _after_sentence_end(text: str, open_mark: int) -> bool:
+    """Whether the narration just before a quotation ended a sentence (`said Fitzwilliam, smiling.`),
+    looking past spaces and marks; a tag ending in a comma or a dash runs on into the speech."""
+    pos = open_mark - 1
+    while pos >= 0 and (text[pos].isspace() or text[pos] in "\"“”‘’'«»„_*"):
+        pos -= 1
+    return pos < 0 or text[pos] in ".!?"
 
 
 def _tail(context: str) -> str:
