@@ -42,7 +42,8 @@ _ADVERBS = (r"(?:\s+(?:[a-z]+ly|thus|then|again|now|still|both|all|together|at\s
 _LEAD = r"[\s,;:—–\-_*]*"
 _VERB_FIRST = re.compile(_LEAD + r"(?:[a-z]+ly\s+)?" + VERB + r"\b" + _ADVERBS + r"{0,2}\s+" + _SUBJECT)
 _SUBJECT_FIRST = re.compile(_LEAD + r"(?:(?:[Aa]nd|[Bb]ut|[Tt]hen|[Ss]o)\s+)?" + _SUBJECT + r"(?:\s*,[^,.!?]{1,40},)?" + _ADVERBS + r"{0,3}\s+" + VERB + r"\b")
-_BEFORE = re.compile(_SUBJECT + r"(?:\s*,[^,.!?]{1,40},)?" + _ADVERBS + r"{0,3}\s+" + VERB + r"\b(?:[\s,]+[a-z]+){0,8}[\s,:;.—–\-_*]*\Z")
+_BEFORE = re.compile(_SUBJECT + r"(?:\s*,[^,.!?]{1,40},)?" + _ADVERBS + r"{0,3}\s+" + VERB
+                     + r"\b(?:[\s,]+[a-z]+){0,8}[\s,:;.—–\-_*]*\Z")
 _BEFORE_VERB_FIRST = re.compile(VERB + r"\s+" + _SUBJECT + r"(?:\s+[a-z]+){0,4}[\s,:;—–\-_*]*\Z")
 _SPEECH_NOUN = (r"(?:reply|rejoinder|answer|remark|inquiry|enquiry|exclamation|words|question|response|retort|"
                 r"observation|cry|comment|speech|greeting)")

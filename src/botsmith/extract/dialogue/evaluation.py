@@ -108,7 +108,8 @@ class Scores:
 
     @property
     def paragraph_f1(self) -> float:
-        return _f1(_ratio(self.paragraph_matched, self.paragraph_pairs), _ratio(self.paragraph_matched, self.gold_pairs))
+        precision = _ratio(self.paragraph_matched, self.paragraph_pairs)
+        return _f1(precision, _ratio(self.paragraph_matched, self.gold_pairs))
 
 
 def _ratio(part: int, whole: int) -> float:

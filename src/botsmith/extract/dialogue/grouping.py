@@ -146,6 +146,8 @@ def _subjects_last(narration: str, tracker: SpeakerTracker) -> list[str]:
         return []
     objects, subjects = [], []
     for match in pattern.finditer(narration):
+        if narration[match.end():match.end() + 2] in ("’s", "'s"):
+            continue  # `re-perusing Jane's last letter`: Jane is not there
         before = narration[:match.start()].rstrip()
         at_start = not before or before[-1] in ".;:!?" or before.endswith((" and", " but"))
         (subjects if at_start else objects).append(tracker.cast.canonical(" ".join(match.group().split())))
@@ -204,7 +206,8 @@ def _addressed(text: str, qs: list[Quote], tracker: SpeakerTracker) -> list[str]
 
 
 def _add(turns: list[SpeechTurn], text: str, entity: Entity, quotes: list[Quote], scene: str, context: str) -> None:
-    utterances = [Utterance(q.start, q.end, text[q.start:q.end], _after_sentence_end(text, q.open_mark)) for q in quotes]
+    utterances = [Utterance(q.start, q.end, text[q.start:q.end], _after_sentence_end(text, q.open_mark))
+                  for q in quotes]
     previous = turns[-1] if turns else None
     if previous is not None and previous.scene == scene and previous.extra.get("speaker_id") == entity.key:
         previous.utterances.extend(utterances)
