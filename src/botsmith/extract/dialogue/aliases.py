@@ -61,3 +61,17 @@ def _surnames(names: Counter[str], known: dict[str, str]) -> dict[str, str]:
         else:
             linked[surname] = holders[0]
     return linked
+
+
+def family_names(names: Counter[str], text: str) -> dict[str, str]:
+    """first name -> surname, where the book writes them together and the surname has a titled holder
+    (`Emma Woodhouse` beside `Mr. Woodhouse`): `her father` said by Emma is then Mr. Woodhouse."""
+    titled = {name.split()[1] for name in names if len(name.split()) == 2 and name.split()[0].lower() in TITLES}
+    firsts = [name for name in names if len(name.split()) == 1 and name.lower() not in TITLES and name not in titled]
+    if not firsts or not titled:
+        return {}
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, firsts)) + r")\s+(" + "|".join(map(re.escape, titled)) + r")\b")
+    found: dict[str, str] = {}
+    for (first, surname), _ in Counter(match.groups() for match in pattern.finditer(text)).most_common():
+        found.setdefault(first, surname)
+    return found

@@ -31,10 +31,10 @@ TITLES = {
     "duchess": "f", "countess": "f", "mistress": "f", "frau": "f", "señora": "f", "dame": "f",
 }
 _TITLE = r"(?:(?:" + "|".join(re.escape(t[0].upper() + t[1:]) for t in TITLES) + r")\s+)"
-_CAP = r"[A-Z](?:[\w\-]|[’'](?!s\b)(?=\w))*"  # O'Brien, but not the possessive of Darcy's
+_CAP = r"[A-Z](?:\w|-(?=\w)|[’'](?!s\b)(?=\w))*"  # O'Brien, Fish-Footman; not Darcy's, nor `Edward--`
 _NAME = (r"(?:the\s+)?" + _TITLE + r"?" + _CAP + r"(?:\s+(?:de\s+|van\s+|von\s+|of\s+)?" + _CAP + r"){0,2}")
 _NP = (r"(?<!\bin\s)(?<!\bwith\s)(?<!\bof\s)(?<!\bto\s)(?<!\bat\s)(?<!\bby\s)(?<!\bfor\s)(?<!\bon\s)"
-       r"(?:the|his|her|their|my|our|your|a|an)\s+[a-z]+(?:\s+[a-z]+){0,2}")  # not `in a low voice said`
+       r"(?:the|his|her|their|my|our|your|a|an|His|Her|Their)\s+[a-z]+(?:\s+[a-z]+){0,2}")  # not `in a low voice said`
 _PRONOUN = r"(?:he|she|I|they|it|we)"
 _SUBJECT = rf"(?P<subject>{_PRONOUN}\b|{_NAME}|{_NP})"
 _ADVERBS = (r"(?:\s+(?:[a-z]+ly|thus|then|again|now|still|both|all|together|at\s+last|at\s+once|presently|"
@@ -48,8 +48,8 @@ _BEFORE_VERB_FIRST = re.compile(VERB + r"\s+" + _SUBJECT + r"(?:\s+[a-z]+){0,4}[
 _SPEECH_NOUN = (r"(?:reply|rejoinder|answer|remark|inquiry|enquiry|exclamation|words|question|response|retort|"
                 r"observation|cry|comment|speech|greeting)")
 # `"Indeed," was Mr Shepherd's rejoinder`, `were Colonel Fitzwilliam's words`
-_POSSESSIVE_AFTER = re.compile(_LEAD + r"(?:was|were)\s+(?P<subject>" + _NAME + r"|(?:his|her|their)\s+[a-z]+)['’]s\s+"
-                               r"(?:(?:[a-z]+\s+){0,3}?" + _SPEECH_NOUN + r"\b|(?=[;,.]))")
+_POSSESSIVE_AFTER = re.compile(_LEAD + r"(?:was|were)\s+(?P<subject>" + _NAME + r"|(?:his|her|their)\s+[a-z]+)['’]s"
+                               r"(?:\s+(?:[a-z]+\s+){0,3}?" + _SPEECH_NOUN + r"\b|(?=[;,.]))")
 # `but Sir Walter's remark was, soon afterwards--` before the speech
 _POSSESSIVE_BEFORE = re.compile(r"(?P<subject>" + _NAME + r"|(?:his|her|their)\s+[a-z]+)['’]s\s+(?:[a-z]+\s+){0,3}?"
                                 + _SPEECH_NOUN + r"\s+(?:was|were)\b[^.!?;\"“”]{0,40}\Z")
@@ -183,6 +183,8 @@ def last_sentence_subject(narration: str) -> Cue | None:
 
 def _cue(raw: str) -> Cue | None:
     words = raw.split()
+    if len(words) > 1 and words[0] in ("His", "Her", "Their", "The", "A", "An") and words[1][0].islower():
+        words[0] = words[0].lower()  # `Her father fondly replied` at the start of a sentence
     lowered = words[0].lower()
     if len(words) == 1 and lowered in _PRONOUN_GENDER:
         return Cue("pronoun", lowered if lowered != "i" else "I", _PRONOUN_GENDER[lowered])
@@ -204,7 +206,7 @@ def _cue(raw: str) -> Cue | None:
 def _noun_phrase(words: list[str]) -> Cue | None:
     kept = [words[0]]
     for word in words[1:]:
-        if word in _FUNCTION_WORDS:
+        if word in _FUNCTION_WORDS or word.endswith("ly"):  # `her father fondly replied`
             break
         kept.append(word)
     if len(kept) < 2:

@@ -190,7 +190,7 @@ def retypeset(text: str, target: str) -> str:
     quotations swap to double ones where the target uses single quotes for speech.
     """
     if target == "double-curly":
-        return re.sub(r'"', lambda m: "“" if _opens(text, m.start()) else "”", text)
+        return _BLANK_LINE.sub(lambda block: _curl(block.group()), text)
     if target == "double-straight":
         return text.translate(str.maketrans("“”", '""'))
     if target == "single-straight":
@@ -201,6 +201,10 @@ def retypeset(text: str, target: str) -> str:
     raise ValueError(f"cannot re-typeset into {target!r}")
 
 
-def _opens(text: str, pos: int) -> bool:
-    before = text[pos - 1] if pos else " "
-    return before.isspace() or before in "(—-[_"
+_BLANK_LINE = re.compile(r"(?:[^\n]|\n(?![ \t]*\n))+")  # a paragraph: lines up to a blank one
+
+
+def _curl(paragraph: str) -> str:
+    """Straight double quotes alternate within a paragraph: open, close, open... (`boy--"` closes)."""
+    marks = iter("“”" * (paragraph.count('"') // 2 + 1))
+    return re.sub('"', lambda _: next(marks), paragraph)

@@ -14,7 +14,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from botsmith.extract.dialogue.aliases import alias_table
+from botsmith.extract.dialogue.aliases import alias_table, family_names
 from botsmith.extract.dialogue.attribution import TITLED_NAME, Cue, title_gender
 
 _FAMILY = {  # relation: (gender of the person it is relative to, or None for any; title of the speaker)
@@ -22,7 +22,8 @@ _FAMILY = {  # relation: (gender of the person it is relative to, or None for an
     "mother": (None, "Mrs."), "father": (None, "Mr."),
 }
 _CONVERSATION_GAP = 1500  # characters of narration after which an exchange is over
-_PRONOUN_AFTER = re.compile(r"\b(he|his|himself|she|herself)\b")  # not him/her: often someone else
+_PRONOUN_AFTER = re.compile(r"\b(he|himself|she|herself)\b")  # not him/her: often someone else
+_HIS_AFTER = re.compile(r"\bhis\b")  # weaker: `Elinor looked surprised at his emotion; ... she said`
 _SENTENCE_END = re.compile(r"[.!?]\s")
 
 
@@ -41,6 +42,7 @@ class Cast:
     pattern: re.Pattern[str] | None = None
     protagonist: str | None = None  # the most often tagged speaker
     tag_counts: Counter = field(default_factory=Counter)  # how often each name is a speech tag
+    family: dict[str, str] = field(default_factory=dict)  # first name -> surname (Emma -> Woodhouse)
     _aliases: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -59,6 +61,7 @@ class Cast:
         tagged = Counter(cue.value for cue in cues if cue.kind == "name")
         cast._aliases = alias_table(names, tagged, text)
         cast.tag_counts = tagged
+        cast.family = family_names(names, text)
         every_name = set(names) | set(cast._aliases)
         if every_name:
             alternation = "|".join(re.escape(n) for n in sorted(every_name, key=len, reverse=True))
@@ -76,10 +79,7 @@ class Cast:
         parts = (name or "").split()
         if len(parts) >= 2 and parts[0] in ("Mr.", "Mrs.", "Mr", "Mrs", "Miss"):
             return parts[-1]
-        if len(parts) == 1:
-            return next((alias.split()[1] for alias, full in self._aliases.items()
-                         if full == parts[0] and len(alias.split()) == 2 and alias.split()[0] == parts[0]), None)
-        return None
+        return self.family.get(parts[0]) if len(parts) == 1 else None
 
     def titled(self, title: str, surname: str) -> str | None:
         """The cast's `Mrs. ... Dashwood`: a tagged speaker first (`Mrs. John Dashwood` over the `Mrs.
@@ -88,6 +88,10 @@ class Cast:
         found = [name for name in self.genders if name.split()[0] in titles and name.split()[-1] == surname]
         found.sort(key=lambda name: (-self.tag_counts.get(name, 0), len(name.split())))
         return found[0] if found else None
+
+    def speaks(self, name: str) -> bool:
+        """A name some tag gives to a speaker (`Sir Charles Grandison!` is a book, not a vocative)."""
+        return name in self.genders and any(self.canonical(tag) == name for tag in self.tag_counts)
 
     def canonical(self, name: str) -> str:
         for _ in range(3):  # `Miss Lizzy` -> `Lizzy` -> `Elizabeth`
@@ -106,16 +110,20 @@ class Cast:
 
 
 def _vote_pronouns(text: str, pattern: re.Pattern[str], votes: dict[str, Counter]) -> None:
-    """The first he/she/his after a name, before the sentence ends or another name, votes for its gender."""
+    """The first he/she after a name, before the sentence ends or another name, votes for its gender
+    (failing that, a `his`, with half the weight)."""
     matches = list(pattern.finditer(text))
     for n, match in enumerate(matches):
         limit = min(match.end() + 90, matches[n + 1].start() if n + 1 < len(matches) else len(text))
         window = text[match.end():limit]
         stop = _SENTENCE_END.search(window)
-        pronoun = _PRONOUN_AFTER.search(window, 0, stop.start() if stop else len(window))
+        end = stop.start() if stop else len(window)
+        pronoun = _PRONOUN_AFTER.search(window, 0, end)
         if pronoun:
             gender = "f" if pronoun.group(1) in ("she", "herself") else "m"
-            votes[" ".join(match.group().split())][gender] += 1
+            votes[" ".join(match.group().split())][gender] += 2
+        elif _HIS_AFTER.search(window, 0, end):
+            votes[" ".join(match.group().split())]["m"] += 1
 
 
 class SpeakerTracker:
@@ -164,7 +172,7 @@ class SpeakerTracker:
     def spoke(self, entity: Entity, addressed: list[str]) -> None:
         """Record a speech; whom it addressed is kept while the same speaker goes on talking."""
         self.since_speech = []
-        names = [self.cast.canonical(n) for n in addressed if self.cast.canonical(n) in self.cast.genders]
+        names = [self.cast.canonical(n) for n in addressed if self.cast.speaks(self.cast.canonical(n))]
         same_speaker = bool(self.turns) and self.turns[-1] == entity
         self.addressed = (self.addressed + names) if same_speaker else names
         self.turns.append(entity)
@@ -223,9 +231,12 @@ class SpeakerTracker:
         other = None if continues else self._other_participant(recent=3)
         candidates = [other, *(self._named(name) for name in self.addressed), previous,
                       *reversed(self.mentions)]
-        for entity in candidates:
-            if entity is not None and fits(entity) and (entity.name is not None or entity is previous):
-                return entity
+        for gender_known in (True, False):  # failing anyone of that gender, someone whose gender is unknown
+            for entity in candidates:
+                if entity is None or (entity.name is None and entity is not previous):
+                    continue
+                if fits(entity) if gender_known else (entity.gender is None and entity.name is not None):
+                    return entity
         entity = self._anonymous_entity(gender)  # `she` with no woman in the scene: unknown, not a guess
         self.mentions.append(entity)
         return entity
