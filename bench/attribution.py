@@ -40,7 +40,8 @@ def versions(gold: GoldChapter) -> list[tuple[str, str]]:
 def line(label: str, convention: str, s: Scores) -> str:
     return (f"{label:<26} {convention:<16} {s.gold_spans:>5} {s.span_precision:>6.3f} {s.span_recall:>6.3f} "
             f"{s.span_f1:>6.3f} {s.tagged_accuracy:>7.3f} {s.untagged_accuracy:>7.3f} {s.unknown:>5} "
-            f"{s.gold_pairs:>5} {s.pair_precision:>6.3f} {s.pair_recall:>6.3f} {s.pair_f1:>6.3f} {s.paragraph_f1:>7.3f}")
+            f"{s.gold_pairs:>5} {s.pair_precision:>6.3f} {s.pair_recall:>6.3f} {s.pair_f1:>6.3f} "
+            f"{s.paragraph_f1:>7.3f}")
 
 
 def evaluate(detail: bool) -> None:

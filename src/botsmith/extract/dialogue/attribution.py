@@ -53,6 +53,10 @@ _POSSESSIVE_AFTER = re.compile(_LEAD + r"(?:was|were)\s+(?P<subject>" + _NAME + 
 # `but Sir Walter's remark was, soon afterwards--` before the speech
 _POSSESSIVE_BEFORE = re.compile(r"(?P<subject>" + _NAME + r"|(?:his|her|their)\s+[a-z]+)['’]s\s+(?:[a-z]+\s+){0,3}?"
                                 + _SPEECH_NOUN + r"\s+(?:was|were)\b[^.!?;\"“”]{0,40}\Z")
+# `when her friend prevented her, by saying,`: a clause's subject, then a participle of speech
+_BEFORE_SAYING = re.compile(r"(?:^|[,;:]\s*|\b(?:when|and|then|while|as)\s+)" + _SUBJECT + r"(?:\s+[a-z]+){1,8}?,?\s+"
+                            r"(?:by\s+)?(?:saying|asking|crying|adding|exclaiming|replying|whispering|observing)\b"
+                            r"[^.!?\"“”]{0,40}\Z")
 TITLED_NAME = re.compile(r"\b(?=[A-Z])" + _TITLE + _CAP + r"(?:\s+" + _CAP + r")?")
 _ANY_VERB = re.compile(r"\b" + VERB + r"\b")
 _SENTENCE_SUBJECT = re.compile(r"(?:^|[.!?]\s+)" + _SUBJECT)
@@ -128,7 +132,7 @@ def cue_before(narration: str) -> Cue | None:
     if last_verb is None or len(tail) - last_verb.end() > 60:
         return None  # no speech verb near the end: skip the expensive patterns
     tail = tail[max(0, last_verb.start() - 90):]
-    for pattern in (_BEFORE, _BEFORE_VERB_FIRST):
+    for pattern in (_BEFORE, _BEFORE_VERB_FIRST, _BEFORE_SAYING):
         pos = 0
         for _ in range(4):  # `her cheeks and she said`: the first subject found may not be a person
             match = pattern.search(tail, pos)
@@ -206,7 +210,7 @@ def _cue(raw: str) -> Cue | None:
 def _noun_phrase(words: list[str]) -> Cue | None:
     kept = [words[0]]
     for word in words[1:]:
-        if word in _FUNCTION_WORDS or word.endswith("ly"):  # `her father fondly replied`
+        if word in _FUNCTION_WORDS or word.endswith(("ly", "ed")):  # `her father fondly replied`, `prevented`
             break
         kept.append(word)
     if len(kept) < 2:

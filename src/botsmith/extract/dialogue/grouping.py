@@ -31,6 +31,7 @@ def build_turns(text: str, layout: Layout, quotes: list[Quote]) -> list[SpeechTu
     cast = Cast.from_cues(text, [c for row in cues.values() for c in row if c is not None])
     tracker = SpeakerTracker(cast)
     turns: list[SpeechTurn] = []
+    spoken: list[tuple[int, Entity]] = []  # (paragraph, speaker) of each paragraph spoken by one person
     scene, gap, context = -1, 0, ""
     for index, para in enumerate(layout.paragraphs):
         if para.scene != scene:
@@ -44,11 +45,44 @@ def build_turns(text: str, layout: Layout, quotes: list[Quote]) -> list[SpeechTu
             context = body
             continue
         lead_in = context if (introduces(context) or gap >= _LEAD_IN_GAP) else ""
-        for n, (entity, group) in enumerate(_speakers(text, para.start, qs, cues[index], tracker, lead_in, gap)):
+        groups = _speakers(text, para.start, qs, cues[index], tracker, lead_in, gap)
+        for n, (entity, group) in enumerate(groups):
             _add(turns, text, entity, group, layout.scenes[scene], context if n == 0 else "")
+        if len(groups) == 1:
+            spoken.append((index, groups[0][0]))
         tracker.narration(_narration_of(text, para.start, para.end, qs), 0, around_speech=True)
         gap, context = 0, _trailing_narration(text, para.end, qs[-1])
-    return turns
+    return _name_by_alternation(turns, spoken)
+
+
+def _name_by_alternation(turns: list[SpeechTurn], spoken: list[tuple[int, Entity]]) -> list[SpeechTurn]:
+    """An unnamed speaker who alternates with one person, paragraph after paragraph, is whoever is
+    named at the next place in that alternation (`"Have you, indeed!"` ... `"Oh, dear!" cried
+    Catherine`): a chapter that opens on untagged lines learns who spoke them a little later."""
+    named: dict[str, Entity] = {}
+    for i in range(len(spoken) - 2):
+        (first, unnamed), (_, other) = spoken[i], spoken[i + 1]
+        if unnamed.name is not None or unnamed.gender == "group" or other.name is None or unnamed.key in named:
+            continue  # `they both cried` is no one person
+        j = i + 2
+        while j < len(spoken) and spoken[j][1] == unnamed and spoken[j - 1][1] == other:
+            j += 2
+        unbroken = all(spoken[k][0] == first + (k - i) for k in range(i, min(j + 1, len(spoken))))
+        found = spoken[j][1] if j < len(spoken) and spoken[j - 1][1] == other else None
+        if (unbroken and found is not None and found.name not in (None, other.name)
+                and unnamed.gender in (None, found.gender)):
+            named[unnamed.key] = found
+    merged: list[SpeechTurn] = []
+    for turn in turns:
+        entity = named.get(turn.extra.get("speaker_id"))
+        if entity is not None:
+            turn.speaker, turn.extra["speaker_id"] = entity.name, entity.key
+        last = merged[-1] if merged else None
+        if last is not None and last.scene == turn.scene and last.extra["speaker_id"] == turn.extra["speaker_id"]:
+            last.utterances.extend(turn.utterances)
+        else:
+            merged.append(turn)
+    return merged
 
 
 def _trailing_narration(text: str, para_end: int, last: Quote) -> str:

@@ -14,13 +14,14 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from botsmith.extract.dialogue.aliases import alias_table, family_names
+from botsmith.extract.dialogue.aliases import alias_table, family_names, first_name_gender
 from botsmith.extract.dialogue.attribution import TITLED_NAME, Cue, title_gender
 
 _FAMILY = {  # relation: (gender of the person it is relative to, or None for any; title of the speaker)
     "wife": ("m", "Mrs."), "lady": ("m", "Mrs."), "husband": ("f", "Mr."),
     "mother": (None, "Mrs."), "father": (None, "Mr."),
 }
+_COMPANIONS = frozenset("friend companion partner sister brother cousin neighbour neighbor visitor guest".split())
 _CONVERSATION_GAP = 1500  # characters of narration after which an exchange is over
 _PRONOUN_AFTER = re.compile(r"\b(he|himself|she|herself)\b")  # not him/her: often someone else
 _HIS_AFTER = re.compile(r"\bhis\b")  # weaker: `Elinor looked surprised at his emotion; ... she said`
@@ -58,6 +59,9 @@ class Cast:
         for name in titled:
             if title_gender(name):
                 votes[name][title_gender(name)] += 5
+        for name in names:
+            if first_name_gender(name):
+                votes[name][first_name_gender(name)] += 4  # as strong as two clear he/she after the name
         tagged = Counter(cue.value for cue in cues if cue.kind == "name")
         cast._aliases = alias_table(names, tagged, text)
         cast.tag_counts = tagged
@@ -191,10 +195,28 @@ class SpeakerTracker:
             return self._named(self.cast.canonical(cue.value))
         if cue.gender == "narrator":
             return Entity("I", "I", None)
+        relative = None
+        if cue.kind == "np":
+            relative = self._spouse(cue, speech_names) or self._companion(cue, same_paragraph_names)
+        if relative is not None:
+            return relative
         if cue.gender in (None, "group"):
             return self._anonymous_entity(cue.gender)
-        spouse = self._spouse(cue, speech_names) if cue.kind == "np" else None
-        return spouse or self._by_gender(cue.gender, same_paragraph_names, continues, recent_narration)
+        return self._by_gender(cue.gender, same_paragraph_names, continues, recent_narration)
+
+    def _companion(self, cue: Cue, same_paragraph_names: list[str]) -> Entity | None:
+        """`her friend prevented her, by saying,`: not the woman just named but the other participant."""
+        words = cue.value.split()
+        if len(words) != 2 or words[0] not in ("his", "her") or words[1] not in _COMPANIONS:
+            return None
+        owner_gender = "m" if words[0] == "his" else "f"
+        named = [self._named(name) for name in same_paragraph_names]
+        owner = next((e for e in reversed([*self.turns[-2:], *named]) if e.gender == owner_gender), None)
+        if owner is None:
+            return None
+        others = [e for e in reversed(self.turns[-4:]) if e != owner and e.name is not None]
+        fitting = [e for e in others if cue.gender in (None, e.gender)]
+        return fitting[0] if fitting else None
 
     def _spouse(self, cue: Cue, speech_names: tuple[str, ...]) -> Entity | None:
         """Family words next to a named relative: `his wife` by Mr. Bennet is Mrs. Bennet, `her father`
