@@ -132,3 +132,16 @@ def test_pet_names_and_surnames_are_one_speaker() -> None:
     text, _ = load_gold("northanger_ch3_straight")
     speakers = {turn.speaker for turn in extract_dialogue(text).turns}
     assert "Mr. Tilney" in speakers and "Tilney" not in speakers and None not in speakers  # `his name was Tilney`
+
+
+def test_songs_are_not_turns_but_speech_after_a_song_is() -> None:
+    text, _ = load_gold("alice_ch6_straight")
+    said = [turn.text for turn in extract_dialogue(text).turns]
+    assert not any("Speak roughly to your little boy" in t or t.startswith("Wow!") for t in said)  # the lullaby
+    novel = ("CHAPTER I.\n\n" + "Narration. " * 160 + "\n\n"
+             "Mary sang, and when Mary had finished her second song, he said aloud,--\n\n"
+             "“That will do extremely well, child.”\n\n"
+             "The Duchess began singing a sort of lullaby, shaking the baby at the end of every line:\n\n"
+             "“Speak roughly to your little boy,\n    And beat him when he sneezes.”\n")
+    found = [turn.text for turn in extract_dialogue(novel).turns]
+    assert found == ["That will do extremely well, child."]
