@@ -138,6 +138,9 @@ def _untagged_speaker(text: str, para_start: int, qs: list[Quote], tracker: Spea
         # after a long narration (or none before) the pronoun is someone just named, preferably a
         # sentence's subject; in a running exchange, a participant
         fresh = gap >= _FRESH_GAP or not tracker.turns
+        topic = tracker.topic(lead.gender)
+        if fresh and topic is not None and lead_in.lstrip()[:4].lower() == lead.value.lower() + " ":
+            return topic  # the lead-in opens on the same she: the person the narration is about
         names = _subjects_last(lead_in, tracker) if fresh else []
         return tracker.speaker(lead, same_paragraph_names=names, continues=False, weak=None, recent_narration=fresh)
     return tracker.speaker(None, same_paragraph_names=[], continues=continues, weak=weak or lead)

@@ -143,6 +143,7 @@ class SpeakerTracker:
         self.mentions: list[Entity] = []  # people named in the narration, latest last
         self.addressed: list[str] = []  # names called in the last speech (vocatives)
         self.since_speech: list[Entity] = []  # people named in the narration since the last speech
+        self.topics: dict[str, Entity] = {}  # gender -> whom the narration is about (its paragraphs' he/she)
 
     def narration(self, narration: str, length: int | None = None, *, around_speech: bool = False) -> None:
         """Narration: who is named in it; a long stretch ends the exchange.
@@ -154,9 +155,28 @@ class SpeakerTracker:
             self.mentions.append(self._named(name))
             if not around_speech:
                 self.since_speech.append(self._named(name))
+        if not around_speech:
+            self._follow_topic(narration)
         if (length if length is not None else len(narration)) > _CONVERSATION_GAP:
             self.turns = []
         del self.mentions[:-30]
+
+    def _follow_topic(self, paragraph: str) -> None:
+        """A narration paragraph is about the first man and the first woman named in its first sentence;
+        one that opens on `She` or `He` goes on about the same person (`More than once did Elizabeth ...
+        meet Mr. Darcy.` then `She was engaged one day, ... in re-perusing Jane's last letter`)."""
+        opening = paragraph.lstrip()[:4]
+        found: dict[str, Entity] = {}
+        for name in self.cast.mentions(_SENTENCE_END.split(paragraph, maxsplit=1)[0]):
+            entity = self._named(name)
+            if entity.gender in ("m", "f"):
+                found.setdefault(entity.gender, entity)
+        for gender, pronoun in (("f", "She "), ("m", "He ")):
+            if gender in found and not opening.startswith(pronoun):
+                self.topics[gender] = found[gender]
+
+    def topic(self, gender: str | None) -> Entity | None:
+        return self.topics.get(gender) if gender else None
 
     def speaker(self, cue: Cue | None, *, same_paragraph_names: list[str], continues: bool, weak: Cue | None,
                 speech_names: tuple[str, ...] = (), recent_narration: bool = True) -> Entity:
