@@ -72,8 +72,8 @@ def test_gold_has_the_cases_it_claims() -> None:
 # Floors a little under what the extractor reaches (bench/attribution.py prints the figures),
 # per group of books and per quote convention, so that a regression in any of them fails.
 FLOORS = {
-    "unseen": {"span_f1": 0.975, "tagged_accuracy": 0.92, "untagged_accuracy": 0.93, "pair_f1": 0.89},
-    "seen": {"span_f1": 0.99, "tagged_accuracy": 0.97, "untagged_accuracy": 0.95, "pair_f1": 0.94},
+    "unseen": {"span_f1": 0.99, "tagged_accuracy": 0.94, "untagged_accuracy": 0.87, "pair_f1": 0.90},
+    "seen": {"span_f1": 0.99, "tagged_accuracy": 0.98, "untagged_accuracy": 0.96, "pair_f1": 0.96},
 }
 
 

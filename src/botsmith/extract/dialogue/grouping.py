@@ -111,13 +111,18 @@ def _quote_cue(text: str, layout: Layout, qs: list[Quote], i: int) -> Cue | None
 def _speakers(text: str, para_start: int, qs: list[Quote], cues: list[Cue | None],
               tracker: SpeakerTracker, lead_in: str, gap: int) -> list[tuple[Entity, list[Quote]]]:
     """The paragraph's quotations grouped by speaker, in order."""
-    if not any(cues):
-        entity = _untagged_speaker(text, para_start, qs, tracker, lead_in, gap)
-        tracker.spoke(entity, _addressed(text, qs, tracker))
-        return [(entity, list(qs))]
-    groups = _tagged_groups(text, para_start, qs, cues, tracker)
-    tracker.spoke(groups[-1][0], _addressed(text, groups[-1][1], tracker))
-    return groups
+    called = _addressed(text, qs, tracker)
+    tracker.called = {tracker.cast.canonical(name) for name in called}
+    try:
+        if not any(cues):
+            entity = _untagged_speaker(text, para_start, qs, tracker, lead_in, gap)
+            tracker.spoke(entity, called)
+            return [(entity, list(qs))]
+        groups = _tagged_groups(text, para_start, qs, cues, tracker)
+        tracker.spoke(groups[-1][0], _addressed(text, groups[-1][1], tracker))
+        return groups
+    finally:
+        tracker.called = set()
 
 
 def _untagged_speaker(text: str, para_start: int, qs: list[Quote], tracker: SpeakerTracker,

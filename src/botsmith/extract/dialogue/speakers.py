@@ -144,6 +144,7 @@ class SpeakerTracker:
         self.addressed: list[str] = []  # names called in the last speech (vocatives)
         self.since_speech: list[Entity] = []  # people named in the narration since the last speech
         self.topics: dict[str, Entity] = {}  # gender -> whom the narration is about (its paragraphs' he/she)
+        self.called: set[str] = set()  # names the paragraph being attributed calls: none of them is speaking
 
     def narration(self, narration: str, length: int | None = None, *, around_speech: bool = False) -> None:
         """Narration: who is named in it; a long stretch ends the exchange.
@@ -234,7 +235,7 @@ class SpeakerTracker:
         owner = next((e for e in reversed([*self.turns[-2:], *named]) if e.gender == owner_gender), None)
         if owner is None:
             return None
-        others = [e for e in reversed(self.turns[-4:]) if e != owner and e.name is not None]
+        others = [e for e in reversed(self.turns[-4:]) if e != owner and e.name is not None and self._may_speak(e)]
         fitting = [e for e in others if cue.gender in (None, e.gender)]
         return fitting[0] if fitting else None
 
@@ -267,21 +268,24 @@ class SpeakerTracker:
         fits = (lambda e: e.gender in (None, "n")) if gender == "n" else (lambda e: e.gender == gender)
         nearby = [self._named(name) for name in same_paragraph_names]
         for entity in [*reversed(nearby), *(reversed(self.since_speech) if recent_narration else ())]:
-            if entity.gender in (gender, None):  # named just before the tag: `The Dormouse woke. 'No,' he said`
+            if entity.gender in (gender, None) and self._may_speak(entity):  # `The Dormouse woke. 'No,' he said`
                 return entity
         previous = self.turns[-1] if self.turns else None
         other = None if continues else self._other_participant(recent=3)
-        candidates = [other, *(self._named(name) for name in self.addressed), previous,
-                      *reversed(self.mentions)]
+        candidates = [other, *(self._named(name) for name in self.addressed), previous, *reversed(self.mentions)]
         for gender_known in (True, False):  # failing anyone of that gender, someone whose gender is unknown
             for entity in candidates:
-                if entity is None or (entity.name is None and entity is not previous):
+                if entity is None or (entity.name is None and entity is not previous) or not self._may_speak(entity):
                     continue
                 if fits(entity) if gender_known else (entity.gender is None and entity.name is not None):
                     return entity
         entity = self._anonymous_entity(gender)  # `she` with no woman in the scene: unknown, not a guess
         self.mentions.append(entity)
         return entity
+
+    def _may_speak(self, entity: Entity) -> bool:
+        """Nobody calls himself by name: `There can be no want of gallantry, Admiral,` is not the Admiral."""
+        return entity.key not in self.called
 
     def _other_participant(self, recent: int | None = None) -> Entity | None:
         """The latest speaker of the running exchange who is not the one who spoke last
@@ -290,21 +294,21 @@ class SpeakerTracker:
             return None
         previous = self.turns[-1]
         window = self.turns[-(recent + 1):] if recent else self.turns
-        return next((entity for entity in reversed(window) if entity != previous), None)
+        return next((e for e in reversed(window) if e != previous and self._may_speak(e)), None)
 
     def _alternate(self) -> Entity:
         """No tag: whoever was just addressed, the other side of a running exchange, someone the
         narration just named; the protagonist only when the scene names nobody else."""
         previous = self.turns[-1] if self.turns else None
         for name in self.addressed:  # `When is your next ball to be, Lizzy?` is answered by Lizzy
-            if previous is None or name != previous.key:
+            if (previous is None or name != previous.key) and name not in self.called:
                 return self._named(name)
         other = self._other_participant()
         if other is not None:
             return other
         for entity in [*reversed(self.since_speech), *reversed(self.mentions[-8:])]:
-            if entity != previous and entity.name is not None:  # `Mr. Bennet made no answer.` then a reply
-                return entity
+            if entity != previous and entity.name is not None and self._may_speak(entity):
+                return entity  # `Mr. Bennet made no answer.` then a reply
         # nobody in the scene to answer: naming the protagonist would be a guess, and a guessed
         # speaker is worse than an unknown one (a --character bot would learn someone else's line)
         return self._anonymous_entity(None)
