@@ -39,9 +39,10 @@ def alias_table(names: Counter[str], tagged: Counter[str], text: str) -> dict[st
             aliases[name] = words[0]  # "Elizabeth Bennet" speaks as "Elizabeth"
         elif len(words) == 3 and " ".join(words[:2]) in names and title_gender(name):
             aliases[name] = " ".join(words[:2])  # "Sir Walter Elliot" is "Sir Walter"
-    for pet, full in PET_NAMES.items():
-        if full in names and pet not in aliases and tagged[pet] <= tagged[full] and re.search(rf"\b{pet}\b", text):
-            aliases[pet] = full
+    pets = [pet for pet, full in PET_NAMES.items() if full in names and pet not in aliases and tagged[pet] <= tagged[full]]
+    if pets:  # one pass over the book for all of them
+        used = set(re.findall(r"\b(?=[A-Z])(?:" + "|".join(pets) + r")\b", text))
+        aliases.update({pet: PET_NAMES[pet] for pet in pets if pet in used})
     aliases.update(_surnames(names, aliases))
     return aliases
 
@@ -71,7 +72,7 @@ def family_names(names: Counter[str], text: str) -> dict[str, str]:
     if not firsts or not titled:
         return {}
     either = "|".join(map(re.escape, firsts)), "|".join(map(re.escape, titled))
-    pattern = re.compile(rf"\b({either[0]})\s+({either[1]})\b")
+    pattern = re.compile(rf"\b(?=[A-Z])({either[0]})\s+({either[1]})\b")
     found: dict[str, str] = {}
     for (first, surname), _ in Counter(match.groups() for match in pattern.finditer(text)).most_common():
         found.setdefault(first, surname)
