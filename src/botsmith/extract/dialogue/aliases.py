@@ -39,7 +39,8 @@ def alias_table(names: Counter[str], tagged: Counter[str], text: str) -> dict[st
             aliases[name] = words[0]  # "Elizabeth Bennet" speaks as "Elizabeth"
         elif len(words) == 3 and " ".join(words[:2]) in names and title_gender(name):
             aliases[name] = " ".join(words[:2])  # "Sir Walter Elliot" is "Sir Walter"
-    pets = [pet for pet, full in PET_NAMES.items() if full in names and pet not in aliases and tagged[pet] <= tagged[full]]
+    pets = [pet for pet, full in PET_NAMES.items()
+            if full in names and pet not in aliases and tagged[pet] <= tagged[full]]
     if pets:  # one pass over the book for all of them
         used = set(re.findall(r"\b(?=[A-Z])(?:" + "|".join(pets) + r")\b", text))
         aliases.update({pet: PET_NAMES[pet] for pet in pets if pet in used})
