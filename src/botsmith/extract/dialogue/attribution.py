@@ -36,7 +36,8 @@ _NAME = (r"(?:the\s+)?" + _TITLE + r"?" + _CAP + r"(?:\s+(?:de\s+|van\s+|von\s+|
 _NP = (r"(?<!\bin\s)(?<!\bwith\s)(?<!\bof\s)(?<!\bto\s)(?<!\bat\s)(?<!\bby\s)(?<!\bfor\s)(?<!\bon\s)"
        r"(?:the|his|her|their|my|our|your|a|an|His|Her|Their)\s+[a-z]+(?:\s+[a-z]+){0,2}")  # not `in a low voice said`
 _PRONOUN = r"(?:he|she|I|they|it|we)"
-_SUBJECT = rf"(?P<subject>{_PRONOUN}\b|{_NAME}|{_NP})"
+_ONE_OF = r"one\s+of\s+(?:the|his|her|their|them)(?:\s+[a-z]+)?"  # `whispered one of the girls`
+_SUBJECT = rf"(?P<subject>{_ONE_OF}|{_PRONOUN}\b|{_NAME}|{_NP})"
 _ADVERBS = (r"(?:\s+(?:[a-z]+ly|thus|then|again|now|still|both|all|together|at\s+last|at\s+once|presently|"
             r"at\s+length|was|were|had|has|is))")  # `they both cried`, `Alice was beginning`
 _LEAD = r"[\s,;:—–\-_*]*"
@@ -187,6 +188,8 @@ def last_sentence_subject(narration: str) -> Cue | None:
 
 def _cue(raw: str) -> Cue | None:
     words = raw.split()
+    if words[:2] == ["one", "of"]:
+        return Cue("np", " ".join(words), "group")  # one of several, nobody says which: unknown
     if len(words) > 1 and words[0] in ("His", "Her", "Their", "The", "A", "An") and words[1][0].islower():
         words[0] = words[0].lower()  # `Her father fondly replied` at the start of a sentence
     lowered = words[0].lower()
