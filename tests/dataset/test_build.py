@@ -86,7 +86,7 @@ def test_dialogue_from_a_play_and_a_novel(make_bot):
         span = texts[meta["source"]][meta["start"]:meta["end"]]
         assert record["messages"][-1]["content"].split()[-1] in span
     novel = [r for r in records if r["meta"]["source"] == "file-novel"]
-    assert any(r["messages"][-1]["content"] == "Since dusk, It always is." and r["messages"][1].get("name") == "Ada"
+    assert any(r["messages"][-1]["content"] == "Since dusk. It always is." and r["messages"][1].get("name") == "Ada"
                for r in novel)
 
 

@@ -17,6 +17,9 @@ from pathlib import Path
 import pytest
 
 from botsmith.extract import extract_dialogue
+from botsmith.extract.dialogue.evaluation import Scores, gold_names, retypeset
+from botsmith.extract.dialogue.evaluation import load_gold as load_gold_chapter
+from botsmith.extract.dialogue.evaluation import score as score_chapter
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dialogue"
 
@@ -64,3 +67,81 @@ def test_gold_has_the_cases_it_claims() -> None:
     assert any(row["speaker"] is None for row in alice)  # a group speaks ('Sh! sh!')
     _, pride = load_gold("pride_ch1_curly")
     assert not any("He came down to see the place" in row["text"] for row in pride)  # an illustration caption
+
+
+# Floors a little under what the extractor reaches (bench/attribution.py prints the figures),
+# per group of books and per quote convention, so that a regression in any of them fails.
+FLOORS = {
+    "unseen": {"span_f1": 0.99, "tagged_accuracy": 0.94, "untagged_accuracy": 0.87, "pair_f1": 0.90},
+    "seen": {"span_f1": 0.99, "tagged_accuracy": 0.98, "untagged_accuracy": 0.96, "pair_f1": 0.96},
+}
+
+
+def _totals() -> dict[tuple[str, str], Scores]:
+    totals: dict[tuple[str, str], Scores] = {}
+    for name in gold_names(FIXTURES):
+        gold = load_gold_chapter(FIXTURES, name)
+        versions = [gold.convention]
+        if gold.convention.startswith("double"):
+            versions += [c for c in ("double-curly", "double-straight", "single-straight") if c != gold.convention]
+        for convention in versions:
+            text = gold.text if convention == gold.convention else retypeset(gold.text, convention)
+            key = ("seen" if gold.seen else "unseen", convention)
+            totals[key] = totals.get(key, Scores()) + score_chapter(gold, extract_dialogue(text, quotes=convention))
+    return totals
+
+
+def test_attribution_holds_its_figures_in_every_convention() -> None:
+    totals = _totals()
+    assert {convention for _, convention in totals} == {"double-curly", "double-straight", "single-straight"}
+    for (group, convention), scores in totals.items():
+        for metric, floor in FLOORS[group].items():
+            assert getattr(scores, metric) >= floor, (group, convention, metric, getattr(scores, metric))
+
+
+def test_exchanges_beat_the_one_turn_per_paragraph_baseline_on_unseen_books() -> None:
+    for (group, convention), scores in _totals().items():
+        if group == "unseen":
+            assert scores.pair_f1 > scores.paragraph_f1 - 0.05, (convention, scores.pair_f1, scores.paragraph_f1)
+
+
+def test_retypesetting_keeps_every_gold_span() -> None:
+    gold = load_gold_chapter(FIXTURES, "persuasion_ch3_straight")
+    for convention in ("double-curly", "single-straight"):
+        text = retypeset(gold.text, convention)
+        assert len(text) == len(gold.text)
+        assert all(text[row["start"]:row["end"]].replace('"', "'") == row["text"].replace('"', "'")
+                   for row in gold.rows if '"' not in row["text"] and "'" not in row["text"])
+    assert "Sixty" in retypeset(gold.text, "single-straight") and '"Sixty,"' in retypeset(gold.text, "single-straight")
+
+
+def test_a_speech_split_by_a_tag_reads_as_written() -> None:
+    text, _ = load_gold("pride_ch33_curly")
+    said = [" ".join(turn.text.split()) for turn in extract_dialogue(text).turns]
+    assert any("He did not talk to me of his own arts. He only told me what I have now told you." in t for t in said)
+    assert any(t.startswith("I am thinking of what you have been telling me. Your cousin") for t in said)
+    assert any(t.startswith("Oh yes, Mr. Darcy is uncommonly kind") for t in said)  # a tag ending in a dash runs on
+    assert not any("arts, He" in t or "me, Your" in t for t in said)
+
+
+def test_pet_names_and_surnames_are_one_speaker() -> None:
+    text, _ = load_gold("pride_ch2_curly")
+    turns = extract_dialogue(text).turns
+    answer = next(turn for turn in turns if turn.text.startswith("To-morrow fortnight"))
+    assert answer.speaker == "Elizabeth"  # answers `When is your next ball to be, Lizzy?`
+    text, _ = load_gold("northanger_ch3_straight")
+    speakers = {turn.speaker for turn in extract_dialogue(text).turns}
+    assert "Mr. Tilney" in speakers and "Tilney" not in speakers and None not in speakers  # `his name was Tilney`
+
+
+def test_songs_are_not_turns_but_speech_after_a_song_is() -> None:
+    text, _ = load_gold("alice_ch6_straight")
+    said = [turn.text for turn in extract_dialogue(text).turns]
+    assert not any("Speak roughly to your little boy" in t or t.startswith("Wow!") for t in said)  # the lullaby
+    novel = ("CHAPTER I.\n\n" + "Narration. " * 160 + "\n\n"
+             "Mary sang, and when Mary had finished her second song, he said aloud,--\n\n"
+             "“That will do extremely well, child.”\n\n"
+             "The Duchess began singing a sort of lullaby, shaking the baby at the end of every line:\n\n"
+             "“Speak roughly to your little boy,\n    And beat him when he sneezes.”\n")
+    found = [turn.text for turn in extract_dialogue(novel).turns]
+    assert found == ["That will do extremely well, child."]

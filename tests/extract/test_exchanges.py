@@ -110,3 +110,11 @@ def test_character_matching():
     assert matched("Mrs. Bennet") == {"Mrs. Bennet"}
     assert matched("Guildenstern") == {"Guildenstern"}
     assert matched("Hamlet") == set()
+
+
+def test_a_character_dataset_leaves_out_every_line_of_an_unknown_speaker():
+    _, turns = script(("Ann", "Tea?"), (None, "Please."), ("Ann", "Milk?"), ("Ben", "No."))
+    everyone = [[said.text for said in piece] for _, piece in runs_of(turns, lambda turn: "g")]
+    assert everyone == [["Tea?", "Please.", "Milk?", "No."]]  # alternation proves the unknown is not Ann
+    for_ann = [[said.text for said in piece] for _, piece in runs_of(turns, lambda turn: "g", drop_unknown=True)]
+    assert for_ann == [["Tea?"], ["Milk?", "No."]]

@@ -57,6 +57,9 @@ class InspectReport:
             detail = ", ".join(f"{k} {info[k]}" for k in ("type", "records", "utterances", "turns", "pairs", "windows")
                                if k in info)
             lines.append(f"  source {source}: {detail}")
+            if info.get("unknown_speaker"):
+                lines.append(f"    {info['unknown_speaker']} speech turns with no sure speaker: never the bot's "
+                             "lines, left out of character examples")
             if info.get("speakers"):
                 lines.append("    speakers: " + ", ".join(f"{k} {v}" for k, v in list(info["speakers"].items())[:6]))
         lines += ["", f"Token lengths ({self.histogram_note}):", *_bars(self.histogram)]

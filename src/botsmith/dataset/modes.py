@@ -37,6 +37,7 @@ class SourceReport:
     windows: int | None = None
     convention: str = ""
     speakers: dict[str, int] | None = None  # dialogue: turns of the most frequent speakers
+    unknown_speaker: int | None = None  # dialogue: turns whose speaker the text does not make sure of
     warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -124,7 +125,10 @@ def dialogue_records(sources: list[CleanSource], config: BotConfig, reports: lis
         quotes = f", quotes {result.convention}" if kind == "prose" else ""
         log(f"  {source.id}: {kind}, {len(result.turns)} speech turns{quotes}")
         report.warnings.extend(f"{source.id}: {warning}" for warning in result.warnings)
-        per_source.append((source, report, runs_of(result.turns, _chapter_lookup(source, config.dataset.split_by))))
+        report.unknown_speaker = sum(1 for turn in result.turns if turn.speaker is None)
+        runs = runs_of(result.turns, _chapter_lookup(source, config.dataset.split_by),
+                       drop_unknown=bool(options.character))
+        per_source.append((source, report, runs))
     _require_dialogue(per_source, sources)
     matcher, names = None, []
     if options.character:

@@ -51,8 +51,12 @@ class ExchangeCounts:
     dropped_unknown: int = 0
 
 
-def runs_of(turns: Iterable[SpeechTurn], group_of: Callable[[SpeechTurn], str | None]) -> list[tuple[str, list[Said]]]:
-    """Split turns into runs that exchanges may span: same group and scene, no doubtful speaker between."""
+def runs_of(turns: Iterable[SpeechTurn], group_of: Callable[[SpeechTurn], str | None], *,
+            drop_unknown: bool = False) -> list[tuple[str, list[Said]]]:
+    """Split turns into runs that exchanges may span: same group and scene, no doubtful speaker between.
+
+    `drop_unknown` (a character's dataset) leaves every line of an unknown speaker out: nobody
+    can say it is not the character's."""
     runs: list[tuple[str, list[SpeechTurn]]] = []
     key = None
     for item in turns:
@@ -66,15 +70,15 @@ def runs_of(turns: Iterable[SpeechTurn], group_of: Callable[[SpeechTurn], str | 
         runs[-1][1].append(item)
     result = []
     for group, run in runs:
-        result.extend((group, piece) for piece in _split_at_doubtful(run))
+        result.extend((group, piece) for piece in _split_at_doubtful(run, drop_unknown))
     return result
 
 
-def _split_at_doubtful(run: list[SpeechTurn]) -> list[list[Said]]:
+def _split_at_doubtful(run: list[SpeechTurn], drop_unknown: bool) -> list[list[Said]]:
     """Merge same-speaker turns; keep an unknown speaker only between two turns of one other speaker."""
     pieces: list[list[Said]] = [[]]
     for index, item in enumerate(run):
-        if item.speaker is None and not _alternation_proves_other(run, index):
+        if item.speaker is None and (drop_unknown or not _alternation_proves_other(run, index)):
             pieces.append([])  # a boundary: nothing is paired across it
             continue
         current = pieces[-1]

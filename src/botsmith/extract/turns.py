@@ -17,6 +17,7 @@ class Utterance:
     start: int
     end: int
     text: str
+    sentence_start: bool = False  # the narration before it ended a sentence (`..." said he. "He only...`)
 
 
 @dataclass
@@ -29,7 +30,18 @@ class SpeechTurn:
 
     @property
     def text(self) -> str:
-        return " ".join(u.text.strip() for u in self.utterances if u.text.strip())
+        """The speech as the author wrote it, tags left out: `"...his own arts," said Fitzwilliam.
+        "He only told me..."` reads `...his own arts. He only told me...`; `"Yes," said he, "I
+        will."` reads `Yes, I will.`"""
+        pieces: list[str] = []
+        for utterance in self.utterances:
+            words = utterance.text.strip()
+            if not words:
+                continue
+            if pieces and utterance.sentence_start and pieces[-1].endswith(","):
+                pieces[-1] = pieces[-1][:-1] + "."  # the comma only stood before the tag
+            pieces.append(words)
+        return " ".join(pieces)
 
     @property
     def start(self) -> int:

@@ -31,19 +31,33 @@ TITLES = {
     "duchess": "f", "countess": "f", "mistress": "f", "frau": "f", "señora": "f", "dame": "f",
 }
 _TITLE = r"(?:(?:" + "|".join(re.escape(t[0].upper() + t[1:]) for t in TITLES) + r")\s+)"
-_CAP = r"[A-Z](?:[\w\-]|[’'](?!s\b)(?=\w))*"  # O'Brien, but not the possessive of Darcy's
+_CAP = r"[A-Z](?:\w|-(?=\w)|[’'](?!s\b)(?=\w))*"  # O'Brien, Fish-Footman; not Darcy's, nor `Edward--`
 _NAME = (r"(?:the\s+)?" + _TITLE + r"?" + _CAP + r"(?:\s+(?:de\s+|van\s+|von\s+|of\s+)?" + _CAP + r"){0,2}")
 _NP = (r"(?<!\bin\s)(?<!\bwith\s)(?<!\bof\s)(?<!\bto\s)(?<!\bat\s)(?<!\bby\s)(?<!\bfor\s)(?<!\bon\s)"
-       r"(?:the|his|her|their|my|our|your|a|an)\s+[a-z]+(?:\s+[a-z]+){0,2}")  # not `in a low voice said`
+       r"(?:the|his|her|their|my|our|your|a|an|His|Her|Their)\s+[a-z]+(?:\s+[a-z]+){0,2}")  # not `in a low voice said`
 _PRONOUN = r"(?:he|she|I|they|it|we)"
-_SUBJECT = rf"(?P<subject>{_PRONOUN}\b|{_NAME}|{_NP})"
+_ONE_OF = r"one\s+of\s+(?:the|his|her|their|them)(?:\s+[a-z]+)?"  # `whispered one of the girls`
+_SUBJECT = rf"(?P<subject>{_ONE_OF}|{_PRONOUN}\b|{_NAME}|{_NP})"
 _ADVERBS = (r"(?:\s+(?:[a-z]+ly|thus|then|again|now|still|both|all|together|at\s+last|at\s+once|presently|"
             r"at\s+length|was|were|had|has|is))")  # `they both cried`, `Alice was beginning`
 _LEAD = r"[\s,;:—–\-_*]*"
 _VERB_FIRST = re.compile(_LEAD + r"(?:[a-z]+ly\s+)?" + VERB + r"\b" + _ADVERBS + r"{0,2}\s+" + _SUBJECT)
 _SUBJECT_FIRST = re.compile(_LEAD + r"(?:(?:[Aa]nd|[Bb]ut|[Tt]hen|[Ss]o)\s+)?" + _SUBJECT + r"(?:\s*,[^,.!?]{1,40},)?" + _ADVERBS + r"{0,3}\s+" + VERB + r"\b")
-_BEFORE = re.compile(_SUBJECT + _ADVERBS + r"{0,3}\s+" + VERB + r"\b(?:[\s,]+[a-z]+){0,8}[\s,:;.—–\-_*]*\Z")
+_BEFORE = re.compile(_SUBJECT + r"(?:\s*,[^,.!?]{1,40},)?" + _ADVERBS + r"{0,3}\s+" + VERB
+                     + r"\b(?:[\s,]+[a-z]+){0,8}[\s,:;.—–\-_*]*\Z")
 _BEFORE_VERB_FIRST = re.compile(VERB + r"\s+" + _SUBJECT + r"(?:\s+[a-z]+){0,4}[\s,:;—–\-_*]*\Z")
+_SPEECH_NOUN = (r"(?:reply|rejoinder|answer|remark|inquiry|enquiry|exclamation|words|question|response|retort|"
+                r"observation|cry|comment|speech|greeting)")
+# `"Indeed," was Mr Shepherd's rejoinder`, `were Colonel Fitzwilliam's words`
+_POSSESSIVE_AFTER = re.compile(_LEAD + r"(?:was|were)\s+(?P<subject>" + _NAME + r"|(?:his|her|their)\s+[a-z]+)['’]s"
+                               r"(?:\s+(?:[a-z]+\s+){0,3}?" + _SPEECH_NOUN + r"\b|(?=[;,.]))")
+# `but Sir Walter's remark was, soon afterwards--` before the speech
+_POSSESSIVE_BEFORE = re.compile(r"(?P<subject>" + _NAME + r"|(?:his|her|their)\s+[a-z]+)['’]s\s+(?:[a-z]+\s+){0,3}?"
+                                + _SPEECH_NOUN + r"\s+(?:was|were)\b[^.!?;\"“”]{0,40}\Z")
+# `when her friend prevented her, by saying,`: a clause's subject, then a participle of speech
+_BEFORE_SAYING = re.compile(r"(?:^|[,;:]\s*|\b(?:when|and|then|while|as)\s+)" + _SUBJECT + r"(?:\s+[a-z]+){1,8}?,?\s+"
+                            r"(?:by\s+)?(?:saying|asking|crying|adding|exclaiming|replying|whispering|observing)\b"
+                            r"[^.!?\"“”]{0,40}\Z")
 TITLED_NAME = re.compile(r"\b(?=[A-Z])" + _TITLE + _CAP + r"(?:\s+" + _CAP + r")?")
 _ANY_VERB = re.compile(r"\b" + VERB + r"\b")
 _SENTENCE_SUBJECT = re.compile(r"(?:^|[.!?]\s+)" + _SUBJECT)
@@ -89,7 +103,7 @@ def cue_after(narration: str) -> Cue | None:
 def match_tag(narration: str) -> tuple[Cue, int] | None:
     """The tag at the start of `narration` and where its words end."""
     head = narration[:160]
-    for pattern in (_VERB_FIRST, _SUBJECT_FIRST):
+    for pattern in (_VERB_FIRST, _SUBJECT_FIRST, _POSSESSIVE_AFTER):
         match = pattern.match(head)
         if match:
             cue = _cue(match.group("subject"))
@@ -110,13 +124,16 @@ def is_bare_tag(clause: str) -> bool:
 def cue_before(narration: str) -> Cue | None:
     """A tag that introduces the next quotation: `the Dodo suddenly called out`, `So she began:`."""
     tail = narration[-160:]
+    possessive = _POSSESSIVE_BEFORE.search(tail)
+    if possessive and _cue(possessive.group("subject")) is not None:
+        return _cue(possessive.group("subject"))
     last_verb = None
     for last_verb in _ANY_VERB.finditer(tail):
         pass
     if last_verb is None or len(tail) - last_verb.end() > 60:
         return None  # no speech verb near the end: skip the expensive patterns
     tail = tail[max(0, last_verb.start() - 90):]
-    for pattern in (_BEFORE, _BEFORE_VERB_FIRST):
+    for pattern in (_BEFORE, _BEFORE_VERB_FIRST, _BEFORE_SAYING):
         pos = 0
         for _ in range(4):  # `her cheeks and she said`: the first subject found may not be a person
             match = pattern.search(tail, pos)
@@ -171,6 +188,10 @@ def last_sentence_subject(narration: str) -> Cue | None:
 
 def _cue(raw: str) -> Cue | None:
     words = raw.split()
+    if words[:2] == ["one", "of"]:
+        return Cue("np", " ".join(words), "group")  # one of several, nobody says which: unknown
+    if len(words) > 1 and words[0] in ("His", "Her", "Their", "The", "A", "An") and words[1][0].islower():
+        words[0] = words[0].lower()  # `Her father fondly replied` at the start of a sentence
     lowered = words[0].lower()
     if len(words) == 1 and lowered in _PRONOUN_GENDER:
         return Cue("pronoun", lowered if lowered != "i" else "I", _PRONOUN_GENDER[lowered])
@@ -192,7 +213,7 @@ def _cue(raw: str) -> Cue | None:
 def _noun_phrase(words: list[str]) -> Cue | None:
     kept = [words[0]]
     for word in words[1:]:
-        if word in _FUNCTION_WORDS:
+        if word in _FUNCTION_WORDS or word.endswith(("ly", "ed")):  # `her father fondly replied`, `prevented`
             break
         kept.append(word)
     if len(kept) < 2:

@@ -31,6 +31,7 @@ def build_turns(text: str, layout: Layout, quotes: list[Quote]) -> list[SpeechTu
     cast = Cast.from_cues(text, [c for row in cues.values() for c in row if c is not None])
     tracker = SpeakerTracker(cast)
     turns: list[SpeechTurn] = []
+    spoken: list[tuple[int, Entity]] = []  # (paragraph, speaker) of each paragraph spoken by one person
     scene, gap, context = -1, 0, ""
     for index, para in enumerate(layout.paragraphs):
         if para.scene != scene:
@@ -44,11 +45,44 @@ def build_turns(text: str, layout: Layout, quotes: list[Quote]) -> list[SpeechTu
             context = body
             continue
         lead_in = context if (introduces(context) or gap >= _LEAD_IN_GAP) else ""
-        for n, (entity, group) in enumerate(_speakers(text, para.start, qs, cues[index], tracker, lead_in, gap)):
+        groups = _speakers(text, para.start, qs, cues[index], tracker, lead_in, gap)
+        for n, (entity, group) in enumerate(groups):
             _add(turns, text, entity, group, layout.scenes[scene], context if n == 0 else "")
+        if len(groups) == 1:
+            spoken.append((index, groups[0][0]))
         tracker.narration(_narration_of(text, para.start, para.end, qs), 0, around_speech=True)
         gap, context = 0, _trailing_narration(text, para.end, qs[-1])
-    return turns
+    return _name_by_alternation(turns, spoken)
+
+
+def _name_by_alternation(turns: list[SpeechTurn], spoken: list[tuple[int, Entity]]) -> list[SpeechTurn]:
+    """An unnamed speaker who alternates with one person, paragraph after paragraph, is whoever is
+    named at the next place in that alternation (`"Have you, indeed!"` ... `"Oh, dear!" cried
+    Catherine`): a chapter that opens on untagged lines learns who spoke them a little later."""
+    named: dict[str, Entity] = {}
+    for i in range(len(spoken) - 2):
+        (first, unnamed), (_, other) = spoken[i], spoken[i + 1]
+        if unnamed.name is not None or unnamed.gender == "group" or other.name is None or unnamed.key in named:
+            continue  # `they both cried` is no one person
+        j = i + 2
+        while j < len(spoken) and spoken[j][1] == unnamed and spoken[j - 1][1] == other:
+            j += 2
+        unbroken = all(spoken[k][0] == first + (k - i) for k in range(i, min(j + 1, len(spoken))))
+        found = spoken[j][1] if j < len(spoken) and spoken[j - 1][1] == other else None
+        if (unbroken and found is not None and found.name not in (None, other.name)
+                and unnamed.gender in (None, found.gender)):
+            named[unnamed.key] = found
+    merged: list[SpeechTurn] = []
+    for turn in turns:
+        entity = named.get(turn.extra.get("speaker_id"))
+        if entity is not None:
+            turn.speaker, turn.extra["speaker_id"] = entity.name, entity.key
+        last = merged[-1] if merged else None
+        if last is not None and last.scene == turn.scene and last.extra["speaker_id"] == turn.extra["speaker_id"]:
+            last.utterances.extend(turn.utterances)
+        else:
+            merged.append(turn)
+    return merged
 
 
 def _trailing_narration(text: str, para_end: int, last: Quote) -> str:
@@ -77,13 +111,18 @@ def _quote_cue(text: str, layout: Layout, qs: list[Quote], i: int) -> Cue | None
 def _speakers(text: str, para_start: int, qs: list[Quote], cues: list[Cue | None],
               tracker: SpeakerTracker, lead_in: str, gap: int) -> list[tuple[Entity, list[Quote]]]:
     """The paragraph's quotations grouped by speaker, in order."""
-    if not any(cues):
-        entity = _untagged_speaker(text, para_start, qs, tracker, lead_in, gap)
-        tracker.spoke(entity, _addressed(text, qs, tracker))
-        return [(entity, list(qs))]
-    groups = _tagged_groups(text, para_start, qs, cues, tracker)
-    tracker.spoke(groups[-1][0], _addressed(text, groups[-1][1], tracker))
-    return groups
+    called = _addressed(text, qs, tracker)
+    tracker.called = {tracker.cast.canonical(name) for name in called}
+    try:
+        if not any(cues):
+            entity = _untagged_speaker(text, para_start, qs, tracker, lead_in, gap)
+            tracker.spoke(entity, called)
+            return [(entity, list(qs))]
+        groups = _tagged_groups(text, para_start, qs, cues, tracker)
+        tracker.spoke(groups[-1][0], _addressed(text, groups[-1][1], tracker))
+        return groups
+    finally:
+        tracker.called = set()
 
 
 def _untagged_speaker(text: str, para_start: int, qs: list[Quote], tracker: SpeakerTracker,
@@ -104,6 +143,9 @@ def _untagged_speaker(text: str, para_start: int, qs: list[Quote], tracker: Spea
         # after a long narration (or none before) the pronoun is someone just named, preferably a
         # sentence's subject; in a running exchange, a participant
         fresh = gap >= _FRESH_GAP or not tracker.turns
+        topic = tracker.topic(lead.gender)
+        if fresh and topic is not None and lead_in.lstrip()[:4].lower() == lead.value.lower() + " ":
+            return topic  # the lead-in opens on the same she: the person the narration is about
         names = _subjects_last(lead_in, tracker) if fresh else []
         return tracker.speaker(lead, same_paragraph_names=names, continues=False, weak=None, recent_narration=fresh)
     return tracker.speaker(None, same_paragraph_names=[], continues=continues, weak=weak or lead)
@@ -146,6 +188,8 @@ def _subjects_last(narration: str, tracker: SpeakerTracker) -> list[str]:
         return []
     objects, subjects = [], []
     for match in pattern.finditer(narration):
+        if narration[match.end():match.end() + 2] in ("’s", "'s"):
+            continue  # `re-perusing Jane's last letter`: Jane is not there
         before = narration[:match.start()].rstrip()
         at_start = not before or before[-1] in ".;:!?" or before.endswith((" and", " but"))
         (subjects if at_start else objects).append(tracker.cast.canonical(" ".join(match.group().split())))
@@ -195,19 +239,32 @@ def _addressed(text: str, qs: list[Quote], tracker: SpeakerTracker) -> list[str]
         for match in pattern.finditer(speech):
             after = speech[match.end():match.end() + 2].lstrip()
             before = speech[max(0, match.start() - 6):match.start()].rstrip()
+            alone = not speech[:match.start()].strip(" \n,.!?_") and not speech[match.end():].strip(" \n,.!?_")
+            if alone:
+                continue  # `Bingley.` answering `What is his name?` names someone, it calls nobody
             if (not after or after[0] in ",!?.") and (not before or before[-1] == "," or before.endswith("dear")):
                 names.append(" ".join(match.group().split()))
     return names
 
 
 def _add(turns: list[SpeechTurn], text: str, entity: Entity, quotes: list[Quote], scene: str, context: str) -> None:
-    utterances = [Utterance(q.start, q.end, text[q.start:q.end]) for q in quotes]
+    utterances = [Utterance(q.start, q.end, text[q.start:q.end], _after_sentence_end(text, q.open_mark))
+                  for q in quotes]
     previous = turns[-1] if turns else None
     if previous is not None and previous.scene == scene and previous.extra.get("speaker_id") == entity.key:
         previous.utterances.extend(utterances)
         return
     turns.append(SpeechTurn(entity.name, utterances, context=_tail(context), scene=scene,
                             extra={"speaker_id": entity.key}))
+
+
+def _after_sentence_end(text: str, open_mark: int) -> bool:
+    """Whether the narration just before a quotation ended a sentence (`said Fitzwilliam, smiling.`),
+    looking past spaces and marks; a tag ending in a comma or a dash runs on into the speech."""
+    pos = open_mark - 1
+    while pos >= 0 and (text[pos].isspace() or text[pos] in "\"“”‘’'«»„_*"):
+        pos -= 1
+    return pos < 0 or text[pos] in ".!?"
 
 
 def _tail(context: str) -> str:

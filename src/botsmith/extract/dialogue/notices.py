@@ -28,6 +28,9 @@ _SALUTATION = re.compile(r"(?:my\s+)?(?:dear|dearest|honoured|respected)\b[^.!?]
                          re.IGNORECASE)
 _SIGNATURE = re.compile(r"(?:yours\b[^.!?]{0,60}|[A-Z][A-Z .'’-]{3,40}\.?)\Z")
 _SPEECH_TAG = re.compile(VERB + r"\b")
+_SONG = re.compile(r"\b(?:sing|sings|sang|singing|sung|song|songs|lullaby|chorus|hymn|ballad|verses?|recite[sd]?|"
+                   r"reciting)\b", re.IGNORECASE)
+_HEADING_ONLY = re.compile(r"\s*[A-Z][A-Z .]{2,30}\.?\s*\Z")  # `CHORUS.`
 _NAMING = re.compile(r"\b(?:called|named|termed|christened|nicknamed|styled)\s*\Z")
 
 
@@ -40,7 +43,7 @@ def drop_non_speech(text: str, quotes: list[Quote], paragraph_starts: list[int])
             continue
         in_letter = False
         before = _narration_before(text, quotes, index, paragraph_starts)
-        if _is_letter_start(text, quote, before) or _is_signature(text, quote, before):
+        if _is_letter_start(text, quote, before) or _is_signature(text, quote, before) or _is_song(text, quotes, index):
             in_letter = True
             continue
         if _is_notice(text, quote, before) or _is_mention(text, quote, before):
@@ -74,6 +77,23 @@ def _is_letter_start(text: str, quote: Quote, before: str) -> bool:
     if _tagged(tail):
         return False
     return bool(_STRONG_INTRO.search(tail) or (_INTRO_END.search(tail) and _LETTER_INTRO.search(tail)))
+
+
+def _is_song(text: str, quotes: list[Quote], index: int) -> bool:
+    """A song or recited verse handed over by the narration (`singing a sort of lullaby to it ... at the
+    end of every line:`, a `CHORUS.` line): sung, not said to anyone, so no turn of a conversation."""
+    quote = quotes[index]
+    since = (quotes[index - 1].close_mark or quotes[index - 1].end) + 1 if index else 0
+    if index and quotes[index - 1].paragraph == quote.paragraph:
+        return False  # inside a paragraph of speech: the speaker's own words
+    intro = text[max(since, quote.open_mark - 400):quote.open_mark].rstrip()
+    last_block = re.split(r"\n\s*\n", intro)[-1] if intro else ""
+    if _HEADING_ONLY.match(last_block):
+        return bool(_SONG.search(last_block))
+    # `when Mary had finished her second song, said aloud,--` hands over to speech: a verb of saying
+    # right before the quotation wins over a song mentioned earlier
+    said = any(verb.group() not in ("sang", "chorused") for verb in _SPEECH_TAG.finditer(intro[-25:]))
+    return bool(_INTRO_END.search(intro)) and bool(_SONG.search(intro)) and not said
 
 
 def _tagged(tail: str) -> bool:

@@ -14,14 +14,17 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from botsmith.extract.dialogue.attribution import TITLED_NAME, TITLES, Cue, title_gender
+from botsmith.extract.dialogue.aliases import alias_table, family_names, first_name_gender
+from botsmith.extract.dialogue.attribution import TITLED_NAME, Cue, title_gender
 
 _FAMILY = {  # relation: (gender of the person it is relative to, or None for any; title of the speaker)
     "wife": ("m", "Mrs."), "lady": ("m", "Mrs."), "husband": ("f", "Mr."),
     "mother": (None, "Mrs."), "father": (None, "Mr."),
 }
+_COMPANIONS = frozenset("friend companion partner sister brother cousin neighbour neighbor visitor guest".split())
 _CONVERSATION_GAP = 1500  # characters of narration after which an exchange is over
-_PRONOUN_AFTER = re.compile(r"\b(he|his|himself|she|herself)\b")  # not him/her: often someone else
+_PRONOUN_AFTER = re.compile(r"\b(he|himself|she|herself)\b")  # not him/her: often someone else
+_HIS_AFTER = re.compile(r"\bhis\b")  # weaker: `Elinor looked surprised at his emotion; ... she said`
 _SENTENCE_END = re.compile(r"[.!?]\s")
 
 
@@ -39,6 +42,8 @@ class Cast:
     genders: dict[str, str | None] = field(default_factory=dict)
     pattern: re.Pattern[str] | None = None
     protagonist: str | None = None  # the most often tagged speaker
+    tag_counts: Counter = field(default_factory=Counter)  # how often each name is a speech tag
+    family: dict[str, str] = field(default_factory=dict)  # first name -> surname (Emma -> Woodhouse)
     _aliases: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -54,28 +59,51 @@ class Cast:
         for name in titled:
             if title_gender(name):
                 votes[name][title_gender(name)] += 5
-        if names:
-            alternation = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        for name in names:
+            if first_name_gender(name):
+                votes[name][first_name_gender(name)] += 4  # as strong as two clear he/she after the name
+        tagged = Counter(cue.value for cue in cues if cue.kind == "name")
+        cast._aliases = alias_table(names, tagged, text)
+        cast.tag_counts = tagged
+        cast.family = family_names(names, text)
+        every_name = set(names) | set(cast._aliases)
+        if every_name:
+            alternation = "|".join(re.escape(n) for n in sorted(every_name, key=len, reverse=True))
             # the lookahead lets the engine skip every position that cannot start a name
             cast.pattern = re.compile(r"\b(?=[A-Z])(?:" + alternation + r")\b")
             _vote_pronouns(text, cast.pattern, votes)
-        tagged = Counter(cue.value for cue in cues if cue.kind == "name")
-        cast.protagonist = tagged.most_common(1)[0][0] if tagged else None
-        for name in names:
+        cast.protagonist = cast.canonical(tagged.most_common(1)[0][0]) if tagged else None
+        for name in every_name:
             counter = votes.get(name)
             cast.genders[name] = counter.most_common(1)[0][0] if counter else None
-            first = name.split()[0]
-            if len(name.split()) == 2 and first in names and first.lower() not in TITLES:
-                cast._aliases[name] = first  # "Elizabeth Bennet" speaks as "Elizabeth"
-            if len(name.split()) == 1 and f"Mr. {name}" in names:
-                cast._aliases[name] = f"Mr. {name}"  # a bare surname is the man: "Darcy" is Mr. Darcy
         return cast
 
+    def surname(self, name: str | None) -> str | None:
+        """`Mr. Bennet` -> Bennet; `Emma` -> Woodhouse when the book calls her Emma Woodhouse."""
+        parts = (name or "").split()
+        if len(parts) >= 2 and parts[0] in ("Mr.", "Mrs.", "Mr", "Mrs", "Miss"):
+            return parts[-1]
+        return self.family.get(parts[0]) if len(parts) == 1 else None
+
+    def titled(self, title: str, surname: str) -> str | None:
+        """The cast's `Mrs. ... Dashwood`: a tagged speaker first (`Mrs. John Dashwood` over the `Mrs.
+        Dashwood` only mentioned), then the plain `Mrs. Dashwood`."""
+        titles = (title, title.rstrip("."))
+        found = [name for name in self.genders if name.split()[0] in titles and name.split()[-1] == surname]
+        found.sort(key=lambda name: (-self.tag_counts.get(name, 0), len(name.split())))
+        return found[0] if found else None
+
+    def speaks(self, name: str) -> bool:
+        """A name some tag gives to a speaker (`Sir Charles Grandison!` is a book, not a vocative)."""
+        return name in self.genders and any(self.canonical(tag) == name for tag in self.tag_counts)
+
     def canonical(self, name: str) -> str:
-        return self._aliases.get(name, name)
+        for _ in range(3):  # `Miss Lizzy` -> `Lizzy` -> `Elizabeth`
+            name = self._aliases.get(name, name)
+        return name
 
     def gender(self, name: str) -> str | None:
-        return self.genders.get(name)
+        return self.genders.get(self.canonical(name)) or self.genders.get(name)
 
     def mentions(self, narration: str) -> list[str]:
         """Cast names in a piece of narration, in order."""
@@ -86,16 +114,20 @@ class Cast:
 
 
 def _vote_pronouns(text: str, pattern: re.Pattern[str], votes: dict[str, Counter]) -> None:
-    """The first he/she/his after a name, before the sentence ends or another name, votes for its gender."""
+    """The first he/she after a name, before the sentence ends or another name, votes for its gender
+    (failing that, a `his`, with half the weight)."""
     matches = list(pattern.finditer(text))
     for n, match in enumerate(matches):
         limit = min(match.end() + 90, matches[n + 1].start() if n + 1 < len(matches) else len(text))
         window = text[match.end():limit]
         stop = _SENTENCE_END.search(window)
-        pronoun = _PRONOUN_AFTER.search(window, 0, stop.start() if stop else len(window))
+        end = stop.start() if stop else len(window)
+        pronoun = _PRONOUN_AFTER.search(window, 0, end)
         if pronoun:
             gender = "f" if pronoun.group(1) in ("she", "herself") else "m"
-            votes[" ".join(match.group().split())][gender] += 1
+            votes[" ".join(match.group().split())][gender] += 2
+        elif _HIS_AFTER.search(window, 0, end):
+            votes[" ".join(match.group().split())]["m"] += 1
 
 
 class SpeakerTracker:
@@ -111,6 +143,8 @@ class SpeakerTracker:
         self.mentions: list[Entity] = []  # people named in the narration, latest last
         self.addressed: list[str] = []  # names called in the last speech (vocatives)
         self.since_speech: list[Entity] = []  # people named in the narration since the last speech
+        self.topics: dict[str, Entity] = {}  # gender -> whom the narration is about (its paragraphs' he/she)
+        self.called: set[str] = set()  # names the paragraph being attributed calls: none of them is speaking
 
     def narration(self, narration: str, length: int | None = None, *, around_speech: bool = False) -> None:
         """Narration: who is named in it; a long stretch ends the exchange.
@@ -122,9 +156,28 @@ class SpeakerTracker:
             self.mentions.append(self._named(name))
             if not around_speech:
                 self.since_speech.append(self._named(name))
+        if not around_speech:
+            self._follow_topic(narration)
         if (length if length is not None else len(narration)) > _CONVERSATION_GAP:
             self.turns = []
         del self.mentions[:-30]
+
+    def _follow_topic(self, paragraph: str) -> None:
+        """A narration paragraph is about the first man and the first woman named in its first sentence;
+        one that opens on `She` or `He` goes on about the same person (`More than once did Elizabeth ...
+        meet Mr. Darcy.` then `She was engaged one day, ... in re-perusing Jane's last letter`)."""
+        opening = paragraph.lstrip()[:4]
+        found: dict[str, Entity] = {}
+        for name in self.cast.mentions(_SENTENCE_END.split(paragraph, maxsplit=1)[0]):
+            entity = self._named(name)
+            if entity.gender in ("m", "f"):
+                found.setdefault(entity.gender, entity)
+        for gender, pronoun in (("f", "She "), ("m", "He ")):
+            if gender in found and not opening.startswith(pronoun):
+                self.topics[gender] = found[gender]
+
+    def topic(self, gender: str | None) -> Entity | None:
+        return self.topics.get(gender) if gender else None
 
     def speaker(self, cue: Cue | None, *, same_paragraph_names: list[str], continues: bool, weak: Cue | None,
                 speech_names: tuple[str, ...] = (), recent_narration: bool = True) -> Entity:
@@ -144,7 +197,7 @@ class SpeakerTracker:
     def spoke(self, entity: Entity, addressed: list[str]) -> None:
         """Record a speech; whom it addressed is kept while the same speaker goes on talking."""
         self.since_speech = []
-        names = [self.cast.canonical(n) for n in addressed if self.cast.canonical(n) in self.cast.genders]
+        names = [self.cast.canonical(n) for n in addressed if self.cast.speaks(self.cast.canonical(n))]
         same_speaker = bool(self.turns) and self.turns[-1] == entity
         self.addressed = (self.addressed + names) if same_speaker else names
         self.turns.append(entity)
@@ -163,71 +216,99 @@ class SpeakerTracker:
             return self._named(self.cast.canonical(cue.value))
         if cue.gender == "narrator":
             return Entity("I", "I", None)
+        relative = None
+        if cue.kind == "np":
+            relative = self._spouse(cue, speech_names) or self._companion(cue, same_paragraph_names)
+        if relative is not None:
+            return relative
         if cue.gender in (None, "group"):
             return self._anonymous_entity(cue.gender)
-        spouse = self._spouse(cue, speech_names) if cue.kind == "np" else None
-        return spouse or self._by_gender(cue.gender, same_paragraph_names, continues, recent_narration)
+        return self._by_gender(cue.gender, same_paragraph_names, continues, recent_narration)
+
+    def _companion(self, cue: Cue, same_paragraph_names: list[str]) -> Entity | None:
+        """`her friend prevented her, by saying,`: not the woman just named but the other participant."""
+        words = cue.value.split()
+        if len(words) != 2 or words[0] not in ("his", "her") or words[1] not in _COMPANIONS:
+            return None
+        owner_gender = "m" if words[0] == "his" else "f"
+        named = [self._named(name) for name in same_paragraph_names]
+        owner = next((e for e in reversed([*self.turns[-2:], *named]) if e.gender == owner_gender), None)
+        if owner is None:
+            return None
+        others = [e for e in reversed(self.turns[-4:]) if e != owner and e.name is not None and self._may_speak(e)]
+        fitting = [e for e in others if cue.gender in (None, e.gender)]
+        return fitting[0] if fitting else None
 
     def _spouse(self, cue: Cue, speech_names: tuple[str, ...]) -> Entity | None:
-        """Family words next to a titled name: `his wife` by Mr. Bennet is Mrs. Bennet, `her father`
-        is Mr. Bennet, `her mother` Mrs. Bennet (the family of the last Mr./Mrs. named)."""
+        """Family words next to a named relative: `his wife` by Mr. Bennet is Mrs. Bennet, `her father`
+        by Emma (Emma Woodhouse) is Mr. Woodhouse. The relative is a recent speaker or someone named."""
         words = cue.value.split()
         if len(words) != 2 or words[1] not in _FAMILY:
             return None
-        partner_gender, title = _FAMILY[words[1]]
-        for entity in [*reversed(self.mentions), *(self._named(n) for n in speech_names)]:
-            parts = (entity.name or "").split()
-            if len(parts) >= 2 and parts[0] in ("Mr.", "Mrs.") and partner_gender in (None, entity.gender):
-                candidate = f"{title} {parts[-1]}"
-                if candidate in self.cast.genders:
+        relative_gender, title = _FAMILY[words[1]]
+        relatives = [*reversed(self.turns[-4:]), *reversed(self.mentions), *(self._named(n) for n in speech_names)]
+        genders = [relative_gender] if relative_gender else [{"his": "m", "her": "f"}.get(words[0]), None]
+        for gender in genders:  # `her father`: the father of a woman, else of the family just named
+            for entity in relatives:
+                surname = self.cast.surname(entity.name)
+                if surname is None or gender not in (None, entity.gender):
+                    continue
+                candidate = self.cast.titled(title, surname)
+                if candidate is not None:
                     return self._named(candidate)
-                if partner_gender is not None:  # a wife nobody named yet; a parent must be in the cast
-                    return Entity(candidate, candidate, "f" if title == "Mrs." else "m")
+                if relative_gender is not None:  # a wife nobody named yet; a parent must be in the cast
+                    name = f"{title} {surname}"
+                    return Entity(name, name, "f" if title == "Mrs." else "m")
         return None
 
     def _by_gender(self, gender: str, same_paragraph_names: list[str], continues: bool,
                    recent_narration: bool = True) -> Entity:
+        """`said she`: someone of that gender named just before; else, in a running exchange, the
+        other participant, then the speaker going on; else the last one of that gender named."""
         fits = (lambda e: e.gender in (None, "n")) if gender == "n" else (lambda e: e.gender == gender)
         nearby = [self._named(name) for name in same_paragraph_names]
         for entity in [*reversed(nearby), *(reversed(self.since_speech) if recent_narration else ())]:
-            if entity.gender in (gender, None):  # named just before the tag: `The Dormouse woke. 'No,' he said`
+            if entity.gender in (gender, None) and self._may_speak(entity):  # `The Dormouse woke. 'No,' he said`
                 return entity
         previous = self.turns[-1] if self.turns else None
-        if not continues:
-            for entity in reversed(self.turns[-6:]):
-                if entity != previous and fits(entity):
+        other = None if continues else self._other_participant(recent=3)
+        candidates = [other, *(self._named(name) for name in self.addressed), previous, *reversed(self.mentions)]
+        for gender_known in (True, False):  # failing anyone of that gender, someone whose gender is unknown
+            for entity in candidates:
+                if entity is None or (entity.name is None and entity is not previous) or not self._may_speak(entity):
+                    continue
+                if fits(entity) if gender_known else (entity.gender is None and entity.name is not None):
                     return entity
-        for name in self.addressed:
-            if (previous is None or name != previous.key) and fits(self._named(name)):
-                return self._named(name)
-        if previous is not None and fits(previous):
-            return previous
-        lead = self.cast.protagonist
-        if lead is not None and fits(self._named(lead)):
-            return self._named(lead)  # `she` with no woman in the exchange: most likely the main character
-        for entity in reversed(self.mentions):
-            if fits(entity):
-                return entity
-        entity = self._anonymous_entity(gender)
+        entity = self._anonymous_entity(gender)  # `she` with no woman in the scene: unknown, not a guess
         self.mentions.append(entity)
         return entity
 
+    def _may_speak(self, entity: Entity) -> bool:
+        """Nobody calls himself by name: `There can be no want of gallantry, Admiral,` is not the Admiral."""
+        return entity.key not in self.called
+
+    def _other_participant(self, recent: int | None = None) -> Entity | None:
+        """The latest speaker of the running exchange who is not the one who spoke last
+        (`recent`: only among the last few speeches; a long monologue has no other side)."""
+        if not self.turns:
+            return None
+        previous = self.turns[-1]
+        window = self.turns[-(recent + 1):] if recent else self.turns
+        return next((e for e in reversed(window) if e != previous and self._may_speak(e)), None)
+
     def _alternate(self) -> Entity:
-        """No tag: the other side of a running exchange, or whoever was just addressed."""
+        """No tag: whoever was just addressed, the other side of a running exchange, someone the
+        narration just named; the protagonist only when the scene names nobody else."""
         previous = self.turns[-1] if self.turns else None
         for name in self.addressed:  # `When is your next ball to be, Lizzy?` is answered by Lizzy
-            if previous is None or name != previous.key:
+            if (previous is None or name != previous.key) and name not in self.called:
                 return self._named(name)
-        if len(self.turns) >= 2 and self.turns[-2] != previous:
-            return self.turns[-2]
-        for entity in reversed(self.since_speech):  # `Mr. Bennet made no answer.` then a reply
-            if entity != previous and entity.name is not None:
-                return entity
-        lead = self.cast.protagonist
-        if lead is not None and (previous is None or previous.key != lead):
-            return self._named(lead)  # a new exchange with no cue at all: most likely the main character
-        for entity in reversed(self.mentions[-4:]):
-            if previous is None or entity != previous:
-                if entity.name is not None:
-                    return entity
+        other = self._other_participant()
+        if other is not None:
+            return other
+        for entity in [*reversed(self.since_speech), *reversed(self.mentions[-8:])]:
+            if entity != previous and entity.name is not None and self._may_speak(entity):
+                return entity  # `Mr. Bennet made no answer.` then a reply
+        # nobody in the scene to answer: naming the protagonist would be a guess, and a guessed
+        # speaker is worse than an unknown one (a --character bot would learn someone else's line)
         return self._anonymous_entity(None)

@@ -1,0 +1,108 @@
+"""The other names one character goes by: `Lizzy` and `Eliza` are Elizabeth, `Tilney` is Mr. Tilney,
+`Sir Walter Elliot` is Sir Walter, `Elizabeth Bennet` is Elizabeth.
+
+Linking them matters twice: a vocative (`When is your next ball to be, Lizzy?`) names the
+likely next speaker, and a narration that says `his name was Tilney` puts Mr. Tilney in the
+scene for the `he said` that follows. A speaker tagged under two names is one speaker.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from botsmith.extract.dialogue.attribution import TITLES, title_gender
+
+# Common English pet forms of first names (nickname -> the full name a tag would use).
+_PET_NAMES = {
+    "Elizabeth": "Lizzy Lizzie Eliza Liz Libby Betsy Betsey Bess Bessie Beth Betty",
+    "Catherine": "Kitty Kate Katie Cathy", "Katherine": "Kitty Kate Katie Kathy",
+    "Margaret": "Meg Maggie Peggy Madge", "Mary": "Polly Molly Mamie", "Jane": "Jenny Janey",
+    "Frances": "Fanny", "Anne": "Annie Nan Nancy", "Ann": "Annie Nan Nancy", "Henry": "Harry Hal",
+    "William": "Will Willy Billy", "Robert": "Bob Bobby Rob", "Richard": "Dick Dickon",
+    "Edward": "Ned Ted Teddy", "Thomas": "Tom Tommy", "James": "Jim Jimmy Jem", "John": "Jack Johnny",
+    "Charles": "Charley Charlie", "Eleanor": "Nell Nelly Nellie", "Elinor": "Nell Nelly",
+    "Susan": "Sukey Susie", "Sarah": "Sally", "Isabella": "Bella", "Emily": "Emmy", "Georgiana": "Georgy",
+    "Benjamin": "Ben", "Joseph": "Joe", "Samuel": "Sam", "Alexander": "Alec Sandy", "Lydia": "Liddy",
+    "Matilda": "Tilly", "Dorothy": "Dolly Dora", "Caroline": "Carrie", "Harriet": "Hatty",
+}
+PET_NAMES = {pet: full for full, pets in _PET_NAMES.items() for pet in pets.split()}
+_MALE_FIRST = ("Mr.", "Mr", "Sir", "Colonel", "Captain", "Lord", "Dr.", "Admiral", "General", "Major")
+
+
+def alias_table(names: Counter[str], tagged: Counter[str], text: str) -> dict[str, str]:
+    """other name -> the name a character is known by, for the names of a book's cast."""
+    aliases: dict[str, str] = {}
+    for name in names:
+        words = name.split()
+        if len(words) == 2 and words[0] in names and words[0].lower() not in TITLES:
+            aliases[name] = words[0]  # "Elizabeth Bennet" speaks as "Elizabeth"
+        elif len(words) == 3 and " ".join(words[:2]) in names and title_gender(name):
+            aliases[name] = " ".join(words[:2])  # "Sir Walter Elliot" is "Sir Walter"
+    pets = [pet for pet, full in PET_NAMES.items()
+            if full in names and pet not in aliases and tagged[pet] <= tagged[full]]
+    if pets:  # one pass over the book for all of them
+        used = set(re.findall(r"\b(?=[A-Z])(?:" + "|".join(pets) + r")\b", text))
+        aliases.update({pet: PET_NAMES[pet] for pet in pets if pet in used})
+    aliases.update(_surnames(names, aliases))
+    return aliases
+
+
+def _surnames(names: Counter[str], known: dict[str, str]) -> dict[str, str]:
+    """A bare surname is the titled character of that name, the man first: `Darcy` is Mr. Darcy."""
+    by_surname: dict[str, list[str]] = {}
+    for name in names:
+        words = name.split()
+        if len(words) == 2 and words[0].lower() in TITLES and name not in known:
+            by_surname.setdefault(words[1], []).append(name)
+    linked = {}
+    for surname, holders in by_surname.items():
+        holders.sort(key=lambda n: (n.split()[0] not in _MALE_FIRST, -names[n]))
+        if surname in known or names[surname] > names[holders[0]]:  # a first name: `Miss Lizzy` is Lizzy
+            linked.update({holder: surname for holder in holders if holder.split()[0] in ("Miss", "Master")})
+        else:
+            linked[surname] = holders[0]
+    return linked
+
+
+def family_names(names: Counter[str], text: str) -> dict[str, str]:
+    """first name -> surname, where the book writes them together and the surname has a titled holder
+    (`Emma Woodhouse` beside `Mr. Woodhouse`): `her father` said by Emma is then Mr. Woodhouse."""
+    titled = {name.split()[1] for name in names if len(name.split()) == 2 and name.split()[0].lower() in TITLES}
+    firsts = [name for name in names if len(name.split()) == 1 and name.lower() not in TITLES and name not in titled]
+    if not firsts or not titled:
+        return {}
+    either = "|".join(map(re.escape, firsts)), "|".join(map(re.escape, titled))
+    pattern = re.compile(rf"\b(?=[A-Z])({either[0]})\s+({either[1]})\b")
+    found: dict[str, str] = {}
+    for (first, surname), _ in Counter(match.groups() for match in pattern.finditer(text)).most_common():
+        found.setdefault(first, surname)
+    return found
+
+
+# Common given names of English fiction by gender: a prior for characters the text never gives a
+# title or a clear he/she (`replied he` in a scene with Edward and Margaret, neither titled).
+_FEMALE = (
+    "Ada Adele Agnes Alice Alicia Amelia Amy Ann Anna Anne Arabella Augusta Beatrice Bertha Blanche Caroline "
+    "Catherine Cecilia Celia Charlotte Clara Constance Diana Dinah Dora Dorothea Dorothy Edith Eleanor Elinor "
+    "Eliza Elizabeth Ellen Emily Emma Esther Estella Fanny Flora Florence Frances Georgiana Gertrude Grace "
+    "Gwendolen Hannah Harriet Helen Henrietta Hester Hetty Isabella Jane Jemima Jenny Jessie Jo Josephine Judith "
+    "Julia Kate Katherine Kitty Laura Lavinia Letitia Lilian Lizzy Lottie Louisa Lucy Lydia Mabel Margaret Maria "
+    "Marian Marianne Marion Martha Mary Matilda Maud Meg Millie Minnie Molly Nancy Nell Nelly Nora Olivia "
+    "Penelope Phoebe Polly Priscilla Rachel Rebecca Rosa Rosamond Rose Ruth Sally Sarah Selina Sophia Sophy "
+    "Susan Susanna Sybil Tabitha Tess Theresa Victoria Winifred").split()
+_MALE = (
+    "Abraham Albert Alfred Andrew Anthony Arthur Basil Ben Benjamin Bertram Bob Charles Christopher Cyril Daniel "
+    "David Dick Dorian Ebenezer Edgar Edmund Edward Edwin Ernest Francis Frank Frederick Gabriel Geoffrey George "
+    "Gerald Gilbert Guy Harold Harry Henry Herbert Horace Hugh Humphrey Isaac Jack Jacob James Jasper Jem Jim Joe "
+    "John Jonathan Joseph Joshua Julian Lawrence Leonard Lewis Lionel Louis Mark Martin Matthew Maurice Michael "
+    "Miles Ned Nicholas Oliver Oscar Owen Patrick Paul Percy Peter Philip Ralph Reginald Richard Robert Roger "
+    "Rupert Sam Samuel Silas Simon Stephen Sydney Theodore Thomas Tim Timothy Tom Tommy Victor Walter Wilfred "
+    "William").split()
+FIRST_NAME_GENDER = {**{name: "f" for name in _FEMALE}, **{name: "m" for name in _MALE}}
+
+
+def first_name_gender(name: str) -> str | None:
+    """`Edward` -> m, `Margaret Dashwood` -> f; None for names not on the list or under a title."""
+    first = name.split()[0]
+    return None if first.lower() in TITLES else FIRST_NAME_GENDER.get(first)
