@@ -57,7 +57,8 @@ def redirect_allowed(source: str, target: str) -> bool:
 class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001 (urllib's signature)
         if not redirect_allowed(req.full_url, newurl):
-            raise FetchError("http", req.full_url, f"refused a redirect to {newurl[:200]} (another host, or https to http)")
+            raise FetchError("http", req.full_url,
+                             f"refused a redirect to {newurl[:200]} (another host, or https to http)")
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
