@@ -49,6 +49,13 @@ def status_line(sock: socket.socket) -> str:
     return sock.recv(65536).decode(errors="replace").split("\r\n")[0]
 
 
+def read_all(sock: socket.socket) -> str:
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data.decode(errors="replace")
+
+
 def health(url: str) -> dict:
     return httpx.get(url + "/health", timeout=10).json()
 
@@ -143,10 +150,14 @@ def test_stopping_the_server_cancels_the_running_generation(tiny_chatbot):
 
     running = start_server(tiny_chatbot, max_tokens_limit=100_000, max_request_tokens=100_000)
     work_queue = running._server.config.app.state.queue
-    sock = open_request(running.url, {**ENDLESS, "stream": True})
+    streaming = open_request(running.url, {**ENDLESS, "stream": True})
     wait_for(lambda: health(running.url)["busy"], "the generation to start")
+    waiting = open_request(running.url, LONG)
+    wait_for(lambda: health(running.url)["queue"]["waiting"] == 1, "a request to wait")
     started = time.monotonic()
     running.stop()
-    sock.close()
     assert time.monotonic() - started < 2.5  # not the 3 s grace period uvicorn gives open requests
     assert work_queue.finished["cancelled"] == 1 and not work_queue.busy
+    with closing(streaming), closing(waiting):
+        assert "server_shutting_down" in read_all(streaming)  # the stream ends with an error event
+        assert read_all(waiting).startswith("HTTP/1.1 503 ")

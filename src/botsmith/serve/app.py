@@ -29,7 +29,7 @@ from botsmith.chat.chatbot import Chatbot
 from botsmith.errors import BotsmithError
 from botsmith.serve.guard import RequestGuard
 from botsmith.serve.limits import BodyLimit
-from botsmith.serve.queue import Event, GenerationQueue, Job, QueueFull, Work
+from botsmith.serve.queue import SHUTDOWN, Event, GenerationQueue, Job, QueueFull, Work
 from botsmith.serve.responses import ChatReply, ReplyBuilder, TextReply, sse
 from botsmith.serve.schema import APIError, ChatCompletionRequest, CompletionRequest, SamplingRequest, error_body
 
@@ -270,8 +270,13 @@ async def _cancel_when_gone(receive: Any, job: Job) -> None:
 async def _next_event(job: Job) -> Event:
     event = await job.events.get()
     if event.kind == "cancelled":
-        raise ClientGone
+        raise _stopping() if event.text == SHUTDOWN else ClientGone
     return event
+
+
+def _stopping() -> APIError:
+    return APIError(503, "the server is shutting down; retry when it is back", type="server_error",
+                    code="server_shutting_down")
 
 
 async def _collect(job: Job, event: Event) -> tuple[dict[int, str], dict[int, Any]]:
@@ -294,7 +299,8 @@ async def _stream(job: Job, event: Event, builder: Any, include_usage: bool) -> 
     stats: dict[int, Any] = {}
     try:
         while event.kind != "end":
-            if event.kind == "cancelled":  # the server is stopping
+            if event.kind == "cancelled":  # the server is stopping (a client that left reads nothing more)
+                yield sse(_stopping().body())
                 return
             if event.kind == "error":
                 yield sse(_as_api_error(event.error).body())

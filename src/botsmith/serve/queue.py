@@ -25,13 +25,16 @@ from botsmith.chat.generate import GenerationStream
 Work = Callable[[Callable[[], bool]], Iterable[GenerationStream]]
 
 
+SHUTDOWN = "server stopping"
+
+
 class QueueFull(Exception):
     pass
 
 
 @dataclass
 class Event:
-    kind: str  # "piece" | "done" (one per choice, with stats) | "error" | "end" | "cancelled"
+    kind: str  # "piece" | "done" (one per choice, with stats) | "error" | "end" | "cancelled" (text: why)
     index: int = 0
     text: str = ""
     stats: Any = None
@@ -46,13 +49,13 @@ class Job:
     events: asyncio.Queue = field(default_factory=asyncio.Queue)
     cancelled: threading.Event = field(default_factory=threading.Event)
 
-    def cancel(self) -> None:
-        """Stop this job (from any thread); whoever awaits its events gets a "cancelled" event."""
+    def cancel(self, why: str = "client gone") -> None:
+        """Stop this job (from any thread); whoever awaits its events gets a "cancelled" event saying why."""
         if self.cancelled.is_set():
             return
         self.cancelled.set()
         self.on_cancel(self)
-        self.emit(Event("cancelled"))
+        self.emit(Event("cancelled", text=why))
 
     def emit(self, event: Event) -> None:
         with contextlib.suppress(RuntimeError):  # the loop closed: nobody is listening any more
@@ -89,7 +92,7 @@ class GenerationQueue:
             jobs = [*self._waiting, *([self._running] if self._running else [])]
             self._changed.notify_all()
         for job in jobs:
-            job.cancel()
+            job.cancel(SHUTDOWN)
 
     def stop(self) -> None:
         """close(), then wait for the worker to exit."""
