@@ -12,6 +12,7 @@ import pytest
 
 from botsmith.bot_folder import new_bot
 from botsmith.chats import parse_chat
+from botsmith.errors import BotsmithError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -27,6 +28,8 @@ def bad_files(folder: Path) -> dict[str, str]:
     (folder / "empty.txt").write_text("")
     (folder / "irc.log").write_text("[12:01] <alice> hi\n[12:02] <bob> yo\n")
     (folder / "package.json").write_text('{"name": "pkg", "version": "1.0"}\n')
+    deep = "[" * 100_000 + "]" * 100_000
+    (folder / "deep.json").write_text('{"type": "personal_chat", "date_unixtime": "1", "messages": [' + deep + "]}")
     tried = r"formats tried: discord-json, discord-csv, discord-txt, telegram, jsonl, whatsapp"
     return {
         "cut.json": r"cut.json: not valid JSON \(.*line \d+ column \d+; is the file cut short\?\) \(format tried: discord-json\)",
@@ -34,6 +37,7 @@ def bad_files(folder: Path) -> dict[str, str]:
         "empty.txt": r"empty.txt: empty file, not a chat export \(formats tried: discord-json,",
         "irc.log": rf"irc.log: not a chat export botsmith can read \({tried}\)",
         "package.json": rf"package.json: not a chat export botsmith can read \({tried}\)",
+        "deep.json": r"deep.json: JSON nested too deeply to be a chat export .* \(format tried: telegram\)",
     }
 
 
@@ -78,3 +82,78 @@ def test_parse_prints_people_and_all_adds_the_rest():
     assert not any(row["flags"]["system"] or row["flags"]["deleted"] for row in rows)
     forced = run_cli("chats", "parse", str(FIXTURES / "whatsapp_android.txt"), "--format", "telegram")
     assert forced.returncode == 1 and "format tried: telegram" in forced.stderr
+
+
+def test_out_of_range_dates_and_deep_json_are_one_line_errors(tmp_path):
+    future = tmp_path / "result.json"
+    message = {"id": 1, "type": "message", "date_unixtime": "9" * 20, "from": "Ana", "text": "hi"}
+    future.write_text(json.dumps({"name": "Ana", "type": "personal_chat", "messages": [message]}))
+    with pytest.raises(BotsmithError, match=r"result.json chat 'Ana' message 1: Unix time '9{20}' is out of range"):
+        parse_chat(future)
+    future.write_text(future.read_text().replace("9" * 20, "9" * 5000))
+    with pytest.raises(BotsmithError, match="is out of range"):
+        parse_chat(future)
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text('{"messages": [{"role": "user", "content": "hi"}]}\n' + "[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(BotsmithError, match=r"deep.jsonl line 2: JSON nested too deeply"):
+        parse_chat(deep)
+    deep.write_text("[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(BotsmithError, match="not a chat export botsmith can read"):
+        parse_chat(deep)
+
+
+def nested_zips(levels: int, inner: bytes) -> bytes:
+    import io
+    import zipfile
+
+    data = inner
+    for _ in range(levels):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("_chat.txt", data)
+        data = buffer.getvalue()
+    return data
+
+
+def test_a_zip_inside_a_zip_is_not_opened(tmp_path):
+    chat = (FIXTURES / "whatsapp_ios.txt").read_bytes()
+    deep = tmp_path / "deep.zip"
+    deep.write_bytes(nested_zips(1500, chat))
+    with pytest.raises(BotsmithError, match=r"deep.zip: a zip archive with no chat export inside .*_chat.txt is a zip "
+                                            r"inside the zip"):
+        parse_chat(deep)
+    once = tmp_path / "once.zip"
+    once.write_bytes(nested_zips(1, chat))
+    assert parse_chat(once).format == "whatsapp"
+
+
+def test_only_the_member_that_parses_is_unpacked(tmp_path, monkeypatch):
+    import tempfile
+    import zipfile
+
+    from botsmith.chats import archive
+
+    chat = (FIXTURES / "whatsapp_ios.txt").read_bytes()
+    bomb = tmp_path / "WhatsApp Chat.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as packed:
+        packed.writestr("_chat.txt", chat)
+        for number in range(20):
+            packed.writestr(f"logs/{number:02d}.txt", bytes(10 << 20))  # 200 MiB of zeros in a few hundred KB
+    assert bomb.stat().st_size < 1 << 20
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # where the zip is unpacked
+
+    def unpacked_bytes() -> int:
+        return sum(path.stat().st_size for path in scratch.rglob("*") if path.is_file())
+
+    with archive.unpacked(bomb) as candidates:
+        assert next(iter(candidates)).name == "_chat.txt" and unpacked_bytes() == len(chat)
+    assert parse_chat(bomb).format == "whatsapp" and unpacked_bytes() == 0
+    with zipfile.ZipFile(tmp_path / "chat-last.zip", "w", zipfile.ZIP_DEFLATED) as packed:
+        for number in range(20):
+            packed.writestr(f"logs/{number:02d}.txt", bytes(10 << 20))
+        packed.writestr("notes/chat.txt", chat)
+    monkeypatch.setattr(archive, "MAX_UNPACKED_BYTES", 35 << 20)
+    with pytest.raises(BotsmithError, match=r"chat-last.zip: unpacking logs/03.txt would take more than 35 MiB"):
+        parse_chat(tmp_path / "chat-last.zip")

@@ -85,3 +85,15 @@ def test_zipped_exports_parse_like_their_contents(tmp_path):
         archive.writestr("notes.txt", "just some notes\n")
     with pytest.raises(Exception, match=r"photos.zip: a zip archive with no chat export inside \(formats tried: "):
         parse_chat(empty)
+
+
+def test_discord_text_message_after_reactions_and_one_blank_line_is_kept(tmp_path):
+    rule = "=" * 62
+    text = "\n".join([rule, "Guild: Direct Messages", "Channel: Private / alice", rule, "",
+                      "[1/15/2024 3:04 PM] alice", "first", "", "{Reactions}", "👍 (2) ", "",  # as the exporter writes it
+                      "[1/15/2024 3:05 PM] bob", "second", "", "",
+                      "[1/15/2024 3:06 PM] alice", "third", "", "", rule, "Exported 3 message(s)", rule, ""])
+    path = tmp_path / "dm.txt"
+    path.write_text(text, encoding="utf-8")
+    messages = parse_chat(path).messages
+    assert [(m.author, m.text) for m in messages] == [("alice", "first"), ("bob", "second"), ("alice", "third")]

@@ -129,6 +129,32 @@ def test_a_failed_build_keeps_the_previous_dataset(story_bot):
     assert first.train_path.read_bytes() == before
 
 
+def test_train_validation_and_stats_are_replaced_together_or_not_at_all(story_bot, monkeypatch):
+    import os
+
+    first = build_dataset(story_bot, log=quiet)
+    (first.dataset_dir / "notes.md").write_text("my own notes")
+    before = {path.name: path.read_bytes() for path in first.paths}
+    real_fsync, synced = os.fsync, []
+
+    def killed_after_the_first_file(fd: int) -> None:  # as if Ctrl-C came while validation.jsonl was written
+        synced.append(fd)
+        if len(synced) == 2:
+            raise KeyboardInterrupt
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", killed_after_the_first_file)
+    config = open_bot(story_bot).config().with_overrides("dataset", fragment_tokens=40, validation_fraction=0.3)
+    with pytest.raises(KeyboardInterrupt):
+        build_dataset(story_bot, config, log=quiet)
+    assert {path.name: path.read_bytes() for path in first.paths} == before
+    assert not [path for path in first.dataset_dir.parent.iterdir() if path.name.startswith(".")]  # no temporary
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    second = build_dataset(story_bot, config, log=quiet)
+    assert second.train_path.read_bytes() != before["train.jsonl"]
+    assert (second.dataset_dir / "notes.md").read_text() == "my own notes"
+
+
 def test_duplicate_sources_are_removed_and_counted(make_bot):
     same = [chaptered("file-a", STORY_CHAPTERS), chaptered("file-b", STORY_CHAPTERS)]
     near = chaptered("file-c", [c.replace("He struck a match.", "He struck a light.") for c in STORY_CHAPTERS])

@@ -21,7 +21,8 @@ TOKEN = "hf_test_secret_token_123456"
 
 
 class FakeHub(BaseHTTPRequestHandler):
-    received: dict  # set per server: {"repos": [...], "files": {repo: {path: bytes}}, "auth": set()}
+    # set per server: {"repos": [...], "files": {repo: {path: bytes}}, "auth": set(), "private": {repo: bool}}
+    received: dict
 
     def log_message(self, *args) -> None:
         pass
@@ -42,7 +43,12 @@ class FakeHub(BaseHTTPRequestHandler):
             request = json.loads(body)
             self.received["repos"].append(request)
             name = f"{request.get('organization') or 'user'}/{request['name']}"
-            return self._reply({"url": f"http://{self.headers['Host']}/{name}", "name": name})
+            key = f"{request.get('type') or 'model'}s:{name}"
+            reply = {"url": f"http://{self.headers['Host']}/{name}", "name": name}
+            if key in self.received["private"]:  # as the Hub: 409, and the repo keeps its visibility
+                return self._reply({**reply, "error": "You already created this repo"}, 409)
+            self.received["private"][key] = request.get("visibility") == "private" or bool(request.get("private"))
+            return self._reply(reply)
         if self.path.startswith("/api/validate-yaml"):
             return self._reply({"errors": [], "warnings": []})
         if len(parts) >= 6 and parts[4] == "preupload":
@@ -60,10 +66,17 @@ class FakeHub(BaseHTTPRequestHandler):
                                 "commitOid": "a" * 40, "success": True})
         self._reply({"error": f"not implemented: {self.path}"}, 404)
 
+    def do_GET(self) -> None:  # repo_info: /api/{models,datasets}/user/name
+        parts = self.path.split("?")[0].strip("/").split("/")
+        key = f"{parts[1]}:{parts[2]}/{parts[3]}" if len(parts) >= 4 and parts[0] == "api" else ""
+        if key not in self.received["private"]:
+            return self._reply({"error": "Repository not found"}, 404)
+        self._reply({"id": key.split(":", 1)[1], "private": self.received["private"][key], "sha": "a" * 40})
+
 
 @pytest.fixture
 def hub(monkeypatch):
-    received = {"repos": [], "files": {}, "auth": set()}
+    received = {"repos": [], "files": {}, "auth": set(), "private": {}}
     handler = type("Handler", (FakeHub,), {"received": received})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -114,6 +127,44 @@ def test_push_dataset_with_card(hub, tiny_llama, tmp_path):
     assert files["train.jsonl"] == b'{"text": "Call me Ishmael."}\n'
     card = files["README.md"].decode()
     assert "split: train" in card and "path: validation.jsonl" in card and "train records: 1" in card
+
+
+def dataset_bot(root, base, mode: str):
+    from botsmith.bot_folder import new_bot
+
+    folder = new_bot(root, mode=mode, base_model=str(base))
+    (folder.dataset_dir / "train.jsonl").write_text('{"messages": [{"role": "user", "content": "see you at 8?"}]}\n')
+    return folder.root
+
+
+def test_a_chat_dataset_is_private_unless_public_is_asked(hub, tiny_llama, tmp_path):
+    lines = []
+    push_dataset(dataset_bot(tmp_path / "chat", tiny_llama, "chat"), repo="ahab/chats", log=lines.append)
+    assert hub["private"]["datasets:ahab/chats"] is True
+    assert "the repo will be private (pass --public to publish it)" in lines[0]
+    push_dataset(dataset_bot(tmp_path / "chat2", tiny_llama, "chat"), repo="ahab/open-chats", private=False)
+    assert hub["private"]["datasets:ahab/open-chats"] is False
+    push_dataset(dataset_bot(tmp_path / "book", tiny_llama, "completion"), repo="ahab/book")
+    assert hub["private"]["datasets:ahab/book"] is False
+
+
+def test_a_private_push_never_lands_in_an_existing_public_repo(hub, tiny_llama, tmp_path):
+    push_dataset(dataset_bot(tmp_path / "book", tiny_llama, "completion"), repo="ahab/data")
+    committed = dict(hub["files"]["datasets:ahab/data"])
+    with pytest.raises(BotsmithError, match="ahab/data already exists and is public; nothing was uploaded"):
+        push_dataset(dataset_bot(tmp_path / "chat", tiny_llama, "chat"), repo="ahab/data")
+    assert hub["files"]["datasets:ahab/data"] == committed
+
+
+def test_push_dataset_command_takes_public(hub, tiny_llama, tmp_path):
+    import subprocess
+    import sys
+
+    bot = dataset_bot(tmp_path / "chat", tiny_llama, "chat")
+    result = subprocess.run([sys.executable, "-m", "botsmith", "push-dataset", str(bot), "--repo", "ahab/pub",
+                             "--public"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert hub["private"]["datasets:ahab/pub"] is False and "public dataset repo ahab/pub" in result.stderr
 
 
 def test_offline_push_is_one_clear_line(llama_bot, monkeypatch):

@@ -55,7 +55,7 @@ def test_ten_megabyte_prompt_is_refused(http):
             yield b"y" * 100_000
         yield b'"}'
 
-    assert_error(http.post("/v1/completions", content=chunks()), 413)
+    assert_error(http.post("/v1/completions", content=chunks(), headers={"Content-Type": "application/json"}), 413)
     assert_still_serving(http)
 
 

@@ -48,3 +48,14 @@ def test_serve_command_with_api_key_then_ctrl_c(tmp_path, tmp_path_factory, monk
     assert process.returncode in (0, 130)
     assert f"Serving parrot at http://127.0.0.1:{port}/" in output and "must send the API key" in output
     assert key not in output and "Traceback" not in output
+
+
+def test_a_key_on_the_command_line_is_warned_about(tmp_path):
+    from typer.testing import CliRunner
+
+    from botsmith.cli import app
+
+    result = CliRunner().invoke(app, ["serve", str(tmp_path / "no-bot"), "--api-key", "visible-in-ps"])
+    assert result.exit_code != 0
+    assert "warning: --api-key shows the key to every user of this machine" in result.stderr
+    assert "BOTSMITH_API_KEY" in result.stderr and "visible-in-ps" not in result.output + result.stderr

@@ -28,7 +28,7 @@ def test_page_shows_the_escaped_bot_name(tmp_path_factory):
     finally:
         server.stop()
     assert "&lt;b&gt;Bob&lt;/b&gt;" in page and "<b>Bob</b>" not in page.split("<script>")[0]
-    assert '"model": "<b>Bob<\\/b>"' in page  # safe inside the script block too
+    assert '"model": "\\u003cb\\u003eBob\\u003c/b\\u003e"' in page  # safe inside the script block too
 
 
 @pytest.fixture(scope="module")

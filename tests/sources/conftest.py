@@ -1,6 +1,7 @@
 """A local Gutenberg: an HTTP server on 127.0.0.1 with gutenberg.org's URL layout,
 serving small fixture books, plus the broken cases a real mirror produces
-(404, an HTML error page, a slow endpoint, a flaky one, empty and binary files).
+(404, an HTML error page, a slow endpoint, a flaky one, empty and binary files,
+bodies cut short, garbage instead of a status line, a slow drip, redirects).
 """
 
 from __future__ import annotations
@@ -94,6 +95,11 @@ class Route:
     content_type: str = "text/plain; charset=utf-8"
     delay: float = 0.0
     fail_first: int = 0  # answer 503 this many times before succeeding
+    # how to answer: "whole", "cut" (Content-Length promises more than is sent), "cut-chunked" (a chunked body
+    # that stops mid-chunk), "garbage" (no HTTP status line), "drip" (one byte every `delay` seconds)
+    shape: str = "whole"
+    cut_first: int = 0  # answer in `shape` this many times, then whole
+    location: str = ""  # with a 3xx status: where to
 
 
 @dataclass
@@ -118,6 +124,9 @@ def default_routes() -> dict[str, Route]:
         "/cache/epub/600/pg600.txt": Route(b""),
         "/cache/epub/601/pg601.txt": Route(bytes(range(256)) * 8, content_type="application/octet-stream"),
         "/cache/epub/602/pg602.txt": Route(b"Just some notes I typed.\n\nNothing to do with any project.\n" * 5),
+        "/cache/epub/700/pg700.txt": Route(gutenberg_book(700).encode(), shape="cut"),
+        "/cache/epub/701/pg701.txt": Route(gutenberg_book(701).encode(), shape="cut-chunked"),
+        "/cache/epub/702/pg702.txt": Route(gutenberg_book(702).encode(), shape="garbage"),
     }
 
 
@@ -129,19 +138,41 @@ def _handler(server: LocalGutenberg):
             if route is None:
                 self.send_error(404, "Not Found")
                 return
-            if route.delay:
+            if route.delay and route.shape != "drip":
                 time.sleep(route.delay)
             if server.hits[self.path] <= route.fail_first:
                 self.send_error(503, "Service Unavailable")
                 return
-            self.send_response(route.status)
-            self.send_header("Content-Type", route.content_type)
-            self.send_header("Content-Length", str(len(route.body)))
-            self.end_headers()
+            shape = route.shape if server.hits[self.path] <= route.cut_first or not route.cut_first else "whole"
             try:
-                self.wfile.write(route.body)
+                self._answer(route, shape)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (the timeout case)
+
+        def _answer(self, route: Route, shape: str) -> None:
+            if shape == "garbage":
+                self.wfile.write(b"SSH-2.0-OpenSSH_9.6\r\n")
+                return
+            self.send_response(route.status)
+            self.send_header("Content-Type", route.content_type)
+            if route.location:
+                self.send_header("Location", route.location)
+            if shape == "cut-chunked":
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                self.wfile.write(b"%x\r\n" % len(route.body) + route.body[: len(route.body) // 2])
+                return
+            self.send_header("Content-Length", str(len(route.body)))
+            self.end_headers()
+            if shape == "cut":
+                self.wfile.write(route.body[: len(route.body) // 2])
+            elif shape == "drip":
+                for byte in route.body:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(route.delay)
+            else:
+                self.wfile.write(route.body)
 
         def log_message(self, *args) -> None:
             pass

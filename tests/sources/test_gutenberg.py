@@ -94,6 +94,11 @@ def test_a_flaky_server_is_retried(local_gutenberg, bot):
     ("601", "pg601 .*binary data"),
     ("602", "pg602: .* not a Project Gutenberg text"),
     ("abc", "'abc' is not a Gutenberg book number"),
+    ("7" * 5000, "'7777.* is not a Gutenberg book number"),
+    ("https://www.gutenberg.org/ebooks/" + "7" * 5000, "is not a Gutenberg book number"),
+    ("700", r"pg700: the connection broke off after \d+ bytes"),
+    ("701", "pg701: the connection broke off"),
+    ("702", "pg702: not a valid HTTP reply"),
 ])
 def test_bad_books_fail_alone_and_leave_nothing_behind(local_gutenberg, bot, book, words):
     report = add_gutenberg(bot, [book, "1342"], log=quiet)

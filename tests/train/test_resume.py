@@ -24,15 +24,15 @@ def logged_steps(run_dir) -> int:
     return max((row["step"] for row in rows), default=0)
 
 
-def interrupt_after(bot, steps: int) -> subprocess.CompletedProcess:
-    """Run `botsmith train` and press Ctrl-C (SIGINT) once `steps` steps are logged."""
+def interrupt_after(bot, steps: int, signum: int = signal.SIGINT) -> subprocess.CompletedProcess:
+    """Run `botsmith train` and press Ctrl-C (SIGINT, or send `signum`) once `steps` steps are logged."""
     process = subprocess.Popen([sys.executable, "-m", "botsmith", "train", str(bot.root)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and process.poll() is None:
         runs = sorted(bot.runs_dir.iterdir()) if bot.runs_dir.is_dir() else []
         if runs and logged_steps(runs[-1]) >= steps:
-            process.send_signal(signal.SIGINT)
+            process.send_signal(signum)
             break
         time.sleep(0.005)
     stdout, stderr = process.communicate(timeout=240)
@@ -60,3 +60,20 @@ def test_interrupted_and_resumed_run_matches_uninterrupted(tmp_path, tiny_llama,
     assert resumed.best_val_loss == reference.best_val_loss
     steps = [row["step"] for row in map(json.loads, (run_dir / "metrics.jsonl").read_text().splitlines()) if "loss" in row]
     assert steps == list(range(1, 61))  # lines logged after the checkpoint were dropped, not duplicated
+
+
+def test_sigterm_leaves_a_resumable_run_and_resume_survives_a_cut_metrics_line(tmp_path, tiny_llama, make_bot):
+    bot = make_bot(tmp_path / "terminated", tiny_llama, max_steps=30, eval_every=4)
+    stopped = interrupt_after(bot, 3, signal.SIGTERM)  # what a scheduler, kill or docker stop sends
+    assert stopped.returncode == 128 + signal.SIGTERM, stopped.stderr[-2000:]
+    assert stopped.stderr.strip().splitlines()[-1].startswith("botsmith: error: interrupted by SIGTERM at step ")
+    (run_dir,) = bot.runs_dir.iterdir()
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["status"] == "interrupted"
+    assert json.loads((run_dir / "last" / "training_state.json").read_text())["step"] == summary["step"]
+    with (run_dir / "metrics.jsonl").open("a") as metrics:
+        metrics.write('{"step": 4, "loss": 2.3')  # the process died in the middle of a line
+    resumed = train(bot.root, resume=True, log=lambda line: None)
+    assert resumed.run_dir == run_dir and resumed.steps == 30
+    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [row["step"] for row in rows if "loss" in row] == list(range(1, 31))

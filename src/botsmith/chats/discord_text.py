@@ -16,6 +16,9 @@
     {Reactions}
     👍 (2)
 
+    [1/15/2024 3:05 PM] bob
+    (one blank line after reactions, two after any other message)
+
 
 Structure lines end with the file's newline; message bodies keep their own, so in a
 CRLF file a body's bare LF is never taken for a new message.
@@ -54,14 +57,11 @@ def _header(lines: list[str], index: int) -> tuple[str, str, bool] | None:
 
 
 def _starts(lines: list[str]) -> list[tuple[int, tuple[str, str, bool]]]:
-    """Message headers. The exporter leaves two blank lines between messages; when a file keeps that
-    rhythm, a date-like line after a single blank line is a message's own text, not a header."""
-    found = _found(lines)
-    spaced = [(index, header) for index, header in found if _spaced(lines, index)]
-    return spaced if len(spaced) > len(found) / 2 else found
-
-
-def _found(lines: list[str]) -> list[tuple[int, tuple[str, str, bool]]]:
+    """Message headers: every `[date] author` line after a blank line whose date parses. The exporter
+    usually leaves two blank lines between messages, but only one after a {Reactions} block, so the
+    count cannot tell a header from a message's own text. A body line that looks exactly like a
+    header is read as one (splitting that message in two), where skipping real headers would
+    merge whole messages into their predecessors under the wrong author."""
     return [(index, header) for index in range(len(lines)) if (header := _header(lines, index))]
 
 
@@ -78,7 +78,7 @@ def sniff(source: ExportInput) -> bool:
     lines = _lines(source.head.lstrip("\ufeff"))[:400]
     if lines and lines[0].startswith(_RULE) and any(_PREAMBLE_KEYS.match(line) for line in lines[1:8]):
         return True
-    spaced = [header for index, header in _found(lines) if _spaced(lines, index) and index > 0]
+    spaced = [header for index, header in _starts(lines) if _spaced(lines, index) and index > 0]
     return len(spaced) >= 2 and sum(": " in author for _, author, _ in spaced) <= len(spaced) / 2
 
 

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from botsmith.chats.message import ChatMessage, clean_text
-from botsmith.chats.registry import ExportFormat, ExportInput, register_format
+from botsmith.chats.registry import TOO_DEEP, ExportFormat, ExportInput, register_format
 from botsmith.errors import BotsmithError
 
 SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "bot": "assistant",
@@ -23,7 +23,7 @@ def sniff(source: ExportInput) -> bool:
         if line.strip():
             try:
                 first = json.loads(line)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 return False
             return _turns(first) is not None
     return False
@@ -56,6 +56,8 @@ def read_conversations(source: ExportInput) -> list[list[dict[str, str]]]:
             turns = _turns(json.loads(line))
         except json.JSONDecodeError as error:
             raise BotsmithError(f"{source.path} line {number}: not valid JSON ({error.msg})") from None
+        except RecursionError:
+            raise BotsmithError(f"{source.path} line {number}: {TOO_DEEP}") from None
         if turns is None:
             raise BotsmithError(f"{source.path} line {number}: neither an OpenAI 'messages' nor a ShareGPT "
                                 "'conversations' record")

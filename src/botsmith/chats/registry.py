@@ -18,6 +18,7 @@ from botsmith.chats.message import ChatMessage, sort_messages
 from botsmith.errors import BotsmithError
 
 _HEAD_BYTES = 1 << 16
+TOO_DEEP = "JSON nested too deeply to be a chat export (lists or objects inside each other hundreds of times)"
 
 
 @dataclass
@@ -61,6 +62,8 @@ class ExportInput:
         except json.JSONDecodeError as error:
             raise BotsmithError(f"{self.path}: not valid JSON ({error.msg}: line {error.lineno} column "
                                 f"{error.colno}; is the file cut short?)") from None
+        except RecursionError:
+            raise BotsmithError(f"{self.path}: {TOO_DEEP}") from None
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,11 @@ def parse_chat(path: str | Path, format: str | None = None) -> ChatParse:
 
     if is_zip(Path(path)):
         return _parse_zip(Path(path), format)
-    source = ExportInput(Path(path))
+    return _parse_export(Path(path), format)
+
+
+def _parse_export(path: Path, format: str | None) -> ChatParse:
+    source = ExportInput(path)
     export_format = get_format(format) if format else detect_format(source)
     if format and not export_format.folder and source.path.is_dir():
         raise BotsmithError(f"{source.path}: is a folder, but format '{format}' reads one file")
@@ -136,7 +143,7 @@ def parse_chat(path: str | Path, format: str | None = None) -> ChatParse:
         messages = export_format.parse(source)
     except BotsmithError as error:
         raise BotsmithError(f"{error.message} (format tried: {export_format.name})", hint=error.hint) from None
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, RecursionError) as error:
         raise BotsmithError(f"{source.path}: not a valid {export_format.name} export ({type(error).__name__}: "
                             f"{error})", hint="pass --format NAME if it is another format") from None
     if not messages:
@@ -146,13 +153,16 @@ def parse_chat(path: str | Path, format: str | None = None) -> ChatParse:
 
 def _parse_zip(path: Path, format: str | None) -> ChatParse:
     """The first member (or Slack folder) inside the zip that parses; the result names the zip."""
-    from botsmith.chats.archive import unpacked
+    from botsmith.chats.archive import is_zip, unpacked
 
-    last_error = None
+    last_error = nested = None
     with unpacked(path) as candidates:
         for candidate in candidates:
+            if is_zip(candidate):  # not opened: zips can nest without end
+                nested = last_error = f"{candidate.name} is a zip inside the zip (unzip it and give that one)"
+                continue
             try:
-                result = parse_chat(candidate, format)
+                result = _parse_export(candidate, format)
             except BotsmithError as error:
                 last_error = error.message.replace(str(candidate), candidate.name)
                 continue
@@ -161,7 +171,8 @@ def _parse_zip(path: Path, format: str | None) -> ChatParse:
     if format and last_error:
         raise BotsmithError(f"{path}: {last_error}")
     tried = ", ".join(f.name for f in formats().values())
-    raise BotsmithError(f"{path}: a zip archive with no chat export inside (formats tried: {tried})")
+    raise BotsmithError(f"{path}: a zip archive with no chat export inside (formats tried: {tried})"
+                        + (f"; {nested}" if nested else ""))
 
 
 def _load_builtin() -> None:

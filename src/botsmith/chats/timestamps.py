@@ -142,6 +142,12 @@ def from_unix(value: str | int, where: str) -> tuple[str, datetime]:
         raise BotsmithError(f"{where}: not a Unix time ({value!r})")
     frac = match[2] or ""
     micro = int(frac.ljust(6, "0")) if frac else 0
-    when = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=int(match[1]), microseconds=micro)
+    seconds = match[1]
+    try:
+        if len(seconds) > 12:  # past the year 33658 (and int() refuses 4,300 digits): not a date
+            raise OverflowError
+        when = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=int(seconds), microseconds=micro)
+    except OverflowError:
+        raise BotsmithError(f"{where}: Unix time {str(value)[:30]!r} is out of range (after the year 9999)") from None
     base = when.replace(microsecond=0).isoformat().replace("+00:00", "")
     return base + (f".{frac}" if frac else "") + "+00:00", when

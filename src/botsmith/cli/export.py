@@ -58,7 +58,7 @@ def register(app: typer.Typer) -> None:
     def push_dataset_(
         bot: str = typer.Argument(".", help="The bot's folder."),
         repo: str = typer.Option(..., "--repo", "-r", help="Hub dataset repo user/name."),
-        private: bool = typer.Option(False, "--private", help="Create the repo private."),
+        private: Optional[bool] = typer.Option(None, "--private/--public", help="Repo visibility (default: private for a chat bot's dataset, which holds other people's messages; public otherwise)."),
     ) -> None:
         """Upload the bot's dataset (train/validation JSONL + stats) with a dataset card."""
         from botsmith.export import push_dataset

@@ -122,7 +122,7 @@ def _register_serve(app: typer.Typer) -> None:
         bot: Path = typer.Argument(Path("."), help="The bot's folder."),
         host: Optional[str] = typer.Option(None, "--host", help="Address to bind (default 127.0.0.1: this machine only)."),
         port: Optional[int] = typer.Option(None, "--port", help="TCP port (default 8000)."),
-        api_key: Optional[str] = typer.Option(None, "--api-key", help="Key clients must send as 'Authorization: Bearer KEY' (default: $BOTSMITH_API_KEY)."),
+        api_key: Optional[str] = typer.Option(None, "--api-key", help="Key clients must send as 'Authorization: Bearer KEY'. Prefer $BOTSMITH_API_KEY: other users of this machine can read a flag with ps."),
         queue_size: Optional[int] = typer.Option(None, "--queue-size", help="Requests that may wait for the model (429 beyond)."),
         max_tokens_limit: Optional[int] = typer.Option(None, "--max-tokens-limit", help="Largest max_tokens a request may ask for."),
         checkpoint: Optional[str] = OPTS["checkpoint"], temperature: Optional[float] = OPTS["temperature"],
@@ -133,6 +133,10 @@ def _register_serve(app: typer.Typer) -> None:
     ) -> None:
         """Serve the bot: an OpenAI-compatible API under /v1 and a chat page at /."""
         from botsmith.serve import serve as serve_bot
+
+        if api_key:
+            _err("warning: --api-key shows the key to every user of this machine (ps, /proc); "
+                 "set it in $BOTSMITH_API_KEY (or the variable [generate] api_key_env names) instead")
 
         chatbot = _load_bot(bot, checkpoint, temperature=temperature, top_p=top_p, top_k=top_k,
                             repetition_penalty=repetition_penalty, max_new_tokens=max_new_tokens, host=host, port=port,

@@ -48,3 +48,20 @@ class GenerateSection(Section):
     max_body_bytes: int = Field(1_000_000, ge=1024, description="botsmith serve: largest request body accepted (413 beyond).")
     max_tokens_limit: int = Field(2048, ge=1, description="botsmith serve: largest max_tokens a request may ask for.")
     queue_size: int = Field(8, ge=1, description="botsmith serve: requests that may wait for the model (429 beyond).")
+    max_prompts: int = Field(16, ge=1, description="botsmith serve: most prompts in one /v1/completions request.")
+    max_messages: int = Field(512, ge=1, description="botsmith serve: most messages in one chat request.")
+    max_request_tokens: int = Field(
+        16384, ge=1,
+        description="botsmith serve: most new tokens one request may ask for in all (prompts x n x max_tokens).",
+    )
+    body_timeout: float = Field(
+        30.0, gt=0, description="botsmith serve: seconds a client has to send its whole request body (408 beyond).",
+    )
+    max_connections: int = Field(
+        64, ge=1, description="botsmith serve: connections served at once, streaming replies included (503 beyond).",
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description=("botsmith serve: host names clients may use besides localhost, IP addresses and `host`, e.g. a "
+                     "reverse proxy's name; other Host and Origin headers are refused (DNS rebinding). \"*\": any."),
+    )

@@ -2,20 +2,21 @@
 
 The phases are fixed: records for the bot's mode, validate, dedup, split, measure,
 write. Nothing is written until every record exists, the files are replaced
-atomically (stats.json last, carrying each file's sha256), and an empty result is
-an error with counts, never an empty dataset.
+together in one folder swap (stats.json carries each file's sha256), and an empty
+result is an error with counts, never an empty dataset.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from botsmith import system_prompt
-from botsmith.atomic import write_json, write_text
+from botsmith.atomic import atomic_dir, write_json, write_text
 from botsmith.bot_folder import open_bot
 from botsmith.config import BotConfig
 from botsmith.dataset import stats as st
@@ -162,11 +163,24 @@ def _stats(config: BotConfig, reports, records, deduped, split, texts: dict[str,
     }
 
 
+def _carry_over(old: Path, new: Path, skip: set[str]) -> None:
+    """Anything else the user keeps in the dataset folder stays there."""
+    for entry in old.iterdir() if old.is_dir() else ():
+        if entry.name in skip or entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            shutil.copytree(entry, new / entry.name)
+        else:
+            shutil.copy2(entry, new / entry.name)
+
+
 def _write(dataset_dir: Path, texts: dict[str, str], stats: dict[str, Any]) -> BuildResult:
-    dataset_dir.mkdir(parents=True, exist_ok=True)
-    for name, text in texts.items():
-        write_text(dataset_dir / name, text)
-    write_json(dataset_dir / STATS, stats)  # last: a stats.json always describes the files beside it
+    # One folder swap: train, validation and stats.json are replaced together or not at all.
+    with atomic_dir(dataset_dir) as tmp:
+        _carry_over(dataset_dir, tmp, skip={*texts, STATS})
+        for name, text in texts.items():
+            write_text(tmp / name, text)
+        write_json(tmp / STATS, stats)
     counts = {**stats["counts"]}
     return BuildResult(dataset_dir, dataset_dir / TRAIN, dataset_dir / VALIDATION, dataset_dir / STATS, counts,
                        list(stats["warnings"]), stats)

@@ -67,9 +67,12 @@ def push_model(bot_dir: str | Path = ".", *, repo: str | None = None, private: b
                   message=f"Upload {config.bot.name} from botsmith")
 
 
-def push_dataset(bot_dir: str | Path = ".", *, repo: str | None = None, private: bool = False,
+def push_dataset(bot_dir: str | Path = ".", *, repo: str | None = None, private: bool | None = None,
                  log: Callable[[str], None] = print) -> str:
-    """Upload data/dataset (train/validation JSONL, stats) with a dataset card; returns the URL."""
+    """Upload data/dataset (train/validation JSONL, stats) with a dataset card; returns the URL.
+
+    `private=None` (the default) makes a chat bot's dataset private, since it holds other people's
+    messages, and any other dataset public."""
     from botsmith.export.dataset_card import dataset_card
 
     folder = open_bot(bot_dir)
@@ -80,7 +83,12 @@ def push_dataset(bot_dir: str | Path = ".", *, repo: str | None = None, private:
         raise BotsmithError(f"{folder.dataset_dir} has no dataset", hint="build it first: botsmith dataset build BOT")
     _refuse_offline()
     token = hub_token()
-    log(f"Uploading {len(files) + 1} files to the dataset repo {repo}...")
+    if private is None:
+        private = config.bot.mode == "chat"
+        if private:
+            log("This dataset holds chat messages, other people's among them: the repo will be private "
+                "(pass --public to publish it).")
+    log(f"Uploading {len(files) + 1} files to the {'private' if private else 'public'} dataset repo {repo}...")
     return upload(repo, files, dataset_card(folder, config, files), token=token, private=private, repo_type="dataset",
                   message=f"Upload the {config.bot.name} dataset from botsmith")
 
@@ -96,11 +104,22 @@ def upload(repo: str, files: dict[str, Path], card: str, *, token: str, private:
     operations.append(CommitOperationAdd(path_in_repo="README.md", path_or_fileobj=card.encode("utf-8")))
     try:
         url = api.create_repo(repo, private=private, exist_ok=True, repo_type=repo_type)
+        if private:
+            _check_still_private(api, repo, repo_type)
         api.create_commit(repo, operations, commit_message=message, repo_type=repo_type)
+    except BotsmithError:
+        raise
     except Exception as error:  # huggingface_hub raises HTTP, connection and value errors alike
         raise BotsmithError(f"could not upload to the Hugging Face Hub repo {repo}: {_reason(error, token)}",
                             hint="check your connection and that the token can write to that repo") from None
     return str(url)
+
+
+def _check_still_private(api: Any, repo: str, repo_type: str) -> None:
+    """create_repo leaves an existing repo as it is: a private upload must not land in a public one."""
+    if not api.repo_info(repo, repo_type=repo_type).private:
+        raise BotsmithError(f"the {repo_type} repo {repo} already exists and is public; nothing was uploaded",
+                            hint="make it private on the Hub, choose another --repo, or pass --public")
 
 
 def _reason(error: Exception, token: str) -> str:

@@ -33,10 +33,21 @@ def _uvicorn_server(chatbot: Chatbot, settings: ServeSettings, *, quiet: bool) -
         import uvicorn
     except ImportError:
         raise missing_dependency("uvicorn") from None
-    config = uvicorn.Config(create_app(chatbot, settings), host=settings.host, port=settings.port,
-                            log_level="warning" if quiet else "info", access_log=not quiet,
-                            timeout_graceful_shutdown=3)
-    return uvicorn.Server(config)
+
+    app = create_app(chatbot, settings)
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: Any = None) -> None:
+            # End the generations first: their responses then finish at once, instead of holding the
+            # shutdown for its grace period and being cut off after it.
+            app.state.queue.close()
+            await super().shutdown(sockets)
+
+    # uvicorn counts the connection being checked among the open ones, hence the + 1.
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning" if quiet else "info",
+                            access_log=not quiet, timeout_graceful_shutdown=3,
+                            limit_concurrency=settings.max_connections + 1)
+    return Server(config)
 
 
 def serve(bot: Chatbot | str | Path = ".", *, checkpoint: str | None = None, host: str | None = None,

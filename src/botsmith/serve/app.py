@@ -9,10 +9,10 @@ the server.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import html
 import json
 import logging
+import re
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,13 +27,13 @@ from starlette.exceptions import HTTPException
 
 from botsmith.chat.chatbot import Chatbot
 from botsmith.errors import BotsmithError
-from botsmith.serve.limits import BodySizeLimit
-from botsmith.serve.queue import Event, GenerationQueue, Job, QueueFull, Work
+from botsmith.serve.guard import RequestGuard
+from botsmith.serve.limits import BodyLimit
+from botsmith.serve.queue import SHUTDOWN, Event, GenerationQueue, Job, QueueFull, Work
 from botsmith.serve.responses import ChatReply, ReplyBuilder, TextReply, sse
 from botsmith.serve.schema import APIError, ChatCompletionRequest, CompletionRequest, SamplingRequest, error_body
 
 logger = logging.getLogger("botsmith.serve")
-POLL_S = 0.5  # how often a waiting non-streaming request checks that its client is still there
 
 
 @dataclass(frozen=True)
@@ -44,12 +44,20 @@ class ServeSettings:
     max_body_bytes: int = 1_000_000
     max_tokens_limit: int = 2048
     queue_size: int = 8
+    max_prompts: int = 16
+    max_messages: int = 512
+    max_request_tokens: int = 16384
+    body_timeout: float = 30.0
+    max_connections: int = 64
+    allowed_hosts: tuple[str, ...] = ()
 
     @classmethod
     def from_config(cls, section: Any, **overrides: Any) -> "ServeSettings":
         import os
 
-        values = {name: getattr(section, name) for name in ("host", "port", "max_body_bytes", "max_tokens_limit", "queue_size")}
+        names = [name for name in cls.__dataclass_fields__ if name != "api_key"]
+        values = {name: getattr(section, name) for name in names}
+        values["allowed_hosts"] = tuple(values["allowed_hosts"])
         values["api_key"] = os.environ.get(section.api_key_env) or None
         values.update({key: value for key, value in overrides.items() if value is not None})
         return cls(**values)
@@ -68,14 +76,14 @@ def create_app(chatbot: Chatbot, settings: ServeSettings) -> FastAPI:
         yield
         work_queue.stop()
 
-    app = FastAPI(title=f"botsmith: {chatbot.name}", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  strict_content_type=False)  # curl -d sends form content-type; the body is still JSON
+    app = FastAPI(title=f"botsmith: {chatbot.name}", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.chatbot, app.state.settings, app.state.queue = chatbot, settings, work_queue
     _add_error_handlers(app)
-    _add_api_key_check(app, settings.api_key)
-    _add_info_routes(app, chatbot, work_queue)
+    _add_info_routes(app, chatbot, settings, work_queue)
     _add_generation_routes(app, chatbot, settings, work_queue)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # The last added runs first: headers (host, origin, key, content type) are checked before the body is read.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)
+    app.add_middleware(RequestGuard, host=settings.host, allowed_hosts=settings.allowed_hosts, api_key=settings.api_key)
     return app
 
 
@@ -86,12 +94,16 @@ def _add_error_handlers(app: Any) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Any, error: RequestValidationError) -> JSONResponse:
-        first = error.errors()[0]
+        errors = error.errors()
+        # A failed Union lists every member's complaint: ours (a value_error) says more than "not a string".
+        first = next((item for item in errors if item["type"] == "value_error"), errors[0])
         if first["type"] in {"json_invalid", "json_type"}:
             reason = first.get("ctx", {}).get("error", "not JSON")
             return JSONResponse(error_body(f"malformed JSON in the request body ({reason})", code="invalid_json"), 400)
-        param = ".".join(str(part) for part in first["loc"] if part != "body") or None
-        message = f"{param or 'body'}: {first['msg']}" + (f" (got {first['input']!r:.60})" if first["type"] != "missing" else "")
+        # loc also names the member of a Union that was tried ("list[ContentPart]", "function-after[...]"): not a field
+        param = ".".join(str(part) for part in first["loc"] if part != "body" and "[" not in str(part)) or None
+        reason = first["msg"].removeprefix("Value error, ")
+        message = f"{param or 'body'}: {reason}" + (f" (got {first['input']!r:.60})" if first["type"] != "missing" else "")
         return JSONResponse(error_body(message, param=param, code="invalid_value"), 400)
 
     @app.exception_handler(HTTPException)
@@ -106,21 +118,7 @@ def _add_error_handlers(app: Any) -> None:
         return JSONResponse(error_body("internal server error", type="server_error"), 500)
 
 
-def _add_api_key_check(app: Any, api_key: str | None) -> None:
-    if not api_key:
-        return
-
-    @app.middleware("http")
-    async def check_key(request: Any, call_next: Any) -> Any:
-        if request.url.path.startswith("/v1"):
-            scheme, _, token = request.headers.get("authorization", "").partition(" ")
-            if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), api_key.encode()):
-                body = error_body("invalid or missing API key: send 'Authorization: Bearer KEY'", code="invalid_api_key")
-                return JSONResponse(body, status_code=401)
-        return await call_next(request)
-
-
-def _add_info_routes(app: Any, chatbot: Chatbot, work_queue: GenerationQueue) -> None:
+def _add_info_routes(app: Any, chatbot: Chatbot, settings: ServeSettings, work_queue: GenerationQueue) -> None:
     model = {"id": chatbot.name, "object": "model", "created": 0, "owned_by": "botsmith"}
 
     @app.get("/health")
@@ -138,20 +136,29 @@ def _add_info_routes(app: Any, chatbot: Chatbot, work_queue: GenerationQueue) ->
         _check_model(chatbot, name)
         return model
 
-    page = _chat_page(chatbot)
+    page = _chat_page(chatbot, with_system_prompt=not settings.api_key)
 
     @app.get("/", response_class=HTMLResponse)
     async def index() -> str:
         return page
 
 
-def _chat_page(chatbot: Chatbot) -> str:
+def _chat_page(chatbot: Chatbot, *, with_system_prompt: bool) -> str:
+    """The page with the bot's name and defaults filled in. Anyone who can reach the server may load it, so with
+    an API key it leaves out the system prompt."""
     template = resources.files("botsmith.serve").joinpath("static/index.html").read_text(encoding="utf-8")
     defaults = chatbot.defaults
     config = {"model": chatbot.name, "temperature": defaults.temperature, "top_p": defaults.top_p,
-              "max_tokens": defaults.max_new_tokens, "system": chatbot.system_prompt}
-    script_safe = json.dumps(config).replace("</", "<\\/")
-    return template.replace("__BOT_NAME__", html.escape(chatbot.name)).replace("__BOT_CONFIG__", script_safe)
+              "max_tokens": defaults.max_new_tokens, "system": chatbot.system_prompt if with_system_prompt else None}
+    values = {"__BOT_NAME__": html.escape(chatbot.name), "__BOT_CONFIG__": _script_json(config)}
+    # One pass: a value that contains a placeholder (a bot named "__BOT_CONFIG__") is not filled in again.
+    return re.sub("|".join(values), lambda match: values[match.group()], template)
+
+
+def _script_json(value: Any) -> str:
+    """JSON that cannot end or open anything inside a <script> element: <, > and & as \\u escapes."""
+    text = json.dumps(value)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _check_model(chatbot: Chatbot, name: str) -> None:
@@ -160,15 +167,31 @@ def _check_model(chatbot: Chatbot, name: str) -> None:
                        param="model", code="model_not_found")
 
 
-def _sampling(body: SamplingRequest, chatbot: Chatbot, settings: ServeSettings) -> dict[str, Any]:
+def _sampling(body: SamplingRequest, chatbot: Chatbot, settings: ServeSettings, prompts: int = 1) -> dict[str, Any]:
     tokens = body.requested_tokens()
     if tokens is not None and tokens > settings.max_tokens_limit:
         raise APIError(400, f"max_tokens = {tokens} is larger than this server's limit of {settings.max_tokens_limit}",
                        param="max_tokens", code="invalid_value")
     max_new = tokens or min(chatbot.defaults.max_new_tokens, settings.max_tokens_limit)
+    _check_total(prompts, body.n, max_new, settings.max_request_tokens)
     return {"temperature": body.temperature, "top_p": body.top_p, "top_k": body.top_k,
             "repetition_penalty": body.repetition_penalty, "max_new_tokens": max_new,
             "min_new_tokens": min(body.min_tokens, max_new), "seed": body.seed}
+
+
+def _check_count(what: str, count: int, limit: int, param: str) -> None:
+    if count > limit:
+        raise APIError(400, f"{param}: {count:,} {what} in one request; this server takes at most {limit:,}",
+                       param=param, code="too_many_items")
+
+
+def _check_total(prompts: int, n: int, max_new: int, limit: int) -> None:
+    """Bound the work one request can queue: every prompt is answered n times, each up to max_tokens."""
+    total = prompts * n * max_new
+    if total > limit:
+        raise APIError(400, f"this request asks for up to {total:,} new tokens ({prompts:,} prompt(s) x n={n} x "
+                            f"max_tokens={max_new:,}); this server's limit is {limit:,} per request",
+                       param="max_tokens", code="too_many_tokens")
 
 
 def _seeded(sampling: dict[str, Any], index: int) -> dict[str, Any]:
@@ -181,6 +204,7 @@ def _add_generation_routes(app: Any, chatbot: Chatbot, settings: ServeSettings, 
     @app.post("/v1/chat/completions")
     async def chat_completions(body: ChatCompletionRequest, request: Request) -> Any:
         _check_model(chatbot, body.model)
+        _check_count("messages", len(body.messages), settings.max_messages, "messages")
         sampling, stops = _sampling(body, chatbot, settings), body.stop_list()
         messages = [message.as_message() for message in body.messages]
 
@@ -193,9 +217,11 @@ def _add_generation_routes(app: Any, chatbot: Chatbot, settings: ServeSettings, 
     @app.post("/v1/completions")
     async def completions(body: CompletionRequest, request: Request) -> Any:
         _check_model(chatbot, body.model)
-        sampling, stops, prompts = _sampling(body, chatbot, settings), body.stop_list(), body.prompts()
+        prompts = body.prompts()
         if not prompts:
             raise APIError(400, "prompt: give at least one prompt", param="prompt")
+        _check_count("prompts", len(prompts), settings.max_prompts, "prompt")
+        sampling, stops = _sampling(body, chatbot, settings, len(prompts)), body.stop_list()
 
         def work(cancel: Any) -> Any:
             for prompt in prompts:
@@ -212,34 +238,48 @@ async def _respond(request: Any, work_queue: GenerationQueue, work: Work, body: 
     except QueueFull:
         raise APIError(429, f"the server is busy ({work_queue.size} requests already waiting); retry shortly",
                        type="rate_limit_error", code="rate_limit_exceeded") from None
+    watcher = asyncio.create_task(_cancel_when_gone(request.receive, job))
+    streaming = False
     try:
-        first = await _next_event(job, request)
+        first = await _next_event(job)
         if first.kind == "error":
             raise _as_api_error(first.error)
         if body.stream:
+            streaming = True  # from here the StreamingResponse watches for the disconnect, and ends the job
             return StreamingResponse(_stream(job, first, builder, body.include_usage), media_type="text/event-stream",
                                      headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-        texts, stats = await _collect(job, first, request)
+        texts, stats = await _collect(job, first)
         return JSONResponse(builder.full(texts, stats))
     except ClientGone:
         return Response(status_code=499)
     finally:
-        if not body.stream:
+        watcher.cancel()
+        if not streaming:
             job.cancel()
 
 
-async def _next_event(job: Job, request: Any) -> Event:
-    """The job's next event; gives up (and cancels the job) when the client has gone away."""
-    while True:
-        try:
-            return await asyncio.wait_for(job.events.get(), timeout=POLL_S)
-        except asyncio.TimeoutError:
-            if await request.is_disconnected():
-                job.cancel()
-                raise ClientGone from None
+async def _cancel_when_gone(receive: Any, job: Job) -> None:
+    """Cancel the job the moment its client disconnects, waiting in the queue or generating.
+
+    The body has been read already, so the next message the server sends is the disconnect."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    job.cancel()
 
 
-async def _collect(job: Job, event: Event, request: Any) -> tuple[dict[int, str], dict[int, Any]]:
+async def _next_event(job: Job) -> Event:
+    event = await job.events.get()
+    if event.kind == "cancelled":
+        raise _stopping() if event.text == SHUTDOWN else ClientGone
+    return event
+
+
+def _stopping() -> APIError:
+    return APIError(503, "the server is shutting down; retry when it is back", type="server_error",
+                    code="server_shutting_down")
+
+
+async def _collect(job: Job, event: Event) -> tuple[dict[int, str], dict[int, Any]]:
     texts: dict[int, str] = defaultdict(str)
     stats: dict[int, Any] = {}
     while event.kind != "end":
@@ -249,7 +289,7 @@ async def _collect(job: Job, event: Event, request: Any) -> tuple[dict[int, str]
             texts[event.index] += event.text
         elif event.kind == "done":
             stats[event.index] = event.stats
-        event = await _next_event(job, request)
+        event = await _next_event(job)
     return texts, stats
 
 
@@ -259,6 +299,9 @@ async def _stream(job: Job, event: Event, builder: Any, include_usage: bool) -> 
     stats: dict[int, Any] = {}
     try:
         while event.kind != "end":
+            if event.kind == "cancelled":  # the server is stopping (a client that left reads nothing more)
+                yield sse(_stopping().body())
+                return
             if event.kind == "error":
                 yield sse(_as_api_error(event.error).body())
                 break

@@ -8,9 +8,10 @@ usual extensions of local servers (vLLM, llama.cpp) and are accepted too.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional, Union
+import re
+from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 
 class APIError(Exception):
@@ -30,19 +31,34 @@ def error_body(message: str, *, type: str = "invalid_request_error", param: str 
     return {"error": {"message": message, "type": type, "param": param, "code": code}}
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_lone_surrogate(text: str) -> str:
+    # JSON's \ud800 escapes decode to halves of UTF-16 pairs that no UTF-8 text can hold.
+    if match := _SURROGATE.search(text):
+        raise ValueError(f"contains a lone UTF-16 surrogate (\\u{ord(match.group()):04x}) at character "
+                         f"{match.start()}; send valid Unicode text")
+    return text
+
+
+# Every string that reaches the tokenizer or is echoed back in a reply.
+Text = Annotated[str, AfterValidator(_no_lone_surrogate)]
+
+
 class Loose(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
 class ContentPart(Loose):
     type: str
-    text: Optional[str] = None
+    text: Optional[Text] = None
 
 
 class ChatMessage(Loose):
     role: Literal["system", "developer", "user", "assistant"]
-    content: Union[str, list[ContentPart], None] = None
-    name: Optional[str] = None
+    content: Union[Text, list[ContentPart], None] = None
+    name: Optional[Text] = None
 
     def as_message(self) -> dict[str, str]:
         """botsmith's message dict: developer counts as system, content parts are joined."""
@@ -60,7 +76,7 @@ class StreamOptions(Loose):
 
 
 class SamplingRequest(Loose):
-    model: str
+    model: Text
     max_tokens: Optional[int] = Field(None, ge=1)
     temperature: Optional[float] = Field(None, ge=0.0, le=2.0)
     top_p: Optional[float] = Field(None, gt=0.0, le=1.0)
@@ -68,7 +84,7 @@ class SamplingRequest(Loose):
     repetition_penalty: Optional[float] = Field(None, ge=1.0, le=3.0)
     min_tokens: int = Field(0, ge=0)
     seed: Optional[int] = None
-    stop: Union[str, list[str], None] = None
+    stop: Union[Text, list[Text], None] = None
     n: int = Field(1, ge=1, le=8)
     stream: bool = False
     stream_options: Optional[StreamOptions] = None
@@ -102,7 +118,7 @@ class ChatCompletionRequest(SamplingRequest):
 
 
 class CompletionRequest(SamplingRequest):
-    prompt: Union[str, list[str]]
+    prompt: Union[Text, list[Text]]
     echo: bool = False
 
     def prompts(self) -> list[str]:

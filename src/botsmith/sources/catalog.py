@@ -93,7 +93,8 @@ def read_catalog(path: Path) -> list[Book]:
     books = []
     with path.open(encoding="utf-8-sig", newline="") as handle:
         for row in csv.DictReader(handle):
-            if row.get("Type", "Text") != "Text" or not (row.get("Text#") or "").isdigit():
+            number = row.get("Text#") or ""
+            if row.get("Type", "Text") != "Text" or not (number.isascii() and number.isdigit() and len(number) <= 9):
                 continue
             books.append(Book(int(row["Text#"]), " ".join(row["Title"].split()), row.get("Authors", ""),
                               row.get("Language", "")))

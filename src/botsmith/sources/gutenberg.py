@@ -28,7 +28,9 @@ from botsmith.sources.http import Fetcher, FetchError
 from botsmith.sources.ingest import AddReport, Log, already_added, run_item, sha256, store_source
 
 MIRROR_ENV = "BOTSMITH_GUTENBERG_MIRROR"
-_BOOK_NUMBER = re.compile(r"^(?:pg)?(\d+)$|/ebooks/(\d+)|/epub/(\d+)|/files/(\d+)", re.IGNORECASE)
+# Book numbers have at most 9 digits: a longer one is a mistake, not a book (and int() refuses 4,300 digits).
+_BOOK_NUMBER = re.compile(r"^(?:pg)?(\d{1,9})$|/ebooks/(\d{1,9})\b|/epub/(\d{1,9})\b|/files/(\d{1,9})\b",
+                          re.IGNORECASE | re.ASCII)
 
 
 @dataclass
@@ -52,7 +54,8 @@ def make_fetcher(section: SourcesSection | None = None) -> Fetcher:
     section = section or SourcesSection()
     # after a failure, wait longer than the polite delay: backoff, 2x, 4x ...
     return Fetcher(timeout=section.gutenberg_timeout, retries=section.gutenberg_retries,
-                   delay=section.gutenberg_delay, backoff=max(section.gutenberg_delay, 0.1))
+                   delay=section.gutenberg_delay, backoff=max(section.gutenberg_delay, 0.1),
+                   deadline=section.gutenberg_deadline, max_bytes=section.gutenberg_max_bytes)
 
 
 def book_urls(mirror: str, book_id: int) -> list[str]:

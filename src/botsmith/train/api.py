@@ -32,7 +32,14 @@ class RunResult:
 
 
 class TrainingInterrupted(BotsmithError):
-    exit_code = 130
+    exit_code = 130  # 128 + SIGINT; 143 after SIGTERM
+
+
+def _interrupted(step: int, signum: int) -> TrainingInterrupted:
+    by = "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
+    error = TrainingInterrupted(f"interrupted{by} at step {step}; resume with botsmith train --resume")
+    error.exit_code = 128 + signum
+    return error
 
 
 def train(bot_dir: str | Path, config: BotConfig | None = None, *, resume: bool = False,
@@ -73,12 +80,12 @@ def _train(folder, config: BotConfig, resumed: RunFolder | None, world: World, l
                 stop=stop)
     progress.start(loop.total, state.step)
     try:
-        with _ctrl_c(stop):
+        with _stop_signals(stop):
             state = loop.run(state)
     except Interrupted as interrupted:
         progress.close()
         _mark(run, world, "interrupted", state)
-        raise TrainingInterrupted(f"interrupted at step {interrupted.step}; resume with botsmith train --resume") from None
+        raise _interrupted(interrupted.step, stop.signal) from None
     except BaseException as error:
         progress.close()
         _mark(run, world, "failed", state)
@@ -182,8 +189,9 @@ def _raise_friendly(error: BaseException, config: BotConfig) -> None:
 
 
 @contextlib.contextmanager
-def _ctrl_c(stop: StopRequest):
-    """First Ctrl-C: finish the step, save last/, stop. A second one stops at once."""
+def _stop_signals(stop: StopRequest):
+    """First Ctrl-C (SIGINT) or SIGTERM (a scheduler, `kill`, `docker stop`): finish the step, save last/,
+    stop. A second one stops at once."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -191,10 +199,11 @@ def _ctrl_c(stop: StopRequest):
     def handler(signum: int, frame: Any) -> None:
         if stop.requested:
             raise KeyboardInterrupt
-        stop.requested = True
+        stop.requested, stop.signal = True, signum
 
-    previous = signal.signal(signal.SIGINT, handler)
+    previous = {signum: signal.signal(signum, handler) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler_before in previous.items():
+            signal.signal(signum, handler_before)

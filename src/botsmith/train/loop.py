@@ -9,6 +9,7 @@ stopping at their intervals.
 
 from __future__ import annotations
 
+import signal
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -65,10 +66,11 @@ class Plan:
 
 
 class StopRequest:
-    """Set by the Ctrl-C handler; the loop stops at the next step boundary, where the state is whole."""
+    """Set by the SIGINT/SIGTERM handler; the loop stops at the next step boundary, where the state is whole."""
 
     def __init__(self) -> None:
         self.requested = False
+        self.signal = signal.SIGINT  # which one asked
 
 
 @dataclass

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from botsmith.atomic import write_jsonl
 from botsmith.errors import missing_dependency
 
 
@@ -18,12 +19,11 @@ class Metrics:
         self.tracker = _tracker(log_to, run_dir, config or {})
 
     def truncate_after(self, step: int) -> None:
-        """Forget lines an interrupted run wrote after its last checkpoint."""
+        """Forget lines an interrupted run wrote after its last checkpoint, and a last line it was cut off in."""
         for path in (self.path, self.samples_path):
             if path.is_file():
-                kept = [line for line in path.read_text(encoding="utf-8").splitlines()
-                        if line.strip() and json.loads(line).get("step", 0) <= step]
-                path.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+                kept = [row for row in _rows(path) if row.get("step", 0) <= step]
+                write_jsonl(path, kept)
 
     def write(self, row: dict[str, Any]) -> None:
         with self.path.open("a", encoding="utf-8") as handle:
@@ -42,9 +42,20 @@ class Metrics:
 
 def read_metrics(run_dir: Path) -> list[dict[str, Any]]:
     path = run_dir / "metrics.jsonl"
-    if not path.is_file():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return _rows(path) if path.is_file() else []
+
+
+def _rows(path: Path) -> list[dict[str, Any]]:
+    """The file's JSON objects; a line that does not parse (a run killed mid-write) is left out."""
+    rows = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(row, dict):
+            rows.append(row)
+    return rows
 
 
 class _TensorBoard:

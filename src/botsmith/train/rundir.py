@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from botsmith.atomic import write_json, write_text
+from botsmith.atomic import restore_interrupted_swap, write_json, write_text
 from botsmith.config import BotConfig, validate_config
 from botsmith.errors import BotsmithError
 from botsmith.runs import list_runs
@@ -86,6 +86,7 @@ def find_resumable(runs_dir: Path) -> RunFolder:
     if not runs:
         raise BotsmithError(f"no run to resume in {runs_dir}", hint="start one with: botsmith train")
     newest = runs[-1]
+    restore_interrupted_swap(newest.path / "last")
     if newest.status == "finished":
         raise BotsmithError(f"the newest run ({newest.run_id}) finished; there is nothing to resume",
                             hint="start a new run with: botsmith train")
