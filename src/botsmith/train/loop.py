@@ -108,6 +108,8 @@ class Loop:
         self.last_val = state.best_val_loss
         if state.step == 0:
             self.evaluate_base(state)
+        else:
+            self.evaluate_resumed(state)
         while state.step < self.total:
             started = time.perf_counter()
             loss, tokens, lr, norm = self.train_step(state.step)
@@ -170,6 +172,14 @@ class Loop:
         self.last_val = state.base_val_loss = val_loss
         self.hooks.metric({"step": 0, "val_loss": round(val_loss, 5)})
         self.hooks.note(f"step 0/{self.total}: validation loss {val_loss:.4f} (the base model, before training)")
+
+    def evaluate_resumed(self, state: LoopState) -> None:
+        """Where a resumed run stands. It also makes the first forward pass an evaluation, as in the
+        uninterrupted run, which a resumed run needs to end with bit-identical weights (test_resume)."""
+        val_loss = self.hooks.evaluate()
+        if val_loss is not None:
+            self.last_val = val_loss
+            self.hooks.note(f"step {state.step}/{self.total}: validation loss {val_loss:.4f} (resumed here)")
 
     def evaluate(self, state: LoopState) -> bool:
         val_loss = self.hooks.evaluate()
