@@ -9,7 +9,7 @@ import pytest
 from botsmith.eval import fidelity
 from botsmith.eval.probes import Probe, Replies, Reply, spread
 from botsmith.eval.scores import chat_scores
-from botsmith.eval.stylometry import DeltaSpace, reference_chunks, words
+from botsmith.eval.stylometry import DeltaSpace, matched_deltas, reference_chunks, words
 
 
 @pytest.mark.parametrize("reply", [
@@ -59,6 +59,19 @@ def test_delta_is_smaller_within_one_voice_than_between_two():
     assert space.delta(one, one) == 0.0 and space.delta([], one) is None
 
 
+def test_matched_deltas_compare_samples_of_one_length():
+    rng = random.Random(1)
+    formal, casual = "of which whom shall indeed upon".split(), "you i just really so like".split()
+    space = DeltaSpace(reference_chunks({"formal": [_speaker(rng, formal, 3000)], "casual": [_speaker(rng, casual, 3000)]}))
+    target = words(_speaker(rng, formal, 1500))
+    long, short, other = words(_speaker(rng, formal, 3000)), words(_speaker(rng, formal, 300)), words(_speaker(rng, casual, 900))
+    assert space.delta(long, target) < 0.7 * space.delta(short, target)  # plain Delta favours the longer text
+    values, size = matched_deltas(space, {"long": long, "short": short, "other": other}, target)
+    assert size == 300
+    assert abs(values["long"] - values["short"]) < 0.25 * values["short"]  # matched: length no longer decides
+    assert values["other"] > 1.5 * max(values["long"], values["short"])
+
+
 def test_delta_needs_a_few_reference_chunks():
     with pytest.raises(ValueError, match="at least 3"):
         DeltaSpace(reference_chunks({"one": ["too few words"]}))
@@ -74,12 +87,11 @@ def test_chat_scores_count_leaks_identity_and_stops():
     probes = [Probe("identity", [], "Who are you?"), Probe("heldout", [], "Is he kind?", "He is all kindness.")]
     replies = Replies(greedy=[Reply("I am an AI assistant.", "stop", 6), Reply("He is, my dear.", "length", 5)],
                       sampled=[Reply("Elizabeth, of course.", "stop", 4), Reply("Indeed he is.", "stop", 4)])
-    scores = chat_scores(probes, replies, leak=fidelity.leak_pattern("smollm2-135m"), names={"elizabeth"},
-                         space=None, real=["He is all kindness."])
+    scores = chat_scores(probes, replies, leak=fidelity.leak_pattern("smollm2-135m"), names={"elizabeth"})
     assert scores["replies"] == 4 and scores["persona_leaks"] == 1
     assert scores["leak_examples"][0]["phrases"] == ["AI", "assistant"]
     assert scores["identity"] == 1 and scores["identity_probes"] == 2
-    assert scores["ended_on_their_own"] == 0.75 and scores["mean_words"] == 3.5 and scores["delta"] is None
+    assert scores["ended_on_their_own"] == 0.75 and scores["mean_words"] == 3.5
 
 
 def test_probes_are_spread_over_the_held_out_examples():

@@ -191,16 +191,20 @@ def _report(folder: BotFolder, config: Any, target: Path, run_dir: Path | None, 
     info = read_checkpoint_info(target)
     names = _character_names(folder, config)
     leak = fidelity.leak_pattern(str(results["after"]["base_model"]))
-    space, real = sc.delta_space(train), sc.real_lines(validation)
+    real = sc.real_lines(validation)
     scores: dict[str, Any] = {}
     for role in ("before", "after"):
         replies: Replies = results[role]["replies"]
         if config.bot.mode == "completion":
-            scores[role] = sc.completion_scores(items, replies, space=space, real=real)
+            scores[role] = sc.completion_scores(items, replies)
         else:
-            scores[role] = sc.chat_scores(items, replies, leak=leak, names=fidelity.identity_names(names),
-                                          space=space, real=real)
+            scores[role] = sc.chat_scores(items, replies, leak=leak, names=fidelity.identity_names(names))
     scores["real"] = sc.reference_scores(items, real, config.bot.mode)
+    # Delta on samples of one length; "real" is the character's own training lines: what a perfect imitation scores
+    voices = {role: sc.voice_texts(items, results[role]["replies"]) for role in ("before", "after")}
+    values, scores["delta_words"] = sc.deltas(sc.delta_space(train), {**voices, "real": sc.real_lines(train)}, real)
+    for role, value in values.items():
+        scores[role]["delta"] = value
     data = {
         "format": 1, "bot": config.bot.name, "mode": config.bot.mode,
         "created": time.strftime("%Y-%m-%d %H:%M:%S"), "quick": quick,

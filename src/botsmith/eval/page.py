@@ -27,8 +27,11 @@ NOTES = [
     ("persona leaks", "replies in which the model calls itself an AI, an assistant, a language model or a chatbot, "
                       "or names a model family (the base model's included)."),
     ("answers as", "identity questions answered with one of the character's names and no leak."),
-    ("Burrows' Delta", "mean absolute difference of z-scored frequencies of the 100 most frequent words, replies "
-                       "against the real held-out lines, z-scores from the training set's lines in 400-word chunks."),
+    ("Burrows' Delta", "mean absolute difference of z-scored frequencies of the 100 most frequent words, replies to "
+                       "held-out lines against the real held-out lines, z-scores from the training set's lines in "
+                       "400-word chunks. Delta falls as a text grows, so every sample is cut to one length (the "
+                       "shortest model's replies, at most 1000 words) and averaged over its chunks; the real-text "
+                       "column is the character's own training lines at that length: what a perfect imitation scores."),
     ("end on their own", "replies that stopped at the end-of-turn marker rather than at the token limit."),
 ]
 

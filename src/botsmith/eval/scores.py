@@ -7,7 +7,7 @@ from typing import Any
 
 from botsmith.eval import fidelity
 from botsmith.eval.probes import Probe, Replies
-from botsmith.eval.stylometry import DeltaSpace, reference_chunks, words
+from botsmith.eval.stylometry import DeltaSpace, matched_deltas, reference_chunks, words
 from botsmith.records import record_kind
 
 
@@ -40,14 +40,13 @@ def delta_space(train_records: list[dict[str, Any]]) -> DeltaSpace | None:
         return None
 
 
-def chat_scores(probes: list[Probe], replies: Replies, *, leak: re.Pattern[str], names: set[str],
-                space: DeltaSpace | None, real: list[str]) -> dict[str, Any]:
-    """Persona leaks, identity answers, Delta to the real lines, length, and stopping on its own."""
+def chat_scores(probes: list[Probe], replies: Replies, *, leak: re.Pattern[str], names: set[str]) -> dict[str, Any]:
+    """Persona leaks, identity answers, length, and stopping on its own (Delta: see `deltas`)."""
     texts = [reply.text for reply in replies.all()]
     leaked = [(probe.prompt, reply.text, fidelity.leaks(reply.text, leak))
               for probe, reply in _pairs(probes, replies) if fidelity.leaks(reply.text, leak)]
     identity = [reply for probe, reply in _pairs(probes, replies) if probe.kind == "identity"]
-    heldout = [reply.text for probe, reply in _pairs(probes, replies) if probe.kind == "heldout"]
+    heldout = voice_texts(probes, replies)
     scores: dict[str, Any] = {
         "replies": len(texts),
         "persona_leaks": len(leaked),
@@ -58,17 +57,29 @@ def chat_scores(probes: list[Probe], replies: Replies, *, leak: re.Pattern[str],
     if names:
         scores["identity"] = sum(fidelity.answers_as(reply.text, names, leak) for reply in identity)
         scores["identity_probes"] = len(identity)
-    scores["delta"] = _delta(space, heldout, real)  # the voice in conversation, not the identity answers
     return scores
 
 
-def completion_scores(probes: list[Probe], replies: Replies, *, space: DeltaSpace | None,
-                      real: list[str]) -> dict[str, Any]:
-    """Repetition (distinct-n, per continuation), length and Delta to the held-out text."""
+def completion_scores(probes: list[Probe], replies: Replies) -> dict[str, Any]:
+    """Repetition (distinct-n, per continuation) and length (Delta: see `deltas`)."""
     texts = [reply.text for reply in replies.all()]
     scores = {f"distinct_{n}": fidelity.mean_distinct(texts, n) for n in (1, 2, 3)}
-    scores.update({"replies": len(texts), "mean_words": fidelity.mean_words(texts), "delta": _delta(space, texts, real)})
+    scores.update({"replies": len(texts), "mean_words": fidelity.mean_words(texts)})
     return scores
+
+
+def voice_texts(probes: list[Probe], replies: Replies) -> list[str]:
+    """The replies that show the bot's voice: to held-out lines and openings, not the identity questions."""
+    return [reply.text for probe, reply in _pairs(probes, replies) if probe.kind != "identity"]
+
+
+def deltas(space: DeltaSpace | None, texts: dict[str, list[str]], real: list[str]) -> tuple[dict[str, float | None], int]:
+    """Burrows' Delta of each model's texts (and of the training lines, under "real") to the held-out lines,
+    on samples of equal length; and that length in words."""
+    if space is None:
+        return dict.fromkeys(texts), 0
+    samples = {name: [w for text in group for w in words(text)] for name, group in texts.items()}
+    return matched_deltas(space, samples, [w for line in real for w in words(line)])
 
 
 def reference_scores(probes: list[Probe], real: list[str], mode: str) -> dict[str, Any]:
@@ -84,13 +95,6 @@ def reference_scores(probes: list[Probe], real: list[str], mode: str) -> dict[st
 def _pairs(probes: list[Probe], replies: Replies):
     yield from zip(probes, replies.greedy)
     yield from zip(probes, replies.sampled)
-
-
-def _delta(space: DeltaSpace | None, texts: list[str], real: list[str]) -> float | None:
-    if space is None:
-        return None
-    value = space.delta([w for text in texts for w in words(text)], [w for line in real for w in words(line)])
-    return None if value is None else round(value, 3)
 
 
 def _share(count: int, total: int) -> float | None:

@@ -70,3 +70,26 @@ def _frequencies(text_words: Sequence[str], vocabulary: list[str]) -> list[float
 
 def _std(column: Sequence[float], mean: float) -> float:
     return math.sqrt(sum((value - mean) ** 2 for value in column) / max(1, len(column) - 1))
+
+
+MATCHED_MAX_WORDS = 1000  # longer samples are cut into chunks of this size
+MATCHED_MAX_CHUNKS = 10
+
+
+def matched_deltas(space: DeltaSpace, samples: dict[str, list[str]], target: list[str]) -> tuple[dict[str, float | None], int]:
+    """Delta of each sample (a word list) to `target`, on equal lengths, and that length in words.
+
+    Delta falls as a sample grows (its frequencies settle), so samples of different lengths
+    cannot be compared: each is cut into consecutive chunks as long as the shortest sample
+    (at most MATCHED_MAX_WORDS words) and its Delta is the mean over its chunks.
+    """
+    lengths = [len(sample) for sample in samples.values() if sample]
+    if not lengths or not target:
+        return dict.fromkeys(samples), 0
+    size = min(min(lengths), MATCHED_MAX_WORDS)
+    result: dict[str, float | None] = {}
+    for name, sample in samples.items():
+        chunks = [sample[start:start + size] for start in range(0, len(sample) - size + 1, size)][:MATCHED_MAX_CHUNKS]
+        values = [space.delta(chunk, target) for chunk in chunks]
+        result[name] = round(sum(values) / len(values), 3) if values else None
+    return result, size

@@ -36,8 +36,8 @@ def rows(report: dict[str, Any]) -> list[Row]:
                           _of(after["identity"], after["identity_probes"]), ""))
         table.append(("replies that end on their own", _percent(before.get("ended_on_their_own")),
                       _percent(after.get("ended_on_their_own")), ""))
-    table.append((f"Burrows' Delta to {_target(report)} (lower: closer)", _number(before.get("delta")),
-                  _number(after.get("delta")), "0"))
+    table.append((f"Burrows' Delta to {_target(report)} ({scores.get('delta_words', 0)}-word samples; lower: closer)",
+                  _number(before.get("delta")), _number(after.get("delta")), _number(real.get("delta"))))
     table.append(("mean words per reply", _number(before.get("mean_words"), 1), _number(after.get("mean_words"), 1),
                   _number(real.get("mean_words"), 1)))
     return table
