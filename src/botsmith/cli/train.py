@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
         seed: Optional[int] = typer.Option(None, "--seed", help=_help("seed")),
         resume: bool = typer.Option(False, "--resume", help="Continue the newest interrupted run exactly where it stopped (with its own config)."),
     ) -> None:
-        """Fine-tune the bot's base model on its dataset; writes runs/<run-id>/ with best/, final/ and last/."""
+        """Fine-tune the bot's base model on its dataset; writes runs/RUN-ID/ with best/, final/ and last/."""
         from botsmith.bot_folder import open_bot
         from botsmith.errors import BotsmithError
         from botsmith.train import train
