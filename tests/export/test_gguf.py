@@ -122,9 +122,12 @@ def test_untrained_bot_is_a_clear_error(tmp_path, tiny_llama):
     assert not any((tmp_path / "fresh" / "exports").iterdir())
 
 
-def test_k_quant_without_llama_quantize(llama_bot, tmp_path, monkeypatch):
-    monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(BotsmithError, match="llama-quantize"):
+def test_k_quant_without_llama_cpp(llama_bot, tmp_path, monkeypatch):
+    from botsmith import llama_cpp_runtime
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no llama-quantize
+    monkeypatch.setattr(llama_cpp_runtime, "llama_cpp_available", lambda: False)  # and no llama-cpp-python
+    with pytest.raises(BotsmithError, match="llama-quantize on the PATH or llama-cpp-python"):
         export_model(llama_bot, format="gguf", quant="q4_k_m", out=tmp_path / "out", log=quiet)
 
 

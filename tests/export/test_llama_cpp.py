@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from botsmith.export import export_model
@@ -30,10 +28,11 @@ def test_llama_cpp_applies_the_lora_adapter(llama_bot, tmp_path):
     assert any(line.strip().startswith("ok   llama.cpp: base + adapter") for line in result.checks)
 
 
-@pytest.mark.skipif(shutil.which("llama-quantize") is None, reason="llama-quantize is not on the PATH")
-def test_k_quant_through_llama_quantize(llama_bot, tmp_path):
+def test_k_quant_through_llama_cpp(llama_bot, tmp_path, monkeypatch):
+    """Without llama-quantize on the PATH, llama-cpp-python's own quantizer writes the k-quant."""
     from gguf import GGUFReader
 
+    monkeypatch.setenv("PATH", str(tmp_path))
     result = export_model(llama_bot, format="gguf", quant="q4_k_m", out=tmp_path / "k", log=quiet)
     assert all(line.strip().startswith("ok") for line in result.checks), result.checks
     types = {tensor.tensor_type.name for tensor in GGUFReader(result.files[0]).tensors}
