@@ -32,6 +32,7 @@ def register(app: typer.Typer) -> None:
         packing: Optional[bool] = typer.Option(None, "--packing/--no-packing", help=_help("packing")),
         gradient_checkpointing: Optional[bool] = typer.Option(
             None, "--gradient-checkpointing/--no-gradient-checkpointing", help=_help("gradient_checkpointing")),
+        cpu_kernels: Optional[bool] = typer.Option(None, "--cpu-kernels/--no-cpu-kernels", help=_help("cpu_kernels")),
         log_to: Optional[str] = typer.Option(None, "--log-to", help=_help("log_to")),
         seed: Optional[int] = typer.Option(None, "--seed", help=_help("seed")),
         resume: bool = typer.Option(False, "--resume", help="Continue the newest interrupted run exactly where it stopped (with its own config)."),
@@ -45,7 +46,8 @@ def register(app: typer.Typer) -> None:
         overrides = dict(method=method, max_steps=max_steps, epochs=epochs, learning_rate=learning_rate,
                          batch_size=batch_size, grad_accum=grad_accum, max_length=max_length, lora_r=lora_r,
                          eval_every=eval_every, device=device, precision=precision, packing=packing,
-                         gradient_checkpointing=gradient_checkpointing, log_to=log_to, seed=seed)
+                         gradient_checkpointing=gradient_checkpointing, cpu_kernels=cpu_kernels, log_to=log_to,
+                         seed=seed)
         given = [name for name, value in overrides.items() if value is not None]
         if resume and given:
             raise BotsmithError(f"--resume continues a run with its own config, so it takes no other options "
