@@ -28,6 +28,11 @@ class GenerateSection(Section):
                      "bf16 per token (1.2-1.7x faster than bf16 here, see bench/generate.py) for a tiny accuracy loss "
                      "(greedy replies can differ from full weights after a few dozen tokens)."),
     )
+    fast_path: bool = Field(
+        True,
+        description=("Decode Llama-family models on the CPU with botsmith's lean pass (checked against transformers "
+                     "at load; about 1.5x the tokens/s, see bench/generate.py); false: transformers' own modules."),
+    )
     backend: Literal["torch", "llama.cpp"] = Field(
         "torch",
         description=("What computes the next-token logits in chat, complete and serve: torch (the model in PyTorch) or "
