@@ -24,6 +24,7 @@ this path for training passes with a causal or boolean mask and hands everything
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any
 
 import torch
@@ -44,7 +45,11 @@ class FlashForwardMatmulBackward(torch.autograd.Function):
         additive = None  # the kernel takes a mask to add, in the query's dtype
         if mask is not None:
             additive = torch.zeros(mask.shape, dtype=query.dtype, device=query.device).masked_fill_(~mask, -math.inf)
-        out, lse = _FLASH(query, key, value, 0.0, mask is None, attn_mask=additive, scale=scale)
+        flash_key, flash_value = key, value
+        if key.shape[1] != query.shape[1] and not flash_takes_grouped_heads():
+            groups = query.shape[1] // key.shape[1]  # older torch: every query head gets its own key/value copy
+            flash_key, flash_value = key.repeat_interleave(groups, 1), value.repeat_interleave(groups, 1)
+        out, lse = _FLASH(query, flash_key, flash_value, 0.0, mask is None, attn_mask=additive, scale=scale)
         ctx.scale = scale
         ctx.save_for_backward(query, key, value, mask, out, lse)
         return out
@@ -74,6 +79,17 @@ class FlashForwardMatmulBackward(torch.autograd.Function):
         grad_query, grad_key, grad_value = grads
         return (grad_query.view(batch, heads, length, dim), grad_key.view(batch, kv_heads, length, dim),
                 grad_value.view(batch, kv_heads, length, dim), None, None)
+
+
+@lru_cache(maxsize=None)
+def flash_takes_grouped_heads() -> bool:
+    """Whether this torch's CPU flash kernel handles fewer key/value heads than query heads (torch 2.5-2.7 return
+    garbage): found by running it both ways on a tiny input."""
+    generator = torch.Generator().manual_seed(0)
+    q, k, v = (torch.randn(1, h, 4, 8, generator=generator) for h in (2, 1, 1))
+    grouped = _FLASH(q, k, v, 0.0, True, scale=0.35)[0]
+    repeated = _FLASH(q, k.repeat_interleave(2, 1), v.repeat_interleave(2, 1), 0.0, True, scale=0.35)[0]
+    return bool(torch.allclose(grouped, repeated, atol=1e-5))
 
 
 def _backward_part(q, k, v, g, lse, row_dot, mask, scale, grads) -> None:
