@@ -42,7 +42,8 @@ class FakeHub(BaseHTTPRequestHandler):
             request = json.loads(body)
             self.received["repos"].append(request)
             name = f"{request.get('organization') or 'user'}/{request['name']}"
-            return self._reply({"url": f"http://{self.headers['Host']}/{name}", "name": name})
+            prefix = {"dataset": "datasets/", "space": "spaces/"}.get(request.get("type") or "model", "")
+            return self._reply({"url": f"http://{self.headers['Host']}/{prefix}{name}", "name": name})  # as the Hub does
         if self.path.startswith("/api/validate-yaml"):
             return self._reply({"errors": [], "warnings": []})
         if len(parts) >= 6 and parts[4] == "preupload":

@@ -64,13 +64,18 @@ def test_siblings_train_like_peft(kind, dtype):
     (separate, _), (together, groups) = _lora(base, siblings=False, p=0.0), _lora(base, siblings=True, p=0.0)
     assert groups == 4  # per layer: q/k/v and gate/up; o and down read tensors of their own
     (logits_a, weights_a), (logits_b, weights_b) = _train_steps(separate), _train_steps(together)
-    atol = 1e-5 if dtype == torch.float32 else 3e-2
+    tolerance = 1e-5 if dtype == torch.float32 else 5e-2  # of the largest magnitude: bf16 rounds in other places
     for a, b in zip(logits_a, logits_b):
-        assert torch.allclose(a.float(), b.float(), atol=atol)
+        assert _close(b, a, tolerance)
     assert not torch.allclose(logits_a[0].float(), logits_a[1].float(), atol=1e-2)  # the step changed the adapters
-    # AdamW divides by each gradient's own magnitude: summation-order differences in tiny gradients grow 10x.
+    # AdamW divides by each gradient's own magnitude: a rounding difference in a tiny gradient can move its
+    # weight by up to 2 x lr over the two steps, whatever the gradient's size.
     for name, weight in weights_a.items():
-        assert torch.allclose(weight.float(), weights_b[name].float(), atol=10 * atol), name
+        assert _close(weights_b[name], weight, 100 * tolerance if dtype == torch.float32 else 0.3), name
+
+
+def _close(ours: torch.Tensor, theirs: torch.Tensor, tolerance: float) -> bool:
+    return float((ours.float() - theirs.float()).abs().max()) <= tolerance * float(theirs.float().abs().max())
 
 
 def test_frozen_weights_live_in_the_combined_matrix_and_evaluation_matches():

@@ -37,7 +37,7 @@ TENSOR_TOLERANCE = {"F32": 0.0, "F16": 1e-3, "BF16": 8e-3, "Q8_0": 1 / 127, "Q6_
 # What the file's predictions must keep of the model's, per type: (share of positions with the same most likely
 # next token, at least; mean KL divergence of the file's next-token distribution from the model's in nats, at most).
 # The layout check is what proves the file right; these catch a damaged model (f16 overflow, a broken quantizer).
-# Measured for SmolLM2-135M over DEFAULT_PROMPTS' 77 positions (transformers' reading / llama.cpp's), small models
+# Measured for SmolLM2-135M over PREDICTION_PROMPTS' 77 positions (transformers' reading / llama.cpp's), small models
 # suffering most: f16 1.000/1.000, bf16 0.987/1.000, q8_0 0.961/0.948 (KL 0.002/0.007), q6_k 0.935/0.896 (0.014/
 # 0.026), q4_k_m 0.857/0.844 (0.08), q3_k_m 0.779/0.753 (0.17-0.18), q2_k 0.688/0.675 (0.56), q4_0 0.623/0.623 (0.44).
 QUALITY = {"f32": (0.98, 0.001), "f16": (0.97, 0.002), "bf16": (0.95, 0.005), "q8_0": (0.90, 0.03),
@@ -46,10 +46,13 @@ QUALITY = {"f32": (0.98, 0.001), "f16": (0.97, 0.002), "bf16": (0.95, 0.005), "q
            "q4_0": (0.5, 1.0), "q2_k": (0.5, 1.2)}
 NEAR_TIE = math.log(1 / 0.9)  # log-probability margin of a near-tie
 DEFAULT_PROMPTS = ("Once upon a time", "The old man said to the sea,",
-                   "<|im_start|>system\nYou are a storyteller who answers in full, vivid sentences.<|im_end|>\n"
-                   "<|im_start|>user\nTell me about the old lighthouse keeper and the night of the great storm.<|im_end|>\n"
-                   "<|im_start|>assistant\nThe old keeper climbed the stairs as the wind rose over the rocks, "
-                   "and the lamp swung in its glass.")
+                   "<|im_start|>user\nWho are you?<|im_end|>\n<|im_start|>assistant\n")
+# Every position of these is compared: a chat turn with a system prompt and a reply, as the bot will see them.
+PREDICTION_PROMPTS = (*DEFAULT_PROMPTS[:2],
+                      "<|im_start|>system\nYou are a storyteller who answers in full, vivid sentences.<|im_end|>\n"
+                      "<|im_start|>user\nTell me about the old lighthouse keeper and the night of the great storm."
+                      "<|im_end|>\n<|im_start|>assistant\nThe old keeper climbed the stairs as the wind rose over the "
+                      "rocks, and the lamp swung in its glass.")
 
 
 @dataclass
@@ -92,7 +95,7 @@ class Verification:
 
 
 def verify_gguf(path: Path, model: Any, tokenizer: Any, written: GgufWritten, *,
-                prompts: tuple[str, ...] = DEFAULT_PROMPTS) -> Verification:
+                prompts: tuple[str, ...] = PREDICTION_PROMPTS) -> Verification:
     from gguf import GGUFReader
 
     result = Verification(path)
@@ -102,7 +105,7 @@ def verify_gguf(path: Path, model: Any, tokenizer: Any, written: GgufWritten, *,
     values = check_tensors(result, reader, model)
     check_transformers(result, path, model, tokenizer, written, prompts, values)
     if llama_cpp_available():
-        texts = [PROBE_TEXT, *prompts]
+        texts = [PROBE_TEXT, *DEFAULT_PROMPTS]
         if not written.vocab.space_after_special:  # a known llama.cpp difference, warned about at export
             texts = [text for text in texts if not any(marker in text for marker in tokenizer.all_special_tokens)]
         check_with_llama_cpp(result, path, model, tokenizer, prompts, written.quant, texts)
