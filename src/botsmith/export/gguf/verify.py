@@ -40,10 +40,11 @@ TENSOR_TOLERANCE = {"F32": 0.0, "F16": 1e-3, "BF16": 8e-3, "Q8_0": 1 / 127, "Q6_
 # Measured for SmolLM2-135M over PREDICTION_PROMPTS' 77 positions (transformers' reading / llama.cpp's), small models
 # suffering most: f16 1.000/1.000, bf16 0.987/1.000, q8_0 0.961/0.948 (KL 0.002/0.007), q6_k 0.935/0.896 (0.014/
 # 0.026), q4_k_m 0.857/0.844 (0.08), q3_k_m 0.779/0.753 (0.17-0.18), q2_k 0.688/0.675 (0.56), q4_0 0.623/0.623 (0.44).
-QUALITY = {"f32": (0.98, 0.001), "f16": (0.97, 0.002), "bf16": (0.95, 0.005), "q8_0": (0.90, 0.03),
-           "q6_k": (0.85, 0.06), "q5_k_s": (0.75, 0.2), "q5_k_m": (0.75, 0.2), "q4_k_s": (0.72, 0.25),
-           "q4_k_m": (0.75, 0.2), "q3_k_s": (0.6, 0.5), "q3_k_m": (0.65, 0.4), "q3_k_l": (0.65, 0.4),
+QUALITY = {"f32": (0.98, 0.001), "f16": (0.97, 0.002), "bf16": (0.95, 0.005), "q8_0": (0.90, 0.1),
+           "q6_k": (0.85, 0.15), "q5_k_s": (0.75, 0.3), "q5_k_m": (0.75, 0.3), "q4_k_s": (0.72, 0.35),
+           "q4_k_m": (0.75, 0.3), "q3_k_s": (0.6, 0.6), "q3_k_m": (0.65, 0.5), "q3_k_l": (0.65, 0.5),
            "q4_0": (0.5, 1.0), "q2_k": (0.5, 1.2)}
+# (KL bounds leave room for fine-tuned models: a LoRA-merged SmolLM2 measured KL 0.045 at q8_0 through llama.cpp.)
 NEAR_TIE = math.log(1 / 0.9)  # log-probability margin of a near-tie
 DEFAULT_PROMPTS = ("Once upon a time", "The old man said to the sea,",
                    "<|im_start|>user\nWho are you?<|im_end|>\n<|im_start|>assistant\n")
