@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # GPU users: see README ("Using a GPU").
 TORCH ?= torch==2.13.0
 
-.PHONY: setup demo test test-fast browser bench clean
+.PHONY: setup demo test test-fast test-min browser bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -32,5 +32,21 @@ test: setup browser
 test-fast: setup
 	$(BIN)/python -m pytest -m 'not slow'
 
+# The floors: every dependency at the lowest version pyproject.toml allows (.ci/floors.py), in its own
+# venv, then the fast suite. torch comes from the package index at its floor (with its CUDA libraries).
+MIN_VENV := .venv-min
+MIN_STAMP := $(MIN_VENV)/.installed
+
+$(MIN_STAMP): pyproject.toml .ci/floors.py
+	rm -rf $(MIN_VENV)
+	$(PY) -m venv $(MIN_VENV)
+	$(PY) .ci/floors.py test > $(MIN_VENV)/floors.txt
+	$(MIN_VENV)/bin/pip install -q -r $(MIN_VENV)/floors.txt
+	$(MIN_VENV)/bin/pip install -q --no-deps -e .
+	touch $(MIN_STAMP)
+
+test-min: $(MIN_STAMP) browser
+	$(MIN_VENV)/bin/python -m pytest -m 'not slow'
+
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info
+	rm -rf $(VENV) $(MIN_VENV) build dist src/*.egg-info

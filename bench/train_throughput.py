@@ -1,18 +1,26 @@
 """Training throughput: botsmith train vs the Hugging Face Trainer + PEFT LoRA setup a user would write.
 
-Same data, same tokens, same hyperparameters for both arms:
+Same data, same tokens, same hyperparameters for every arm:
   the default model (smollm2-135m), LoRA r=16 alpha=32 dropout=0.05 on every linear layer of the
-  blocks, 256-token sequences, batch 8, AdamW lr 2e-4 with linear warmup (1 step) and cosine decay,
-  STEPS optimizer steps over the same STEPS*8 sequences cut from Pride and Prejudice, whose last
-  tenth is held out. Each arm runs in its own process (so peak memory is its own) and saves its
-  adapter; both adapters are then scored by the same fp32 code on the same held-out sequences.
+  blocks, 256-token sequences, batch 8, AdamW lr 2e-4 with cosine decay and no warmup (so every arm
+  uses the same rate at every step: HF's warmup starts at 0, botsmith's does not), STEPS optimizer
+  steps over the same STEPS*8 sequences cut from Pride and Prejudice, whose last tenth is held out.
+Arms (--arms):
+  trainer-fp32    Trainer + PEFT in fp32, what runs by default on a CPU
+  trainer-bf16    Trainer + PEFT with bf16=True (autocast), what a user with a bf16 CPU would also try
+  botsmith        botsmith train, bf16 weights on CPUs with AMX, its CPU kernels on (the default)
+  botsmith-plain  botsmith train with [train] cpu_kernels = false (optional: what the kernels add)
+Each arm runs in its own process (so peak memory is its own) and saves its adapter; the adapters are
+then scored by the same fp32 code on the same held-out sequences. Every arm is timed the same way: a
+hook on torch's optimizer step records when each step ends, a step's time is from the end of the one
+before (data, forward, backward, optimizer, logging: everything), and the first step (one-off setup)
+is left out.
 
     flock /tmp/botsmith-cpu.lock .venv/bin/python bench/train_throughput.py [--steps 12] [--rounds 2]
 
-The arms run in the order baseline, botsmith, botsmith, baseline (--rounds 2; 1: one run each), so a
-change in the shared CPU's speed during the benchmark weighs on both arms alike; each arm's tokens/s is
-over all its runs. Prints a table: training tokens/s, step time, peak resident memory, held-out loss, and
-each round's own ratio.
+The rounds run the arms in alternating order (ABC, CBA, ...), so a change in the shared CPU's speed
+during the benchmark weighs on all arms alike. Prints a table (tokens/s over all runs, median step,
+peak resident memory, held-out loss, speed-up over each Trainer arm) and each round's own ratios.
 """
 
 from __future__ import annotations
@@ -62,8 +70,14 @@ def encode(tokenizer, batch: list[str]):
     return tokenizer(batch, truncation=True, max_length=SEQ, padding=True, return_tensors="pt")
 
 
-def arm_baseline(work: Path, steps: int) -> dict:
-    """What a user writes without botsmith: Trainer + PEFT LoRA, fp32 on the CPU."""
+BASELINES = ("trainer-fp32", "trainer-bf16")
+ARMS = (*BASELINES, "botsmith", "botsmith-plain")
+LABELS = {"trainer-fp32": "HF Trainer + PEFT, fp32", "trainer-bf16": "HF Trainer + PEFT, bf16=True",
+          "botsmith": "botsmith train", "botsmith-plain": "botsmith, cpu_kernels=false"}
+
+
+def arm_trainer(work: Path, steps: int, bf16: bool) -> dict:
+    """What a user writes without botsmith: Trainer + PEFT LoRA on the CPU, in fp32 or with bf16 autocast."""
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer, DataCollatorForLanguageModeling, Trainer, TrainingArguments
@@ -74,38 +88,41 @@ def arm_baseline(work: Path, steps: int) -> dict:
                                              task_type="CAUSAL_LM"))
     rows = [{"input_ids": ids} for ids in tokenizer(texts(work / "train.jsonl"), truncation=True, max_length=SEQ)["input_ids"]]
     args = TrainingArguments(output_dir=str(work / "hf"), per_device_train_batch_size=BATCH, max_steps=steps,
-                             learning_rate=LR, lr_scheduler_type="cosine", warmup_steps=1, weight_decay=0.0,
+                             learning_rate=LR, lr_scheduler_type="cosine", warmup_steps=0, weight_decay=0.0,
                              max_grad_norm=1.0, logging_steps=1, save_strategy="no", report_to=[], use_cpu=True,
-                             seed=SEED, dataloader_num_workers=0, disable_tqdm=True)
-    timer = StepTimer()
+                             bf16=bf16, seed=SEED, dataloader_num_workers=0, disable_tqdm=True)
     trainer = Trainer(model=model, args=args, train_dataset=rows,
-                      data_collator=DataCollatorForLanguageModeling(tokenizer, mlm=False), callbacks=[timer])
-    started = time.perf_counter()
-    trainer.train()
-    seconds = time.perf_counter() - started
-    model.save_pretrained(str(work / "baseline-adapter"))
-    tokens = sum(len(row["input_ids"]) for row in rows[: steps * BATCH])
-    return {"seconds": seconds, "tokens": tokens, "adapter": str(work / "baseline-adapter"),
-            "step_seconds": timer.durations}
+                      data_collator=DataCollatorForLanguageModeling(tokenizer, mlm=False))
+    with StepClock() as clock:
+        trainer.train()
+    model.save_pretrained(str(work / "adapter"))
+    tokens_per_step = sum(len(row["input_ids"]) for row in rows[: steps * BATCH]) / steps
+    return clock.result(tokens_per_step, str(work / "adapter"))
 
 
-def StepTimer():
-    from transformers import TrainerCallback
+class StepClock:
+    """When each optimizer step ends and the rate it used, from hooks on every torch optimizer: the same
+    measurement for every arm, whatever loop drives the optimizer."""
 
-    class Timer(TrainerCallback):
-        def __init__(self):
-            self.durations, self.started = [], 0.0
+    def __enter__(self) -> "StepClock":
+        from torch.optim.optimizer import register_optimizer_step_post_hook, register_optimizer_step_pre_hook
 
-        def on_step_begin(self, args, state, control, **kwargs):
-            self.started = time.perf_counter()
+        self.ends, self.rates = [], []
+        self.hooks = [register_optimizer_step_pre_hook(lambda opt, *_: self.rates.append(opt.param_groups[0]["lr"])),
+                      register_optimizer_step_post_hook(lambda *_: self.ends.append(time.perf_counter()))]
+        return self
 
-        def on_step_end(self, args, state, control, **kwargs):
-            self.durations.append(time.perf_counter() - self.started)
+    def __exit__(self, *exc) -> None:
+        for hook in self.hooks:
+            hook.remove()
 
-    return Timer()
+    def result(self, tokens_per_step: float, adapter: str) -> dict:
+        steps = [b - a for a, b in zip(self.ends, self.ends[1:])]  # the first step (setup) is left out
+        return {"seconds": sum(steps), "tokens": tokens_per_step * len(steps), "step_seconds": steps,
+                "rates": self.rates, "adapter": adapter}
 
 
-def arm_botsmith(work: Path, steps: int) -> dict:
+def arm_botsmith(work: Path, steps: int, cpu_kernels: bool = True) -> dict:
     from botsmith.bot_folder import new_bot
     from botsmith.config import save_config
     from botsmith.train import train
@@ -114,19 +131,18 @@ def arm_botsmith(work: Path, steps: int) -> dict:
     (folder.dataset_dir / "train.jsonl").write_text((work / "train.jsonl").read_text())
     config = folder.config().with_overrides(
         "train", method="lora", lora_r=RANK, lora_alpha=ALPHA, lora_dropout=DROPOUT, batch_size=BATCH, max_length=SEQ,
-        learning_rate=LR, schedule="cosine", warmup_steps=1, max_steps=steps, eval_every=10_000, seed=SEED,
-        sample_prompts=["It is a truth universally acknowledged"], sample_tokens=8)
+        learning_rate=LR, schedule="cosine", warmup_steps=0, warmup_ratio=0.0, max_steps=steps, eval_every=10_000,
+        seed=SEED, sample_prompts=["It is a truth universally acknowledged"], sample_tokens=8, cpu_kernels=cpu_kernels)
     save_config(folder.root, config)
-    result = train(folder.root, log=lambda line: print(line, file=sys.stderr))
+    with StepClock() as clock:
+        result = train(folder.root, log=lambda line: print(line, file=sys.stderr))
     metrics = [json.loads(line) for line in (result.run_dir / "metrics.jsonl").read_text().splitlines()]
-    steps_rows = [row for row in metrics if "loss" in row]
-    elapsed = [0.0] + [row["elapsed"] for row in steps_rows]
-    return {"seconds": elapsed[-1], "tokens": steps_rows[-1]["tokens"], "adapter": str(result.final_dir),
-            "step_seconds": [b - a for a, b in zip(elapsed, elapsed[1:])]}
+    tokens = [row["tokens"] for row in metrics if "loss" in row]
+    return clock.result(tokens[-1] / len(tokens), str(result.final_dir))
 
 
 def held_out_loss(work: Path, adapter: str) -> float:
-    """Mean loss per predicted token on the held-out sequences, in fp32, the same code for both arms."""
+    """Mean loss per predicted token on the held-out sequences, in fp32, the same code for every arm."""
     import torch
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -158,7 +174,10 @@ def child(arm: str, work: Path, steps: int) -> None:
     import torch
 
     torch.set_num_threads(os.cpu_count() or 2)
-    result = arm_baseline(work, steps) if arm == "baseline" else arm_botsmith(work, steps)
+    if arm in BASELINES:
+        result = arm_trainer(work, steps, bf16=arm == "trainer-bf16")
+    else:
+        result = arm_botsmith(work, steps, cpu_kernels=arm == "botsmith")
     result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 
@@ -166,54 +185,82 @@ def child(arm: str, work: Path, steps: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=12)
-    parser.add_argument("--rounds", type=int, default=2, help="ABBA rounds: each arm runs this many times")
-    parser.add_argument("--arm", choices=["baseline", "botsmith"])
+    parser.add_argument("--rounds", type=int, default=2, help="each arm runs this many times, in alternating order")
+    parser.add_argument("--arms", default="trainer-fp32,trainer-bf16,botsmith",
+                        help=f"comma-separated, from {', '.join(ARMS)}")
+    parser.add_argument("--arm", choices=ARMS)
     parser.add_argument("--work")
     args = parser.parse_args()
-    if args.steps < 1 or args.rounds < 1:
-        parser.error("--steps and --rounds must be at least 1")
+    arms = [arm.strip() for arm in args.arms.split(",") if arm.strip()]
+    if args.steps < 2 or args.rounds < 1:
+        parser.error("--steps must be at least 2 (the first step is not timed) and --rounds at least 1")
+    if not arms or any(arm not in ARMS for arm in arms):
+        parser.error(f"--arms: choose from {', '.join(ARMS)}")
     if args.arm:
         return child(args.arm, Path(args.work), args.steps)
     work = Path(tempfile.mkdtemp(prefix="botsmith-bench-"))
     os.environ.setdefault("BOTSMITH_HOME", str(Path.home() / ".cache" / "botsmith"))
     make_data(work, args.steps)
-    order = [arm for r in range(args.rounds) for arm in (("baseline", "botsmith") if r % 2 == 0 else ("botsmith", "baseline"))]
-    runs = {"baseline": [], "botsmith": []}
-    for index, name in enumerate(order):
-        run_work = work / f"run{index}-{name}"  # each run its own outputs, the same training data
-        run_work.mkdir()
-        shutil.copy(work / "train.jsonl", run_work / "train.jsonl")
-        runs[name].append(run_arm(name, run_work, args.steps))
+    runs = run_rounds(work, arms, args.steps, args.rounds)
     results = {name: combined(arm_runs) for name, arm_runs in runs.items()}
     for result in results.values():
         result["held_out"] = held_out_loss(work, result["adapter"])
     print_table(results, args.steps, args.rounds)
-    ratios = [(b["tokens"] / b["seconds"]) / (a["tokens"] / a["seconds"]) for a, b in zip(runs["baseline"], runs["botsmith"])]
-    print("speed-up of each round (botsmith run / baseline run in the order above): "
-          + ", ".join(f"{ratio:.2f}x" for ratio in ratios))
+    print_rounds(runs)
+
+
+def run_rounds(work: Path, arms: list[str], steps: int, rounds: int) -> dict[str, list[dict]]:
+    """Each arm `rounds` times, in order ABC then CBA ...; each run its own outputs, the same training data."""
+    runs: dict[str, list[dict]] = {arm: [] for arm in arms}
+    for round_index in range(rounds):
+        for name in arms if round_index % 2 == 0 else arms[::-1]:
+            run_work = work / f"round{round_index}-{name}"
+            run_work.mkdir()
+            shutil.copy(work / "train.jsonl", run_work / "train.jsonl")
+            runs[name].append(run_arm(name, run_work, steps))
+            print(f"round {round_index + 1}: {name} {tokens_per_s(runs[name][-1]):.1f} tokens/s", file=sys.stderr)
+    return runs
+
+
+def tokens_per_s(run: dict) -> float:
+    return run["tokens"] / run["seconds"]
 
 
 def combined(arm_runs: list[dict]) -> dict:
     """One arm's runs as one: tokens and seconds summed, the highest peak, the first run's adapter."""
     return {"seconds": sum(r["seconds"] for r in arm_runs), "tokens": sum(r["tokens"] for r in arm_runs),
-            "step_seconds": [s for r in arm_runs for s in r["step_seconds"]],
+            "step_seconds": [s for r in arm_runs for s in r["step_seconds"]], "rates": arm_runs[0]["rates"],
             "peak_mb": max(r["peak_mb"] for r in arm_runs), "adapter": arm_runs[0]["adapter"]}
 
 
 def print_table(results: dict, steps: int, rounds: int) -> None:
-    base = results["baseline"]
-    print(f"\n{steps} steps x {BATCH} x {SEQ} tokens, {rounds} run(s) per arm, smollm2-135m, LoRA r={RANK} alpha={ALPHA}, "
-          f"{os.cpu_count()} CPU threads")
-    steps *= rounds
-    print("tokens/s: all training tokens / training time; median: tokens per step / median step time "
-          "(robust to other jobs on a shared CPU)")
-    print(f"{'arm':<26} {'tokens/s':>9} {'median':>8} {'s/step':>7} {'peak MB':>8} {'held-out loss':>14} {'speed-up':>9}")
-    for name, label in (("baseline", "HF Trainer + PEFT (fp32)"), ("botsmith", "botsmith train")):
-        r = results[name]
-        speed = r["tokens"] / r["seconds"]
+    baselines = [name for name in BASELINES if name in results]
+    print(f"\n{steps} steps x {BATCH} x {SEQ} tokens, {rounds} run(s) per arm, smollm2-135m, LoRA r={RANK} "
+          f"alpha={ALPHA}, {os.cpu_count()} CPU threads; steps 2-{steps} of each run timed")
+    print("tokens/s: tokens of the timed steps / their time; median: tokens per step / median step time "
+          "(robust to other jobs on a shared CPU); vs: this arm's tokens/s over that Trainer arm's")
+    header = f"{'arm':<30} {'tokens/s':>9} {'median':>8} {'s/step':>7} {'peak MB':>8} {'held-out loss':>14}"
+    print(header + "".join(f" {'vs ' + name:>17}" for name in baselines))
+    for name, r in results.items():
+        speed = tokens_per_s(r)
         median = statistics.median(r["step_seconds"])
-        print(f"{label:<26} {speed:>9.1f} {r['tokens'] / steps / median:>8.1f} {r['seconds'] / steps:>7.2f} "
-              f"{r['peak_mb']:>8.0f} {r['held_out']:>14.4f} {speed / (base['tokens'] / base['seconds']):>8.2f}x")
+        per_step = r["tokens"] / len(r["step_seconds"])
+        line = (f"{LABELS[name]:<30} {speed:>9.1f} {per_step / median:>8.1f} {r['seconds'] / len(r['step_seconds']):>7.2f} "
+                f"{r['peak_mb']:>8.0f} {r['held_out']:>14.4f}")
+        print(line + "".join(f" {speed / tokens_per_s(results[base]):>16.2f}x" for base in baselines))
+    rates = [r["rates"] for r in results.values()]
+    same = all(len(a) == len(rates[0]) and all(abs(x - y) <= 1e-9 + 1e-6 * abs(y) for x, y in zip(a, rates[0]))
+               for a in rates)
+    print(f"learning rate at each step, {'the same in every arm' if same else 'DIFFERENT between arms'}: "
+          + ", ".join(f"{rate:.3g}" for rate in rates[0]))
+
+
+def print_rounds(runs: dict[str, list[dict]]) -> None:
+    """Each round's own ratio: botsmith's run over each Trainer arm's run of that round."""
+    for base in (name for name in BASELINES if name in runs):
+        for mine in (name for name in ("botsmith", "botsmith-plain") if name in runs):
+            ratios = [tokens_per_s(b) / tokens_per_s(a) for a, b in zip(runs[base], runs[mine])]
+            print(f"{LABELS[mine]} / {LABELS[base]}, each round: " + ", ".join(f"{ratio:.2f}x" for ratio in ratios))
 
 
 if __name__ == "__main__":

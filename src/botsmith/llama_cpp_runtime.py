@@ -16,6 +16,8 @@ from typing import Any
 
 from botsmith.errors import missing_dependency
 
+LLAMA_CPP_MISSING = "llama-cpp-python is not installed (pip install 'botsmith[llamacpp]')"
+
 
 def llama_cpp_available() -> bool:
     if importlib.util.find_spec("llama_cpp") is None:

@@ -99,3 +99,35 @@ def test_fast_pass_matches_generic_on_the_real_model(real_home):
     sampling = GREEDY.updated(repetition_penalty=1.0, max_new_tokens=128, min_new_tokens=128)
     prompt = "Tell me about the old lighthouse keeper and the night of the great storm."
     assert _greedy_ids(loaded, True, prompt, sampling) == _greedy_ids(loaded, False, prompt, sampling)
+
+
+def test_the_engine_says_which_pass_decodes_and_the_switch_turns_the_lean_one_off(parrot):
+    loaded = _load(parrot)
+    lines: list[str] = []
+    on = Engine(loaded.model, loaded.tokenizer, log=lines.append)
+    assert isinstance(on._runner(), FastLlama)
+    off = Engine(loaded.model, loaded.tokenizer, fast=False, log=lines.append)
+    assert isinstance(off._runner(), GenericRunner)
+    assert lines == ["decoding: botsmith's lean Llama pass (float32, full weights), checked against transformers at load",
+                     "decoding: transformers' modules (float32; [generate] fast_path = false)"]
+
+
+def test_a_lean_pass_that_disagrees_with_transformers_is_not_used(parrot, monkeypatch):
+    loaded = _load(parrot)
+    original = FastLlama.step
+    monkeypatch.setattr(FastLlama, "step", lambda self, token_id: original(self, token_id) * 1.5)
+    lines: list[str] = []
+    engine = Engine(loaded.model, loaded.tokenizer, log=lines.append)
+    assert isinstance(engine._runner(), GenericRunner)
+    assert lines[0].startswith("lean decode pass not used: next token logits differ from transformers' by")
+    assert lines[1] == "decoding: transformers' modules (float32; its probe disagreed with transformers)"
+
+
+def test_cli_no_fast_path_flag(bot_dir, capsys):
+    from tests.chat.parrot import PARROT_PROMPT
+    from tests.chat.test_session import main
+
+    code, out, err = main(capsys, "chat", str(bot_dir), "--prompt", PARROT_PROMPT, "-t", "0", "-m", "4", "--no-fast-path")
+    assert code == 0 and "decoding: transformers' modules" in err and "fast_path = false" in err
+    code, out, err = main(capsys, "chat", str(bot_dir), "--prompt", PARROT_PROMPT, "-t", "0", "-m", "4")
+    assert code == 0 and "decoding: botsmith's lean Llama pass" in err

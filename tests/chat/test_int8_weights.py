@@ -92,7 +92,8 @@ def test_models_without_the_fast_path_say_so_and_keep_full_weights(tiny_gpt2):
     loaded = _load(tiny_gpt2)
     engine = Engine(loaded.model, loaded.tokenizer, weights="int8", log=lines.append)
     assert engine.weights == "full" and lines == [
-        "int8 weights apply only to the Llama fast path on CPU: using full weights for this model."]
+        "int8 weights apply only to the Llama fast path on CPU: using full weights for this model.",
+        "decoding: transformers' modules (float32; the lean pass is for plain Llama models on the CPU)"]
 
 
 def test_cli_weights_flag(bot_dir, capsys):

@@ -11,6 +11,15 @@ from pathlib import Path
 
 import pytest
 
+def all_passed(checks: list[str]) -> bool:
+    """Every verification line passed, or is llama.cpp's, skipped only where llama-cpp-python is missing."""
+    from botsmith.llama_cpp_runtime import llama_cpp_available
+
+    skipped = [line for line in checks if line.strip().startswith("skip")]
+    return bool(checks) and all(line.strip().startswith(("ok", "skip")) for line in checks) \
+        and (not skipped if llama_cpp_available() else all(line.split()[1].startswith("llama.cpp") for line in skipped))
+
+
 LORA_TARGETS = {"llama": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
                 "gpt2": ["c_attn", "c_proj", "c_fc"]}
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from botsmith.errors import BotsmithError
 from botsmith.export import export_model
+from botsmith.llama_cpp_runtime import llama_cpp_available
+from tests.export.conftest import all_passed
 
 
 def quiet(line: str) -> None:
@@ -28,11 +31,12 @@ def test_gguf_round_trip(kind, quant, request, tmp_path):
     gguf_file = result.files[0]
     assert gguf_file.suffix == ".gguf" and gguf_file.is_file()
     names = [check.split(":")[0].split(maxsplit=1)[1] for check in result.checks]
-    assert names[:6] == ["metadata", "vocabulary", "tensors", "layout", "logits", "tokenizer"]
-    assert names[6:] in ([], ["llama.cpp tokens", "llama.cpp logits"])  # when llama-cpp-python is installed
-    assert all(check.strip().startswith("ok") for check in result.checks), result.checks
+    assert names[:6] == ["metadata", "vocabulary", "tensors", "layout", "predictions", "tokenizer"]
+    llama_cpp = ["llama.cpp tokens", "llama.cpp predictions"] if llama_cpp_available() else ["llama.cpp"]
+    assert names[6:] == llama_cpp
+    assert all_passed(result.checks), result.checks
     # f16 and q8_0 stay close to the Hugging Face model; q4_0 only roughly
-    limit = {"f16": 0.01, "q8_0": 0.05, "q4_0": 0.5}[quant]
+    limit = {"f16": 0.01, "q8_0": 0.1, "q4_0": 1.0}[quant]  # (the largest difference over every probe position)
     assert result.max_logit_diff is not None and result.max_logit_diff < limit
 
 
@@ -124,9 +128,12 @@ def test_untrained_bot_is_a_clear_error(tmp_path, tiny_llama):
     assert not any((tmp_path / "fresh" / "exports").iterdir())
 
 
-def test_k_quant_without_llama_quantize(llama_bot, tmp_path, monkeypatch):
-    monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(BotsmithError, match="llama-quantize"):
+def test_k_quant_without_llama_cpp(llama_bot, tmp_path, monkeypatch):
+    from botsmith import llama_cpp_runtime
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no llama-quantize
+    monkeypatch.setattr(llama_cpp_runtime, "llama_cpp_available", lambda: False)  # and no llama-cpp-python
+    with pytest.raises(BotsmithError, match="llama-quantize on the PATH or llama-cpp-python"):
         export_model(llama_bot, format="gguf", quant="q4_k_m", out=tmp_path / "out", log=quiet)
 
 
@@ -146,5 +153,53 @@ def test_base_checkpoint_exports_the_untrained_model(llama_bot, tmp_path):
     from gguf import GGUFReader
 
     result = export_model(llama_bot, format="gguf", quant="f16", checkpoint="base", out=tmp_path / "base", log=quiet)
-    assert all(check.strip().startswith("ok") for check in result.checks)
+    assert all_passed(result.checks), result.checks
     assert GGUFReader(result.files[0]).get_field("general.architecture").contents() == "llama"
+
+
+def _logits(seed: int, positions: int = 200, vocab: int = 50, spread: float = 4.0):
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(positions, vocab, generator=generator) * spread
+
+
+@pytest.mark.parametrize("quant", ["f16", "q8_0", "q4_0"])
+def test_the_predictions_check_can_fail(quant):
+    """Same logits pass; a file predicting something else fails, whatever the type (q4_0's limit included)."""
+    from botsmith.export.gguf.verify import Verification, check_predictions
+
+    model = _logits(0)
+    for other, should_pass in ((model, True), (model + 0.01 * _logits(1), True), (_logits(2), False),
+                               (model + 4.0 * _logits(3), False)):
+        result = Verification(Path("x.gguf"))
+        check_predictions(result, "predictions", [model], [other], quant, "the file")
+        assert result.ok == should_pass, result.lines()
+
+
+def test_near_ties_of_the_model_do_not_count_against_the_file():
+    import torch
+
+    from botsmith.export.gguf.verify import Verification, check_predictions
+
+    model = torch.zeros(100, 20)
+    model[:, 0] = 0.05  # the model barely prefers token 0 (5%: a tie any rounding may flip)
+    other = torch.zeros(100, 20)
+    other[:, 1] = 0.05  # the file barely prefers token 1
+    result = Verification(Path("x.gguf"))
+    check_predictions(result, "predictions", [model], [other], "q8_0", "the file")
+    assert result.ok and "at 100.0% of 100 positions" in result.lines()[0]
+    model[:, 0] = 1.0  # now the model clearly prefers token 0
+    result = Verification(Path("x.gguf"))
+    check_predictions(result, "predictions", [model], [other], "q8_0", "the file")
+    assert not result.ok and "at 0.0% of 100 positions" in result.lines()[0]
+
+
+def test_without_llama_cpp_the_check_is_printed_as_skipped(llama_bot, tmp_path, monkeypatch):
+    from botsmith.export.gguf import verify
+
+    monkeypatch.setattr(verify, "llama_cpp_available", lambda: False)
+    lines: list[str] = []
+    result = export_model(llama_bot, format="gguf", quant="q8_0", out=tmp_path / "out", log=lines.append)
+    assert result.checks[-1].startswith("  skip llama.cpp: llama-cpp-python is not installed")
+    assert any(line.startswith("  skip llama.cpp") for line in "\n".join(lines).splitlines())

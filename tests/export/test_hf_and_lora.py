@@ -9,7 +9,7 @@ import pytest
 
 from botsmith.errors import BotsmithError
 from botsmith.export import export_model
-from tests.export.conftest import make_trained_bot
+from tests.export.conftest import all_passed, make_trained_bot
 
 
 def quiet(line: str) -> None:
@@ -69,7 +69,7 @@ def test_lora_adapter_gguf(kind, request, tmp_path):
 
     bot = request.getfixturevalue(f"{kind}_bot")
     result = export_model(bot, format="gguf-lora", out=tmp_path / "lora", log=quiet)
-    assert all(check.strip().startswith("ok") for check in result.checks)
+    assert all_passed(result.checks), result.checks
     reader = GGUFReader(result.files[0])
     assert reader.get_field("general.type").contents() == "adapter"
     assert reader.get_field("adapter.type").contents() == "lora"
@@ -91,4 +91,4 @@ def test_lora_export_of_full_checkpoint_is_refused(tiny_llama, tmp_path):
         export_model(bot, format="gguf-lora", log=quiet)
     # the full checkpoint still exports as a whole model
     result = export_model(bot, format="gguf", quant="f16", log=quiet)
-    assert all(check.strip().startswith("ok") for check in result.checks)
+    assert all_passed(result.checks), result.checks

@@ -44,7 +44,8 @@ class FakeHub(BaseHTTPRequestHandler):
             self.received["repos"].append(request)
             name = f"{request.get('organization') or 'user'}/{request['name']}"
             key = f"{request.get('type') or 'model'}s:{name}"
-            reply = {"url": f"http://{self.headers['Host']}/{name}", "name": name}
+            prefix = {"dataset": "datasets/", "space": "spaces/"}.get(request.get("type") or "model", "")
+            reply = {"url": f"http://{self.headers['Host']}/{prefix}{name}", "name": name}  # as the Hub does
             if key in self.received["private"]:  # as the Hub: 409, and the repo keeps its visibility
                 return self._reply({**reply, "error": "You already created this repo"}, 409)
             self.received["private"][key] = request.get("visibility") == "private" or bool(request.get("private"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from botsmith.export import export_model
-from tests.export.conftest import make_trained_bot
+from tests.export.conftest import all_passed, make_trained_bot
 
 
 @pytest.mark.slow
@@ -16,7 +16,7 @@ def test_real_model_lora_to_gguf(real_home, tmp_path):
     bot = make_trained_bot(tmp_path / "real-bot", base, "llama", system_prompt="You are a sea captain.")
     for quant in ("q8_0",):  # f16, bf16 and q4_0 are covered on the tiny models
         result = export_model(bot, format="gguf", quant=quant, log=lambda line: None)
-        assert all(check.strip().startswith("ok") for check in result.checks), result.checks
+        assert all_passed(result.checks), result.checks
         assert result.max_logit_diff is not None
         print(quant, result.checks)
     from gguf import GGUFReader
@@ -24,4 +24,4 @@ def test_real_model_lora_to_gguf(real_home, tmp_path):
     # found through llama.cpp's own token-hash table, as its converter would name it
     assert GGUFReader(result.files[0]).get_field("tokenizer.ggml.pre").contents() == "smollm"
     adapter = export_model(bot, format="gguf-lora", log=lambda line: None)
-    assert all(check.strip().startswith("ok") for check in adapter.checks)
+    assert all_passed(adapter.checks), adapter.checks

@@ -34,7 +34,7 @@ def _packed_mask(batch, length):
     return (causal & (segment[:, None] == segment[None, :])).expand(batch, 1, length, length).contiguous()
 
 
-@pytest.mark.parametrize("dtype,tolerance", [(torch.float32, 1e-5), (torch.bfloat16, 1e-3)])
+@pytest.mark.parametrize("dtype,tolerance", [(torch.float32, 1e-5), (torch.bfloat16, 2 ** -7)])  # bf16: one rounding step
 @pytest.mark.parametrize("heads,kv_heads", [(4, 4), (6, 2)])
 @pytest.mark.parametrize("packed", [False, True])
 def test_gradients_match_float64_as_closely_as_sdpa(dtype, tolerance, heads, kv_heads, packed):

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from botsmith.train import dropout
-from botsmith.train.rms_norm import RMSNormFunction, _is_llama_rms_norm, use_fast_rms_norm
+from botsmith.train.rms_norm import RMSNormFunction, use_fast_rms_norm
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
@@ -30,22 +30,26 @@ def test_rms_norm_function_matches_llama_rms_norm(dtype):
         assert (ours.float() - theirs.float()).abs().max() <= tolerance * theirs.float().abs().max()
 
 
-def test_only_llama_style_norms_are_swapped(tiny_llama):
-    from transformers import AutoModelForCausalLM
-    from transformers.models.gemma.modeling_gemma import GemmaRMSNorm
-    from transformers.models.qwen2.modeling_qwen2 import Qwen2RMSNorm
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_norms_are_swapped_only_where_the_probe_finds_llamas_arithmetic(tiny_llama, dtype):
+    from transformers import AutoModelForCausalLM, GemmaConfig, GemmaForCausalLM, Qwen2Config, Qwen2ForCausalLM
 
-    model = AutoModelForCausalLM.from_pretrained(str(tiny_llama), dtype=torch.float32)
+    model = AutoModelForCausalLM.from_pretrained(str(tiny_llama), dtype=dtype)
     layers = model.config.num_hidden_layers
     ids = torch.randint(3, 400, (2, 12))
+    failures: list[str] = []
     with torch.no_grad():
         before = model(input_ids=ids).logits
-        assert use_fast_rms_norm(model) == 2 * layers + 1
+        assert use_fast_rms_norm(model, failures) == 2 * layers + 1 and not failures
         after = model(input_ids=ids).logits
-    assert torch.allclose(before, after, atol=1e-5)
-    assert _is_llama_rms_norm(Qwen2RMSNorm)  # the same forward, line for line
-    assert not _is_llama_rms_norm(GemmaRMSNorm)  # (1 + weight): keeps its own
-    assert not _is_llama_rms_norm(torch.nn.LayerNorm)
+    assert (before.float() - after.float()).abs().max() <= (1e-5 if dtype == torch.float32 else 0.0)
+    small = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=4, num_key_value_heads=2,
+                 vocab_size=100, head_dim=8)
+    qwen = Qwen2ForCausalLM(Qwen2Config(**small)).to(dtype)
+    assert use_fast_rms_norm(qwen, failures) == 3 and not failures  # the same arithmetic under another name
+    gemma = GemmaForCausalLM(GemmaConfig(**small)).to(dtype)
+    assert use_fast_rms_norm(gemma, failures) == 0  # (1 + weight): keeps its own, and the log says why
+    assert len(failures) == 1 and "GemmaRMSNorm keeps its own forward" in failures[0]
 
 
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float32])

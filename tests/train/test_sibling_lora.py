@@ -1,4 +1,4 @@
-"""Sibling LoRA layers run as one compute what each layer's own forward computes, and train the same."""
+"""Sibling LoRA layers run as one compute what PEFT's layers compute one by one, and train the same."""
 
 from __future__ import annotations
 
@@ -23,18 +23,21 @@ def _tiny(kind: str):
 
 
 def _lora(base, *, siblings: bool, p: float = 0.2):
+    """PEFT's LoRA model; with `siblings`, botsmith's CPU LoRA kernels installed on it (else PEFT's as they come)."""
     from peft import LoraConfig, get_peft_model
 
     torch.manual_seed(5)
     model = get_peft_model(copy.deepcopy(base), LoraConfig(r=4, lora_alpha=8, lora_dropout=p,
-                                                           target_modules=find_target_modules(base)))
+                                                           target_modules=find_target_modules(base)),
+                           autocast_adapter_dtype=False)
     for name, parameter in model.named_parameters():
         if "lora_B" in name:
             torch.nn.init.normal_(parameter, std=0.1)  # B starts at zero; make the adapters matter
+    if not siblings:
+        return model, 0
     use_fast_dropout(model)
     use_fast_lora_forward(model)
-    groups = use_sibling_lora(model) if siblings else 0
-    return model, groups
+    return model, use_sibling_lora(model)
 
 
 def _train_steps(model, steps=2):
@@ -53,17 +56,27 @@ def _train_steps(model, steps=2):
     return logits, {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
 
 
-@pytest.mark.parametrize("kind", ["llama", "qwen2"])  # Qwen2's q/k/v have biases
-def test_siblings_train_exactly_like_separate_layers(kind):
-    base = _tiny(kind)
-    (separate, _), (together, groups) = _lora(base, siblings=False), _lora(base, siblings=True)
+@pytest.mark.parametrize("kind, dtype", [("llama", torch.float32), ("qwen2", torch.float32),  # Qwen2's q/k/v: biases
+                                         ("llama", torch.bfloat16)])
+def test_siblings_train_like_peft(kind, dtype):
+    """Without dropout (siblings share a mask by design, PEFT draws one per layer) two training steps match PEFT's."""
+    base = _tiny(kind).to(dtype)
+    (separate, _), (together, groups) = _lora(base, siblings=False, p=0.0), _lora(base, siblings=True, p=0.0)
     assert groups == 4  # per layer: q/k/v and gate/up; o and down read tensors of their own
     (logits_a, weights_a), (logits_b, weights_b) = _train_steps(separate), _train_steps(together)
-    for a, b in zip(logits_a, logits_b):
-        assert torch.allclose(a, b, atol=1e-5)
-    assert not torch.allclose(logits_a[0], logits_a[1], atol=1e-3)  # the step changed the adapters (and B's block)
+    tolerance = 1e-5 if dtype == torch.float32 else 5e-2  # of the largest magnitude: bf16 rounds in other places
+    assert _close(logits_b[0], logits_a[0], tolerance)  # the same weights: the same logits
+    assert not torch.allclose(logits_a[0].float(), logits_a[1].float(), atol=1e-2)  # the step changed the adapters
+    # AdamW divides by each gradient's own magnitude: a rounding difference in a tiny gradient can move its
+    # weight by up to 2 x lr over the two steps, whatever the gradient's size (measured in bf16: 0.16-0.21 of
+    # the largest weight, and the second step's logits 0.05-0.06 apart).
+    loose = 100 * tolerance if dtype == torch.float32 else 0.4
+    assert _close(logits_b[1], logits_a[1], loose / 4)
     for name, weight in weights_a.items():
-        assert torch.allclose(weight, weights_b[name], atol=1e-5), name
+        assert _close(weights_b[name], weight, loose), name
+
+def _close(ours: torch.Tensor, theirs: torch.Tensor, tolerance: float) -> bool:
+    return float((ours.float() - theirs.float()).abs().max()) <= tolerance * float(theirs.float().abs().max())
 
 
 def test_frozen_weights_live_in_the_combined_matrix_and_evaluation_matches():

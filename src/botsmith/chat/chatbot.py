@@ -37,7 +37,8 @@ class Chatbot:
         if self.defaults.context_tokens:
             window = min(window, self.defaults.context_tokens)
         self.engine = Engine(loaded.model, loaded.tokenizer, stop_strings=self.chat_format.stop, context_window=window,
-                             weights=self.defaults.weights, backend=self.defaults.backend, gguf=gguf, log=log)
+                             weights=self.defaults.weights, fast=self.defaults.fast_path, backend=self.defaults.backend,
+                             gguf=gguf, log=log)
         self.last_fit: FittedPrompt | None = None
 
     @classmethod

@@ -15,7 +15,9 @@ per layer that transformers' modules dispatch. This pass does the same arithmeti
 
 Only plain Llama layers qualify (no biases, SiLU, no tensor-parallel slicing, CPU);
 anything else returns None from `fast_runner` and the engine keeps transformers'
-modules. With full weights, greedy tokens match the generic path (tests/chat/test_fast_llama.py).
+modules. Before the engine uses it, `probe_runner` compares its logits (a prompt, then one
+more token) with transformers' on this model; with full weights, greedy tokens match the
+generic path (tests/chat/test_fast_llama.py).
 """
 
 from __future__ import annotations
@@ -25,6 +27,11 @@ from typing import Any
 from botsmith.chat.projections import projection
 
 SUPPORTED = {"LlamaForCausalLM"}
+# Largest logit difference from transformers allowed at load, as a fraction of the largest logit:
+# float32 computes the same sums; bf16 rounds in other places; int8 weights add their quantization.
+PROBE_TOLERANCE = {("float32", "full"): 1e-4, ("bfloat16", "full"): 5e-2, ("float16", "full"): 5e-2}
+INT8_TOLERANCE = 0.1
+PROBE_IDS = [1, 2, 3, 4, 5, 6, 7, 8]
 
 
 def fast_runner(model: Any, weights: str = "full") -> "FastLlama | None":
@@ -43,6 +50,27 @@ def fast_runner_applies(model: Any) -> bool:
     plain = (not getattr(config, "attention_bias", False) and not getattr(config, "mlp_bias", False)
              and getattr(config, "hidden_act", None) == "silu" and getattr(config, "pretraining_tp", 1) == 1)
     return plain and model.get_input_embeddings().weight.device.type == "cpu"
+
+
+def probe_runner(runner: "FastLlama", model: Any) -> str | None:
+    """None when the runner's logits after a prompt and after one more token are transformers' (within tolerance)."""
+    import torch
+
+    from botsmith.chat.generate import GenericRunner
+
+    vocab = runner.embed.shape[0]
+    ids = [token % vocab for token in PROBE_IDS]
+    generic = GenericRunner(model)
+    dtype = str(runner.dtype).split(".")[-1]
+    limit = INT8_TOLERANCE if runner.weights == "int8" else PROBE_TOLERANCE.get((dtype, runner.weights), 5e-2)
+    with torch.inference_mode():
+        pairs = [(runner.prefill(ids, len(ids) + 1), generic.prefill(ids, len(ids) + 1)),
+                 (runner.step(ids[0]), generic.step(ids[0]))]
+    for name, (ours, theirs) in zip(("prompt", "next token"), pairs):
+        error = float((ours - theirs).abs().max()) / (float(theirs.abs().max()) or 1.0)
+        if not error <= limit:
+            return f"{name} logits differ from transformers' by {error:.2g} of the largest (limit {limit:g})"
+    return None
 
 
 class FastLlama:

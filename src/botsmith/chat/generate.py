@@ -81,7 +81,8 @@ class Engine:
     def __init__(self, model: Any, tokenizer: Any, *, stop_strings: Sequence[str] = (),
                  context_window: int | None = None, fast: bool = True, weights: str = "full",
                  backend: str = "torch", gguf: Path | None = None, log: Callable[[str], None] = print) -> None:
-        """`fast=False` keeps transformers' modules even for Llama models (to compare against).
+        """`fast=False` ([generate] fast_path = false) keeps transformers' modules even for Llama models.
+        Which pass decodes is logged once, here; the lean pass only after its probe agreed with transformers.
 
         `weights="int8"` runs the fast path on int8 copies of the weights (see chat/projections.py); where
         that cannot run, `log` says why once and the engine keeps the full weights.
@@ -95,13 +96,16 @@ class Engine:
         self.backend = backend
         self.weights = _usable_weights(model, weights, fast and backend == "torch", log)
         self._fast_runner: Any = None
+        self._probe_failure: str | None = None
         self.tokenizer = tokenizer
         self.stop_strings = tuple(stop_strings)
         self.stop_ids = sorted(stop_token_ids(model, tokenizer, stop_strings))
         self.context_window = context_window or model_window(model)
         self._llama_cpp = _llama_cpp_runner(model, gguf, self.context_window) if backend == "llama.cpp" else None
-        if fast and self._llama_cpp is None:
-            self._runner()  # fuse the weights now, at load time, not during the first reply
+        self.log = log
+        if self._llama_cpp is None:
+            self._runner()  # fuse and probe the weights now, at load time, not during the first reply
+            log(f"decoding: {self.decoder_description()}")
 
     def encode(self, text: str, *, add_special_tokens: bool = False) -> list[int]:
         return self.tokenizer(text, add_special_tokens=add_special_tokens)["input_ids"]
@@ -169,15 +173,31 @@ class Engine:
 
     def _runner(self) -> Any:
         """The lean Llama pass where it applies (built once, rebuilt if the weights changed), else transformers."""
-        from botsmith.chat.fast_llama import fast_runner
+        from botsmith.chat.fast_llama import fast_runner, probe_runner
 
         if self._llama_cpp is not None:
             return self._llama_cpp
         if not self.fast:
             return GenericRunner(self.model)
         if self._fast_runner is None or (self._fast_runner and self._fast_runner.stale()):
-            self._fast_runner = fast_runner(self.model, self.weights) or False
+            runner = fast_runner(self.model, self.weights)
+            self._probe_failure = probe_runner(runner, self.model) if runner else None
+            if self._probe_failure:
+                self.log(f"lean decode pass not used: {self._probe_failure}")
+            self._fast_runner = runner if runner and not self._probe_failure else False
         return self._fast_runner or GenericRunner(self.model)
+
+    def decoder_description(self) -> str:
+        """Which pass computes the logits, in words, for the log."""
+        dtype = str(getattr(self.model, "dtype", "")).replace("torch.", "")
+        if self._llama_cpp is not None:
+            return "llama.cpp"
+        if self._fast_runner:
+            return f"botsmith's lean Llama pass ({dtype}, {self.weights} weights), checked against transformers at load"
+        why = ("[generate] fast_path = false" if not self.fast else
+               "its probe disagreed with transformers" if self._probe_failure else
+               "the lean pass is for plain Llama models on the CPU")
+        return f"transformers' modules ({dtype}; {why})"
 
 
 def _llama_cpp_runner(model: Any, gguf: Path | None, context_window: int) -> Any:

@@ -12,7 +12,7 @@ import io
 
 from botsmith.chats.discord_common import is_system_notice
 from botsmith.chats.message import ChatMessage, clean_author, compose, placeholder_for_extension
-from botsmith.chats.registry import ExportFormat, ExportInput, register_format
+from botsmith.chats.export_format import ExportFormat, ExportInput
 from botsmith.chats.timestamps import choose_order, local_iso, parse_iso, split_local
 from botsmith.errors import BotsmithError
 
@@ -70,4 +70,4 @@ def _urls(cell: str) -> list[str]:
     return urls
 
 
-register_format(ExportFormat("discord-csv", "DiscordChatExporter Csv (.csv)", sniff, parse))
+FORMAT = ExportFormat("discord-csv", "DiscordChatExporter Csv (.csv)", sniff, parse)

@@ -12,7 +12,7 @@ from typing import Any
 
 from botsmith.chats.discord_common import full_name
 from botsmith.chats.message import ChatMessage, clean_author, compose, placeholder_for_extension
-from botsmith.chats.registry import ExportFormat, ExportInput, register_format
+from botsmith.chats.export_format import ExportFormat, ExportInput
 from botsmith.chats.timestamps import parse_iso
 from botsmith.errors import BotsmithError
 
@@ -66,4 +66,4 @@ def _is_forward(item: dict[str, Any]) -> bool:
     return kind in ("forward", "1") or bool(item.get("forwardedMessage") or item.get("messageSnapshots"))
 
 
-register_format(ExportFormat("discord-json", "DiscordChatExporter Json (.json)", sniff, parse))
+FORMAT = ExportFormat("discord-json", "DiscordChatExporter Json (.json)", sniff, parse)

@@ -30,7 +30,7 @@ import re
 
 from botsmith.chats.discord_common import BLOCK_MARKERS, is_system_notice
 from botsmith.chats.message import ChatMessage, clean_author, compose, placeholder_for_extension
-from botsmith.chats.registry import ExportFormat, ExportInput, register_format
+from botsmith.chats.export_format import ExportFormat, ExportInput
 from botsmith.chats.timestamps import LocalStamp, choose_order, local_iso, parse_iso, split_local
 
 _RULE = "=" * 20
@@ -140,4 +140,4 @@ def _body(lines: list[str]) -> tuple[str, list[str], bool]:
     return "\n".join(text_lines), media, forwarded
 
 
-register_format(ExportFormat("discord-txt", "DiscordChatExporter PlainText (.txt)", sniff, parse))
+FORMAT = ExportFormat("discord-txt", "DiscordChatExporter PlainText (.txt)", sniff, parse)

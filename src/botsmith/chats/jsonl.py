@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from botsmith.chats.message import ChatMessage, clean_text
-from botsmith.chats.registry import TOO_DEEP, ExportFormat, ExportInput, register_format
+from botsmith.chats.export_format import TOO_DEEP, ExportFormat, ExportInput
 from botsmith.errors import BotsmithError
 
 SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "bot": "assistant",
@@ -74,4 +74,4 @@ def parse(source: ExportInput) -> list[ChatMessage]:
     return messages
 
 
-register_format(ExportFormat("jsonl", "Generic JSONL conversations (OpenAI messages or ShareGPT)", sniff, parse))
+FORMAT = ExportFormat("jsonl", "Generic JSONL conversations (OpenAI messages or ShareGPT)", sniff, parse)

@@ -1,79 +1,25 @@
 """Chat-export formats, registered by name, detected from the content.
 
-Every format, built-in or added later, is one `ExportFormat`: a name, a `sniff`
-that looks at the content (never the extension alone) and a `parse` that returns
-`ChatMessage`s. `parse_chat` detects, parses and sorts; `--format` skips detection.
+Every format, built-in or added later, is one `ExportFormat` (chats/export_format.py): a
+name, a `sniff` that looks at the content (never the extension alone) and a `parse` that
+returns `ChatMessage`s. The built-ins are registered at the bottom of this module, in
+detection order, with the same `register_format` call a new format uses; a name that is
+taken is an error unless `replace=True`. `parse_chat` detects, parses and sorts;
+`--format` skips detection.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from botsmith.chats import discord_csv, discord_json, discord_text, jsonl, slack, telegram, whatsapp
+from botsmith.chats.export_format import ExportFormat, ExportInput
 from botsmith.chats.message import ChatMessage, sort_messages
 from botsmith.errors import BotsmithError
 
-_HEAD_BYTES = 1 << 16
-TOO_DEEP = "JSON nested too deeply to be a chat export (lists or objects inside each other hundreds of times)"
-
-
-@dataclass
-class ExportInput:
-    """A file or folder being read, decoded once; parsers add warnings here."""
-
-    path: Path
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        return self.path.name
-
-    @cached_property
-    def data(self) -> bytes:
-        try:
-            return self.path.read_bytes()
-        except OSError as error:
-            raise BotsmithError(f"{self.path}: cannot read ({error.strerror})") from None
-
-    @cached_property
-    def text(self) -> str:
-        """The decoded text; a legacy encoding is read correctly and warned about."""
-        from botsmith.sources.encoding import decode_text
-
-        decoded = decode_text(self.data, name=str(self.path))
-        if decoded.encoding not in ("utf-8", "utf-8-sig"):
-            self.warnings.append(f"{self.path}: not UTF-8; read as {decoded.encoding} "
-                                 "(re-export or re-save as UTF-8 to be sure)")
-        return decoded.text
-
-    @property
-    def head(self) -> str:
-        """The start of the text, for detection."""
-        return self.text[:_HEAD_BYTES]
-
-    @cached_property
-    def json(self) -> Any:
-        try:
-            return json.loads(self.text)
-        except json.JSONDecodeError as error:
-            raise BotsmithError(f"{self.path}: not valid JSON ({error.msg}: line {error.lineno} column "
-                                f"{error.colno}; is the file cut short?)") from None
-        except RecursionError:
-            raise BotsmithError(f"{self.path}: {TOO_DEEP}") from None
-
-
-@dataclass(frozen=True)
-class ExportFormat:
-    name: str
-    description: str
-    sniff: Callable[[ExportInput], bool]
-    parse: Callable[[ExportInput], list[ChatMessage]]
-    folder: bool = False  # reads a folder (Slack) rather than one file
-
+__all__ = ["ChatParse", "ExportFormat", "ExportInput", "detect_format", "formats", "get_format", "parse_chat",
+           "register_format"]
 
 @dataclass
 class ChatParse:
@@ -88,14 +34,16 @@ class ChatParse:
 _FORMATS: dict[str, ExportFormat] = {}
 
 
-def register_format(export_format: ExportFormat) -> ExportFormat:
-    """Add a format; detection tries formats in registration order."""
+def register_format(export_format: ExportFormat, *, replace: bool = False) -> ExportFormat:
+    """Add a format; detection tries formats in registration order. A taken name needs `replace=True`."""
+    if export_format.name in _FORMATS and not replace:
+        raise BotsmithError(f"chat format '{export_format.name}' is already registered",
+                            hint="choose another name, or pass replace=True to replace it")
     _FORMATS[export_format.name] = export_format
     return export_format
 
 
 def formats() -> dict[str, ExportFormat]:
-    _load_builtin()
     return dict(_FORMATS)
 
 
@@ -175,6 +123,6 @@ def _parse_zip(path: Path, format: str | None) -> ChatParse:
                         + (f"; {nested}" if nested else ""))
 
 
-def _load_builtin() -> None:
-    # Importing the format modules registers them, in detection order: specific formats first.
-    from botsmith.chats import discord_json, discord_csv, discord_text, telegram, slack, jsonl, whatsapp  # noqa: F401
+# The built-ins, in detection order: specific formats first, WhatsApp's loose line format last.
+for _builtin in (discord_json, discord_csv, discord_text, telegram, slack, jsonl, whatsapp):
+    register_format(_builtin.FORMAT)

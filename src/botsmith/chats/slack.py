@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from botsmith.chats.message import ChatMessage, clean_author, compose
-from botsmith.chats.registry import ExportFormat, ExportInput, register_format
+from botsmith.chats.export_format import ExportFormat, ExportInput
 from botsmith.chats.timestamps import from_unix
 from botsmith.errors import BotsmithError
 
@@ -111,5 +111,5 @@ def _file_placeholder(file: dict[str, Any]) -> str:
     return "[file]"
 
 
-register_format(ExportFormat("slack", "Slack workspace export folder (users.json + channel folders)", sniff, parse,
-                             folder=True))
+FORMAT = ExportFormat("slack", "Slack workspace export folder (users.json + channel folders)", sniff, parse,
+                      folder=True)

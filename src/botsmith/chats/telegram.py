@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from botsmith.chats.message import ChatMessage, clean_author, compose
-from botsmith.chats.registry import ExportFormat, ExportInput, register_format
+from botsmith.chats.export_format import ExportFormat, ExportInput
 from botsmith.chats.timestamps import from_unix, parse_iso
 from botsmith.errors import BotsmithError
 
@@ -92,4 +92,4 @@ def _media(item: dict[str, Any]) -> list[str]:
     return []
 
 
-register_format(ExportFormat("telegram", "Telegram Desktop result.json (one chat or a full export)", sniff, parse))
+FORMAT = ExportFormat("telegram", "Telegram Desktop result.json (one chat or a full export)", sniff, parse)

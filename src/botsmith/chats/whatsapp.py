@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from botsmith.chats.message import ChatMessage, clean_author, compose
-from botsmith.chats.registry import ExportFormat, ExportInput, register_format
+from botsmith.chats.export_format import ExportFormat, ExportInput
 from botsmith.chats.timestamps import NUMERIC_DATE, choose_order, local_iso, split_local
 from botsmith.chats.whatsapp_text import classify_body, is_notice
 
@@ -119,4 +119,4 @@ def _split_author(rest: str, known: tuple[Counter[str], Counter[str]], *, androi
     return name, rest[len(name) + 2:]
 
 
-register_format(ExportFormat("whatsapp", "WhatsApp 'Export chat' text (Android and iOS)", sniff, parse))
+FORMAT = ExportFormat("whatsapp", "WhatsApp 'Export chat' text (Android and iOS)", sniff, parse)

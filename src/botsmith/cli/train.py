@@ -32,12 +32,13 @@ def register(app: typer.Typer) -> None:
         packing: Optional[bool] = typer.Option(None, "--packing/--no-packing", help=_help("packing")),
         gradient_checkpointing: Optional[bool] = typer.Option(
             None, "--gradient-checkpointing/--no-gradient-checkpointing", help=_help("gradient_checkpointing")),
+        cpu_kernels: Optional[bool] = typer.Option(None, "--cpu-kernels/--no-cpu-kernels", help=_help("cpu_kernels")),
         log_to: Optional[str] = typer.Option(None, "--log-to", help=_help("log_to")),
         seed: Optional[int] = typer.Option(None, "--seed", help=_help("seed")),
         eval_at_end: Optional[bool] = typer.Option(None, "--eval/--no-eval", help=_help("eval_at_end")),
         resume: bool = typer.Option(False, "--resume", help="Continue the newest interrupted run exactly where it stopped (with its own config)."),
     ) -> None:
-        """Fine-tune the bot's base model on its dataset; writes runs/<run-id>/ with best/, final/ and last/."""
+        """Fine-tune the bot's base model on its dataset; writes runs/RUN-ID/ with best/, final/ and last/."""
         from botsmith.bot_folder import open_bot
         from botsmith.errors import BotsmithError
         from botsmith.train import train
@@ -46,8 +47,8 @@ def register(app: typer.Typer) -> None:
         overrides = dict(method=method, max_steps=max_steps, epochs=epochs, learning_rate=learning_rate,
                          batch_size=batch_size, grad_accum=grad_accum, max_length=max_length, lora_r=lora_r,
                          eval_every=eval_every, device=device, precision=precision, packing=packing,
-                         gradient_checkpointing=gradient_checkpointing, log_to=log_to, seed=seed,
-                         eval_at_end=eval_at_end)
+                         gradient_checkpointing=gradient_checkpointing, cpu_kernels=cpu_kernels, log_to=log_to,
+                         seed=seed, eval_at_end=eval_at_end)
         given = [name for name, value in overrides.items() if value is not None]
         if resume and given:
             raise BotsmithError(f"--resume continues a run with its own config, so it takes no other options "

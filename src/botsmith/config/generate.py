@@ -25,8 +25,14 @@ class GenerateSection(Section):
         "full",
         description=("Weights for the Llama fast path in chat, complete and serve: int8 keeps one int8 value per weight "
                      "and a scale per row (like llama.cpp's Q8_0), quantized once at load; it reads half the bytes of "
-                     "bf16 per token (1.2-1.7x faster than bf16 here, see bench/generate.py) for a tiny accuracy loss "
+                     "bf16 per token (faster than bf16 in most runs of bench/generate.py here, not all: see docs/talk.md) for a tiny accuracy loss "
                      "(greedy replies can differ from full weights after a few dozen tokens)."),
+    )
+    fast_path: bool = Field(
+        True,
+        description=("Decode Llama-family models on the CPU with botsmith's lean pass (checked against transformers "
+                     "at load; 1.36x the tokens/s of transformers generate in bench/generate.py); false: transformers' "
+                     "own modules."),
     )
     backend: Literal["torch", "llama.cpp"] = Field(
         "torch",

@@ -52,6 +52,12 @@ class TrainSection(Section):
     precision: Precision = Field("auto", description="Compute precision: auto (bf16 where fast, else fp32 on CPU / fp16 on older GPUs), bf16, fp16 or fp32.")
     device: Device = Field("auto", description="Where to train: auto (cuda, then mps, then cpu), cpu, cuda or mps.")
     threads: int = Field(0, ge=0, description="CPU threads for training (0: one per physical core).")
+    cpu_kernels: bool = Field(
+        True,
+        description=("On the CPU, botsmith's training kernels (attention backward, RMSNorm, LoRA dropout and sibling "
+                     "projections, fused loss), each installed after a numerical probe; the run log names them. "
+                     "false: transformers' and PEFT's own modules (slower; to compare, or to rule a kernel out)."),
+    )
     log_to: LogTo = Field("none", description="Also log metrics to tensorboard or wandb (when installed).")
     seed: int = Field(42, description="Seed for initialisation, data order and dropout.")
 

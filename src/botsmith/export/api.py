@@ -1,48 +1,35 @@
 """`export_model`: a trained bot as a Hugging Face folder, a GGUF + Modelfile, or a GGUF LoRA adapter.
 
-Exporters register by name. Each writes into a temporary folder beside
-`exports/<name>/` that replaces it only once everything is written and verified, so a
-failed or interrupted export leaves the previous one (or nothing) in place.
+Exporters register by name: the built-ins (hf, gguf, gguf-lora) at the bottom of this module,
+at import, with the same `register_exporter` call a new one uses; a name that is taken is an
+error unless `replace=True`. Each writes into a temporary folder beside `exports/<name>/`
+that replaces it only once everything is written and verified, so a failed or interrupted
+export leaves the previous one (or nothing) in place.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from botsmith.atomic import atomic_dir
-from botsmith.bot_folder import BotFolder, open_bot
+from botsmith.bot_folder import open_bot
 from botsmith.errors import BotsmithError
+from botsmith.export.formats import export_gguf, export_gguf_lora, export_hf
+from botsmith.export.job import Exporter, ExportJob, ExportResult, bot_slug
+
+__all__ = ["ExportJob", "ExportResult", "Exporter", "bot_slug", "export_formats", "export_model", "register_exporter"]
 
 
-@dataclass
-class ExportJob:
-    folder: BotFolder
-    config: Any  # BotConfig
-    checkpoint: str  # best | final | last | PATH | base
-    quant: str
-    verify: bool
-    log: Callable[[str], None]
-
-
-@dataclass
-class ExportResult:
-    format: str
-    path: Path  # the export folder
-    files: list[Path] = field(default_factory=list)
-    checks: list[str] = field(default_factory=list)  # verification lines, as printed
-    max_logit_diff: float | None = None
-    warnings: list[str] = field(default_factory=list)
-
-
-Exporter = Callable[[ExportJob, Path], ExportResult]  # (job, temporary folder) -> result
 _EXPORTERS: dict[str, tuple[Exporter, Callable[[ExportJob], str]]] = {}
 
 
-def register_exporter(name: str, exporter: Exporter, folder_name: Callable[[ExportJob], str]) -> None:
+def register_exporter(name: str, exporter: Exporter, folder_name: Callable[[ExportJob], str], *,
+                      replace: bool = False) -> None:
+    """Make `exporter` the format `name`, writing into exports/<folder_name(job)>; a taken name needs `replace=True`."""
+    if name in _EXPORTERS and not replace:
+        raise BotsmithError(f"export format '{name}' is already registered",
+                            hint="choose another name, or pass replace=True to replace it")
     _EXPORTERS[name] = (exporter, folder_name)
 
 
@@ -54,7 +41,6 @@ def export_model(bot_dir: str | Path = ".", *, format: str = "gguf", quant: str 
                  checkpoint: str = "best", out: str | Path | None = None, force: bool = False,
                  verify: bool = True, log: Callable[[str], None] = print) -> ExportResult:
     """Export the bot's trained model; returns where it went and what the verification found."""
-    _load_builtin_exporters()
     if format not in _EXPORTERS:
         raise BotsmithError(f"unknown export format '{format}'", hint=f"choose one of {', '.join(export_formats())}")
     folder = open_bot(bot_dir)
@@ -82,10 +68,6 @@ def _make_shareable(folder: Path) -> None:
         path.chmod(0o755 if path.is_dir() else 0o644)
 
 
-def _load_builtin_exporters() -> None:
-    import botsmith.export.formats  # noqa: F401  (registers hf, gguf, gguf-lora)
-
-
-def bot_slug(config: Any) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", config.bot.name.lower()).strip("-")
-    return slug or "bot"
+register_exporter("hf", export_hf, lambda job: "hf")
+register_exporter("gguf", export_gguf, lambda job: f"gguf-{job.quant}")
+register_exporter("gguf-lora", export_gguf_lora, lambda job: "gguf-lora")

@@ -1,4 +1,4 @@
-"""The built-in exporters: `hf`, `gguf` and `gguf-lora`, registered like any other."""
+"""The built-in exporters: `hf`, `gguf` and `gguf-lora` (export/api.py registers them like any other)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from botsmith.atomic import write_json, write_text
-from botsmith.export.api import ExportJob, ExportResult, bot_slug, register_exporter
+from botsmith.export.job import ExportJob, ExportResult, bot_slug
 from botsmith.export.gguf.kquants import K_QUANTS, check_quant, quantize_file
 from botsmith.export.hf import card_facts, save_hf_folder, verify_hf_folder
 from botsmith.export.modelfile import modelfile_text, ollama_params, ollama_template
@@ -70,15 +70,16 @@ def export_gguf(job: ExportJob, tmp: Path) -> ExportResult:
     options = dict(name=config.bot.name, chat_template=chat_format.jinja, end_of_turn=chat_format.end_of_turn,
                    description=f"{config.bot.mode} bot made with botsmith from {loaded.base_model}")
     job.log(f"Writing {gguf_path.name}...")
+    notes: list[str] = []
     if job.quant in K_QUANTS:
         source = tmp / f".{gguf_path.stem}-f32.gguf"
         written = write_gguf(loaded.model, loaded.tokenizer, source, quant="f32", **options)
-        quantize_file(source, gguf_path, job.quant)
+        notes = quantize_file(source, gguf_path, job.quant)
         source.unlink()
         written.path, written.quant = gguf_path, job.quant
     else:
         written = write_gguf(loaded.model, loaded.tokenizer, gguf_path, quant=job.quant, **options)
-    result = ExportResult("gguf", tmp, files=[gguf_path], warnings=list(written.warnings))
+    result = ExportResult("gguf", tmp, files=[gguf_path], warnings=[*written.warnings, *notes])
     if job.verify:
         job.log("Verifying: reading the GGUF back and comparing logits with the Hugging Face model...")
         verification = verify_gguf(gguf_path, loaded.model, loaded.tokenizer, written)
@@ -128,8 +129,3 @@ def export_gguf_lora(job: ExportJob, tmp: Path) -> ExportResult:
     from botsmith.export.gguf.lora import export_lora_adapter
 
     return export_lora_adapter(job, tmp)
-
-
-register_exporter("hf", export_hf, lambda job: "hf")
-register_exporter("gguf", export_gguf, lambda job: f"gguf-{job.quant}")
-register_exporter("gguf-lora", export_gguf_lora, lambda job: "gguf-lora")

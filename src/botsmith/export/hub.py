@@ -80,7 +80,7 @@ def push_dataset(bot_dir: str | Path = ".", *, repo: str | None = None, private:
     repo = check_repo(repo)
     files = {path.name: path for path in sorted(folder.dataset_dir.glob("*")) if path.suffix in (".jsonl", ".json")}
     if not any(name.endswith(".jsonl") for name in files):
-        raise BotsmithError(f"{folder.dataset_dir} has no dataset", hint="build it first: botsmith dataset build BOT")
+        raise BotsmithError(f"{folder.dataset_dir} has no dataset", hint="build it first: botsmith build BOT")
     _refuse_offline()
     token = hub_token()
     if private is None:

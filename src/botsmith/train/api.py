@@ -17,6 +17,7 @@ from botsmith.train.distributed import World, broadcast, init_world, shutdown, w
 from botsmith.train.loop import Hooks, Interrupted, Loop, StopRequest, evaluate_loss, state_tensors
 from botsmith.train.metrics import Metrics, read_metrics
 from botsmith.train.plot import plot_losses
+from botsmith.train.process_state import run_process_state
 from botsmith.train.progress import Progress, format_duration
 from botsmith.train.rundir import RunFolder, create_run, find_resumable
 from botsmith.train.setup import Setup, build_setup
@@ -52,7 +53,8 @@ def train(bot_dir: str | Path, config: BotConfig | None = None, *, resume: bool 
     config = config or folder.config()
     world = init_world(_device_hint(config.train.device))
     try:
-        return _train(folder, config, resumed, world, log)
+        with run_process_state(config.train, cpu=_device_hint(config.train.device) == "cpu") as notes:
+            return _train(folder, config, resumed, world, log, notes)
     finally:
         shutdown(world)
 
@@ -63,7 +65,7 @@ def _device_hint(device: str) -> str:
     return "cuda" if device in ("auto", "cuda") and torch.cuda.is_available() else "cpu"
 
 
-def _train(folder, config: BotConfig, resumed: RunFolder | None, world: World, log) -> RunResult:
+def _train(folder, config: BotConfig, resumed: RunFolder | None, world: World, log, notes: list[str]) -> RunResult:
     setup = build_setup(folder, config, world, log if world.is_main else (lambda _line: None))
     run = resumed or (create_run(folder.runs_dir, config, setup.fingerprint) if world.is_main else None)
     run = broadcast(run, world)
@@ -72,7 +74,7 @@ def _train(folder, config: BotConfig, resumed: RunFolder | None, world: World, l
     progress = Progress(run.path / "train.log", log, enabled=world.is_main)
     metrics = Metrics(run.path, config.train.log_to, config.model_dump()) if world.is_main else None
     state = _initial_state(run, setup, metrics, progress) if resumed else LoopState()
-    for line in setup.report:
+    for line in setup.report + notes:
         progress.note(line)
     stop = StopRequest()
     loop = Loop(model=setup.model, optimizer=setup.optimizer, loss=setup.loss, plan=setup.plan, train=config.train,

@@ -24,6 +24,7 @@ this path for training passes with a causal or boolean mask and hands everything
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any
 
 import torch
@@ -44,7 +45,11 @@ class FlashForwardMatmulBackward(torch.autograd.Function):
         additive = None  # the kernel takes a mask to add, in the query's dtype
         if mask is not None:
             additive = torch.zeros(mask.shape, dtype=query.dtype, device=query.device).masked_fill_(~mask, -math.inf)
-        out, lse = _FLASH(query, key, value, 0.0, mask is None, attn_mask=additive, scale=scale)
+        flash_key, flash_value = key, value
+        if key.shape[1] != query.shape[1] and not flash_takes_grouped_heads():
+            groups = query.shape[1] // key.shape[1]  # older torch: every query head gets its own key/value copy
+            flash_key, flash_value = key.repeat_interleave(groups, 1), value.repeat_interleave(groups, 1)
+        out, lse = _FLASH(query, flash_key, flash_value, 0.0, mask is None, attn_mask=additive, scale=scale)
         ctx.scale = scale
         ctx.save_for_backward(query, key, value, mask, out, lse)
         return out
@@ -74,6 +79,17 @@ class FlashForwardMatmulBackward(torch.autograd.Function):
         grad_query, grad_key, grad_value = grads
         return (grad_query.view(batch, heads, length, dim), grad_key.view(batch, kv_heads, length, dim),
                 grad_value.view(batch, kv_heads, length, dim), None, None)
+
+
+@lru_cache(maxsize=None)
+def flash_takes_grouped_heads() -> bool:
+    """Whether this torch's CPU flash kernel handles fewer key/value heads than query heads (torch 2.5-2.7 return
+    garbage): found by running it both ways on a tiny input."""
+    generator = torch.Generator().manual_seed(0)
+    q, k, v = (torch.randn(1, h, 4, 8, generator=generator) for h in (2, 1, 1))
+    grouped = _FLASH(q, k, v, 0.0, True, scale=0.35)[0]
+    repeated = _FLASH(q, k.repeat_interleave(2, 1), v.repeat_interleave(2, 1), 0.0, True, scale=0.35)[0]
+    return bool(torch.allclose(grouped, repeated, atol=1e-5))
 
 
 def _backward_part(q, k, v, g, lse, row_dot, mask, scale, grads) -> None:
@@ -138,15 +154,67 @@ def _is_plain_bool_mask(mask: torch.Tensor | None, batch: int, length: int) -> b
             and mask.shape[0] in (1, batch) and tuple(mask.shape[2:]) == (length, length))
 
 
-def use_cpu_attention(model: Any) -> bool:
-    """Route `model`'s sdpa attention through `attention_forward`; False where the model uses another kind."""
+def use_cpu_attention(model: Any, failures: list[str] | None = None) -> bool:
+    """Route `model`'s sdpa attention through `attention_forward`, once a probe found it computing sdpa's
+    values and gradients for this model's heads and dtype; False where the model uses another kind or
+    the probe failed (the reason then goes to `failures`).
+
+    The implementation is registered with transformers under NAME, for the whole process:
+    `remove_cpu_attention` takes it out again (training does, when the run ends).
+    """
     from transformers import AttentionInterface
     from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
 
     config = model.config
     if getattr(config, "_attn_implementation", None) != "sdpa":
         return False
+    problem = _probe(model)
+    if problem:
+        if failures is not None:
+            failures.append(f"attention: keeps transformers' sdpa: {problem}")
+        return False
     AttentionInterface.register(NAME, attention_forward)
     AttentionMaskInterface.register(NAME, sdpa_mask)  # the masks sdpa gets: None when plainly causal
     config._attn_implementation = NAME
     return True
+
+
+def remove_cpu_attention() -> None:
+    """Take NAME out of transformers' registries, leaving them as they were before `use_cpu_attention`."""
+    from transformers import AttentionInterface
+    from transformers.masking_utils import AttentionMaskInterface
+
+    for interface in (AttentionInterface, AttentionMaskInterface):
+        interface._global_mapping.pop(NAME, None)
+
+
+def _probe(model: Any) -> str | None:
+    """None when this path and sdpa agree (output, q/k/v gradients) on the model's first attention module's shapes."""
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+
+    from botsmith.train.probe import difference, outputs_and_grads, probing
+
+    module = next((m for m in model.modules() if hasattr(m, "is_causal") and hasattr(m, "head_dim")), None)
+    config = model.get_text_config() if hasattr(model, "get_text_config") else model.config
+    heads = getattr(config, "num_attention_heads", None)
+    kv_heads = getattr(config, "num_key_value_heads", None) or heads
+    if module is None or not heads:
+        return "no attention module with is_causal and head_dim found to probe"
+    dtype = next(model.parameters()).dtype
+    length, dim = 12, module.head_dim
+    with probing():
+        q, k, v = (torch.randn(2, h, length, dim).to(dtype).requires_grad_(True) for h in (heads, kv_heads, kv_heads))
+        packed = torch.ones(length, length, dtype=torch.bool).tril()
+        packed[5:, :5] = False  # two examples in one row
+        for mask in (None, packed.expand(2, 1, length, length)):
+            if not _takes_fast_path(module, q, k, v, mask, 0.0, None, {}):
+                return "the probe's inputs would not take this path"
+            try:
+                ours = outputs_and_grads(lambda: attention_forward(module, q, k, v, mask)[0], [q, k, v])
+                theirs = outputs_and_grads(lambda: sdpa_attention_forward(module, q, k, v, mask)[0], [q, k, v])
+            except Exception as error:
+                return f"the probe raised {type(error).__name__}: {error}"
+            problem = difference(ours, theirs, dtype, ["output", "query gradient", "key gradient", "value gradient"])
+            if problem:
+                return f"{'packed' if mask is not None else 'causal'} mask: {problem}"
+    return None

@@ -32,18 +32,49 @@ class FastDropout(torch.nn.Dropout):
         return fast_dropout(x, self.p)
 
 
-def use_fast_dropout(model: Any) -> int:
-    """Swap the LoRA layers' dropout modules for FastDropout; returns how many were swapped."""
+def use_fast_dropout(model: Any, failures: list[str] | None = None) -> int:
+    """Swap the LoRA layers' dropout modules for FastDropout, for each probability the probe accepts;
+    returns how many were swapped."""
+    verdicts: dict[float, str | None] = {}
     swapped = 0
     for module in model.modules():
         dropouts = getattr(module, "lora_dropout", None)
         if not isinstance(dropouts, torch.nn.ModuleDict):
             continue
         for name, dropout in list(dropouts.items()):
-            if type(dropout) is torch.nn.Dropout:
+            if type(dropout) is not torch.nn.Dropout:
+                continue
+            if dropout.p not in verdicts:
+                verdicts[dropout.p] = _probe_dropout(dropout.p)
+                if verdicts[dropout.p] and failures is not None:
+                    failures.append(f"LoRA dropout p={dropout.p}: keeps torch's dropout: {verdicts[dropout.p]}")
+            if verdicts[dropout.p] is None:
                 dropouts[name] = FastDropout(dropout.p)
                 swapped += 1
     return swapped
+
+
+def _probe_dropout(p: float, count: int = 1 << 16) -> str | None:
+    """None when FastDropout does what torch's dropout does: each element kept and scaled by 1/(1-p) or zeroed,
+    at rate p (within 5 standard deviations), the gradient through the same mask, nothing dropped in evaluation."""
+    from botsmith.train.probe import probing
+
+    with probing():
+        x = torch.ones(count, requires_grad=True)
+        out = FastDropout(p).train()(x)
+        out.backward(torch.ones(count))
+        kept = out.detach() != 0
+        scale = 1.0 / (1.0 - p)
+        rate = 1.0 - float(kept.float().mean())
+        if not torch.allclose(out.detach()[kept], torch.full((int(kept.sum()),), scale)):
+            return "kept elements are not scaled by 1/(1-p)"
+        if abs(rate - p) > 5 * (p * (1 - p) / count) ** 0.5 + 1 / 32768:
+            return f"dropped {rate:.4f} of the elements, expected {p}"
+        if not torch.equal(x.grad != 0, kept):
+            return "the gradient does not flow through the same mask"
+        if not torch.equal(FastDropout(p).eval()(x), x):
+            return "it drops elements in evaluation"
+    return None
 
 
 def fast_lora_forward(self: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
@@ -168,8 +199,8 @@ def _random_words(count: int, device: torch.device) -> torch.Tensor:
     return words
 
 
-def use_fast_lora_forward(model: Any) -> int:
-    """Give every plain LoRA Linear layer the fused forward above; returns how many."""
+def use_fast_lora_forward(model: Any, failures: list[str] | None = None) -> int:
+    """Give every plain LoRA Linear layer whose probe agrees with PEFT's forward the fused one; returns how many."""
     import types
 
     from peft.tuners.lora import Linear
@@ -178,6 +209,39 @@ def use_fast_lora_forward(model: Any) -> int:
     for module in model.modules():
         if type(module) is Linear and getattr(module, "lora_B", None) is not None:
             if all(getattr(b, "bias", None) is None for b in module.lora_B.values()):
-                module.forward = types.MethodType(fast_lora_forward, module)
-                patched += 1
+                problem = probe_lora_forward(module, fast_lora_forward)
+                if problem is None:
+                    module.forward = types.MethodType(fast_lora_forward, module)
+                    patched += 1
+                elif failures is not None:
+                    failures.append(f"fused LoRA forward: a {module.base_layer.weight.shape[1]}->"
+                                    f"{module.base_layer.weight.shape[0]} layer keeps PEFT's: {problem}")
     return patched
+
+
+def probe_lora_forward(layer: Any, forward: Any) -> str | None:
+    """None when `forward(layer, x)` computes PEFT's forward of `layer` (output; x, A and B gradients), in training
+    mode with the same dropout draws, with B made non-zero for the probe and restored after."""
+    from botsmith.train.probe import difference, outputs_and_grads, probing, randomized
+
+    active = layer.active_adapters
+    if len(active) != 1 or active[0] not in layer.lora_A:
+        return None  # the fused forward hands such layers to PEFT's own forward itself
+    a, b = layer.lora_A[active[0]].weight, layer.lora_B[active[0]].weight
+    dtype, was_training = layer.base_layer.weight.dtype, layer.training
+    layer.train(True)
+    try:
+        with probing(), randomized([b]):
+            x = torch.randn(3, layer.base_layer.weight.shape[1]).to(dtype).requires_grad_(True)
+            results = []
+            for compute in (lambda: type(layer).forward(layer, x), lambda: forward(layer, x)):
+                torch.manual_seed(7)  # the same dropout mask for both
+                _LAST_DROPPED.clear()
+                results.append(outputs_and_grads(compute, [x, a, b]))
+    except Exception as error:
+        return f"the probe raised {type(error).__name__}: {error}"
+    finally:
+        _LAST_DROPPED.clear()
+        layer.train(was_training)
+    theirs, ours = results
+    return difference(ours, theirs, dtype, ["output", "input gradient", "A gradient", "B gradient"])

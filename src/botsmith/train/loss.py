@@ -66,19 +66,50 @@ class FusedLinearCrossEntropy(torch.autograd.Function):
 
 
 class LossComputer:
-    """Sum of token losses of a batch for one causal LM, by the fastest path it supports."""
+    """Sum of token losses of a batch for one causal LM, by the fastest path it supports.
 
-    def __init__(self, model: Any) -> None:
+    `fused=False` (`[train] cpu_kernels = false`) always takes the model's own logits. The fused path
+    is taken only after a probe found it giving the model's own loss and gradient; where it does not,
+    `self.failure` says why.
+    """
+
+    def __init__(self, model: Any, *, fused: bool = True) -> None:
         self.model = model
         self.lm = _causal_lm(model)
         self.decoder = getattr(self.lm, self.lm.base_model_prefix, None)
         head = self.lm.get_output_embeddings()
-        # The fused path needs a plain linear head applied directly to the decoder's output;
-        # heads that scale or soft-cap logits (Gemma, Cohere) use the model's own forward.
-        config = self.lm.config
-        plain = (type(head) is torch.nn.Linear and head.bias is None and self.decoder is not None
-                 and not getattr(config, "final_logit_softcapping", None) and not getattr(config, "logit_scale", None))
-        self.head = head if plain else None
+        # The fused path needs a plain linear head applied directly to the decoder's output; the probe
+        # finds heads that scale or soft-cap logits (Gemma, Cohere), which use the model's own forward.
+        plain = type(head) is torch.nn.Linear and head.bias is None and self.decoder is not None
+        self.head = head if fused and plain else None
+        self.failure: str | None = self._probe() if self.head is not None else None
+        if self.failure:
+            self.head = None
+
+    def _probe(self) -> str | None:
+        """None when the fused loss equals cross-entropy over the model's own logits (value and hidden-state gradient)."""
+        from botsmith.train.probe import difference, outputs_and_grads, probing
+
+        weight = self.head.weight
+        ids = torch.tensor([[1, 2, 3, 4, 5, 6]], device=weight.device) % weight.shape[0]
+        positions = torch.arange(ids.shape[1], device=weight.device)[None]
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            with probing(), torch.no_grad():
+                hidden = self.decoder(input_ids=ids, position_ids=positions, use_cache=False).last_hidden_state[0]
+                own = self.lm(input_ids=ids, position_ids=positions, use_cache=False).logits[0]
+            targets = ids[0].roll(-1)
+            leaf = hidden.detach().requires_grad_(True)
+            ours = outputs_and_grads(lambda: FusedLinearCrossEntropy.apply(leaf, weight, targets), [leaf])
+            theirs = outputs_and_grads(lambda: F.cross_entropy(self.head(leaf).float(), targets, reduction="sum"), [leaf])
+        except Exception as error:
+            return f"the probe raised {type(error).__name__}: {error}"
+        finally:
+            self.model.train(was_training)
+        dtype = weight.dtype
+        return difference([self.head(hidden).float()], [own.float()], dtype, ["the head's logits vs the model's"]) \
+            or difference(ours, theirs, dtype, ["loss", "hidden-state gradient"])
 
     def __call__(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         targets = batch["labels"][:, 1:]

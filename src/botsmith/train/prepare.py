@@ -16,10 +16,7 @@ from typing import Any
 
 from botsmith.config.train import TrainSection
 from botsmith.errors import BotsmithError, missing_dependency
-from botsmith.train.attention import use_cpu_attention
-from botsmith.train.dropout import use_fast_dropout, use_fast_lora_forward
-from botsmith.train.rms_norm import use_fast_rms_norm
-from botsmith.train.sibling_lora import use_sibling_lora
+from botsmith.train.cpu_kernels import KernelReport, install_cpu_kernels
 
 
 @dataclass
@@ -28,6 +25,7 @@ class Prepared:
     tokenizer: Any
     chat_format: Any
     new_token_ids: list[int]
+    kernels: KernelReport
 
 
 def load_for_method(base_model: str, train: TrainSection, *, device: str, dtype: Any, log=print) -> Prepared:
@@ -48,17 +46,14 @@ def load_for_method(base_model: str, train: TrainSection, *, device: str, dtype:
             parameter.requires_grad_(True)
     else:
         model = _add_lora(model, train, new_tokens)
-        if device == "cpu":  # measured on CPU; GPUs keep PEFT's own kernels
-            use_fast_dropout(model)
-            use_fast_lora_forward(model)
-            use_sibling_lora(model)
-    if device == "cpu":
-        use_fast_rms_norm(model)
-        use_cpu_attention(model)
+    if train.cpu_kernels and device == "cpu":  # measured on CPU; GPUs keep PEFT's and transformers' own kernels
+        kernels = install_cpu_kernels(model, lora=train.method != "full")
+    else:
+        kernels = KernelReport(enabled=train.cpu_kernels)
     if train.gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     torch.manual_seed(train.seed)
-    return Prepared(model, loaded.tokenizer, loaded.chat_format, new_tokens)
+    return Prepared(model, loaded.tokenizer, loaded.chat_format, new_tokens, kernels)
 
 
 def _new_token_ids(loaded: Any) -> list[int]:

@@ -7,18 +7,20 @@ was a tenth of a LoRA step on a 2-core CPU. `RMSNormFunction` computes the same
 arithmetic (fp32 statistics, the normalised value rounded to the input dtype, then the
 weight) with three passes forward and five backward.
 
-Only norm classes whose forward is the Llama one, source line for line, are swapped;
-others (Gemma's 1 + weight, norms with a bias) keep their own forward.
+A norm is swapped only after a probe has run its own forward and this one on random
+inputs and weights and found the same values and gradients (see probe.py); others
+(Gemma's 1 + weight, norms with a bias) keep their own forward.
 """
 
 from __future__ import annotations
 
-import inspect
+import copy
 import types
-from functools import lru_cache
 from typing import Any
 
 import torch
+
+from botsmith.train.probe import difference, outputs_and_grads, probing
 
 
 class RMSNormFunction(torch.autograd.Function):
@@ -47,31 +49,55 @@ class RMSNormFunction(torch.autograd.Function):
 
 
 def fast_rms_norm_forward(self: Any, hidden_states: torch.Tensor) -> torch.Tensor:
-    return RMSNormFunction.apply(hidden_states, self.weight, self.variance_epsilon)
+    return RMSNormFunction.apply(hidden_states, self.weight, _epsilon(self))
 
 
-def use_fast_rms_norm(model: Any) -> int:
-    """Give every Llama-style RMSNorm in `model` the fused forward; returns how many."""
+def _epsilon(module: Any) -> float | None:
+    """The norm's epsilon, by the names transformers' norms give it."""
+    value = getattr(module, "variance_epsilon", getattr(module, "eps", None))
+    return value if isinstance(value, float) else None
+
+
+def use_fast_rms_norm(model: Any, failures: list[str] | None = None) -> int:
+    """Give every RMSNorm in `model` that the probe finds computing Llama's arithmetic the fused forward.
+
+    Returns how many were swapped; norms that compute something else (Gemma's 1 + weight, a bias)
+    keep their own forward, and each such class is named in `failures`.
+    """
+    verdicts: dict[tuple, str | None] = {}
     swapped = 0
     for module in model.modules():
-        if _is_llama_rms_norm(type(module)):
+        if not _is_candidate(module):
+            continue
+        key = (type(module), module.weight.dtype, module.weight.shape[0], _epsilon(module))
+        if key not in verdicts:
+            verdicts[key] = _probe(module)
+            if verdicts[key] and failures is not None:
+                failures.append(f"RMSNorm: {type(module).__name__} keeps its own forward: {verdicts[key]}")
+        if verdicts[key] is None:
             module.forward = types.MethodType(fast_rms_norm_forward, module)
             swapped += 1
     return swapped
 
 
-@lru_cache(maxsize=None)
-def _is_llama_rms_norm(cls: type) -> bool:
-    if not cls.__name__.endswith("RMSNorm"):
-        return False
-    from transformers.models.llama.modeling_llama import LlamaRMSNorm
-
-    return _body(cls.forward) == _body(LlamaRMSNorm.forward)
+def _is_candidate(module: Any) -> bool:
+    """A norm that may be Llama's: a name ending in RMSNorm, one weight vector and an epsilon (the probe decides)."""
+    weight = getattr(module, "weight", None)
+    return (type(module).__name__.endswith("RMSNorm") and isinstance(weight, torch.Tensor) and weight.dim() == 1
+            and weight.is_floating_point() and _epsilon(module) is not None)
 
 
-def _body(function: Any) -> str | None:
-    try:
-        lines = inspect.getsource(function).splitlines()
-    except (OSError, TypeError):
-        return None
-    return "\n".join(line.strip() for line in lines if line.strip() and not line.strip().startswith(("#", "@")))
+def _probe(module: Any) -> str | None:
+    """None when RMSNormFunction computes what the class's own forward computes (values and gradients)."""
+    probe = copy.deepcopy(module)
+    dtype = probe.weight.dtype
+    with probing():
+        probe.weight = torch.nn.Parameter(torch.randn(probe.weight.shape).to(dtype))
+        x = (torch.randn(2, 3, probe.weight.shape[0]) * 3).to(dtype).requires_grad_(True)
+        try:
+            theirs = outputs_and_grads(lambda: type(module).forward(probe, x), [x, probe.weight])
+            ours = outputs_and_grads(lambda: RMSNormFunction.apply(x, probe.weight, _epsilon(probe)),
+                                     [x, probe.weight])
+        except Exception as error:  # a norm that needs more than hidden states: not ours to replace
+            return f"the probe raised {type(error).__name__}: {error}"
+    return difference(ours, theirs, dtype, ["output", "input gradient", "weight gradient"])

@@ -12,7 +12,6 @@ from botsmith.train.data import Tokenizer, TokenizedSplit, tokenize_dataset
 from botsmith.train.distributed import World
 from botsmith.train.loop import Plan
 from botsmith.train.loss import LossComputer
-from botsmith.train.malloc import keep_freed_memory
 from botsmith.train.optim import MasterOptimizer
 from botsmith.train.packing import MicroBatch, fixed_batches, pack, single_rows
 from botsmith.train.prepare import load_for_method
@@ -84,13 +83,6 @@ def build_setup(folder: Any, config: BotConfig, world: World, log) -> Setup:
 
     train = config.train
     device = pick_device(train.device, world)
-    if train.threads:
-        torch.set_num_threads(train.threads)
-    if device == "cpu":
-        # Adam's second moments of small LoRA gradients reach denormal floats, which x86
-        # CPUs process ~100x slower; flushing them to zero changes nothing measurable.
-        torch.set_flush_denormal(True)
-        keep_freed_memory()
     dtype = pick_precision(train.precision, device)
     fingerprint = dataset_fingerprint(folder.dataset_dir)
     if not (folder.dataset_dir / "train.jsonl").is_file():
@@ -109,10 +101,12 @@ def build_setup(folder: Any, config: BotConfig, world: World, log) -> Setup:
                 max_steps=train.max_steps, epochs=train.epochs)
     optimizer = MasterOptimizer(prepared.model, train, fp16=dtype == torch.float16)
     pad_id = prepared.tokenizer.pad_token_id if prepared.tokenizer.pad_token_id is not None else 0
+    loss = LossComputer(prepared.model, fused=train.cpu_kernels)
+    prepared.kernels.add_loss(loss)
     setup = Setup(config, world, device, prepared.model, prepared.tokenizer, chat_format, optimizer,
-                  LossComputer(prepared.model), plan, fixed_batches(val_rows, train.batch_size), pad_id, fingerprint)
+                  loss, plan, fixed_batches(val_rows, train.batch_size), pad_id, fingerprint)
     setup.prompts = train.sample_prompts or default_prompts(_prompt_source(folder), config.bot.mode)
-    setup.report = _report(setup, train_split, val_split, dtype, rows)
+    setup.report = _report(setup, train_split, val_split, dtype, rows) + prepared.kernels.lines()
     return setup
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from botsmith.errors import BotsmithError
-from botsmith.export.api import ExportJob, ExportResult, bot_slug
+from botsmith.export.job import ExportJob, ExportResult, bot_slug
 from botsmith.export.gguf.architectures import GgufArchitecture, architecture_for
 from botsmith.export.gguf.tensors import gguf_tensor_names, layout_tensors
 from botsmith.export.gguf.writer import save_writer
@@ -144,10 +144,10 @@ def verify_adapter_in_llama_cpp(adapter: Path, base: Any, merged: Any, scratch: 
 
     from botsmith.export.gguf.llama_cpp_check import llama_cpp_logits
     from botsmith.export.gguf.writer import write_gguf
-    from botsmith.llama_cpp_runtime import llama_cpp_available
+    from botsmith.llama_cpp_runtime import LLAMA_CPP_MISSING, llama_cpp_available
 
     if not llama_cpp_available():
-        return []
+        return [f"  skip llama.cpp: {LLAMA_CPP_MISSING}: the adapter was not run by llama.cpp itself"]
     base_path = scratch / ".base-f32.gguf"
     write_gguf(base.model, base.tokenizer, base_path, quant="f32", chat_template=base.chat_format.jinja)
     try:

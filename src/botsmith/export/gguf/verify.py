@@ -5,15 +5,19 @@
 2. transformers' GGUF loader rebuilds the model from the file alone. Its next-token
    logits must equal those of the model rebuilt from the same dequantized tensors by
    botsmith's own inverse layout, whatever the quantization: this is what catches a
-   wrong layout (a missing Q/K permutation, a transposed weight). Its logits are also
-   compared with the Hugging Face model's, which measures what quantization cost.
-3. With llama-cpp-python installed, llama.cpp itself loads the file: its tokens and
-   logits must match the Hugging Face model's (see llama_cpp_check.py).
+   wrong layout (a missing Q/K permutation, a transposed weight). Its predictions are
+   also compared with the Hugging Face model's at every position of the probe prompts
+   (a chat turn among them): the same most likely next token at a share of positions,
+   and a mean KL divergence, each within a limit for the quantization type (QUALITY).
+3. With llama-cpp-python installed, llama.cpp itself loads the file: its tokens must be
+   the Hugging Face tokenizer's and its predictions must pass the same limits (see
+   llama_cpp_check.py). Without it, the check is reported as skipped, not passed.
 Any failed check fails the export, naming what differed.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,18 +28,32 @@ from botsmith.export.gguf.llama_cpp_check import check_with_llama_cpp
 from botsmith.export.gguf.tensors import gguf_tensor_names, layout_tensors
 from botsmith.export.gguf.tokenizer import PROBE_TEXT
 from botsmith.export.gguf.writer import GgufWritten
-from botsmith.llama_cpp_runtime import llama_cpp_available
+from botsmith.llama_cpp_runtime import LLAMA_CPP_MISSING, llama_cpp_available
 
 # Largest dequantization error allowed, as a fraction of the tensor's largest magnitude.
-# (k-quants and the other block types appear when llama-quantize wrote the file.)
+# (k-quants and the other block types appear when llama.cpp's quantizer wrote the file.)
 TENSOR_TOLERANCE = {"F32": 0.0, "F16": 1e-3, "BF16": 8e-3, "Q8_0": 1 / 127, "Q6_K": 1 / 31, "Q5_0": 1 / 15,
                     "Q5_1": 1 / 15, "Q5_K": 1 / 15, "Q4_0": 1 / 7, "Q4_1": 1 / 7, "Q4_K": 1 / 7, "Q3_K": 1 / 3}
-# Largest next-token logit difference allowed, as a fraction of the largest logit.
-# The layout check above is what proves the file right; this one catches a damaged model
-# (f16 overflow, a broken quantizer). 4-bit costs a 135M model up to a third of its top logit.
-LOGIT_TOLERANCE = {"f32": 1e-4, "f16": 5e-3, "bf16": 2e-2, "q8_0": 5e-2, "q4_0": 0.6}
+# What the file's predictions must keep of the model's, per type: (share of positions with the same most likely
+# next token, at least; mean KL divergence of the file's next-token distribution from the model's in nats, at most).
+# The layout check is what proves the file right; these catch a damaged model (f16 overflow, a broken quantizer).
+# Measured for SmolLM2-135M over PREDICTION_PROMPTS' 77 positions (transformers' reading / llama.cpp's), small models
+# suffering most: f16 1.000/1.000, bf16 0.987/1.000, q8_0 0.961/0.948 (KL 0.002/0.007), q6_k 0.935/0.896 (0.014/
+# 0.026), q4_k_m 0.857/0.844 (0.08), q3_k_m 0.779/0.753 (0.17-0.18), q2_k 0.688/0.675 (0.56), q4_0 0.623/0.623 (0.44).
+QUALITY = {"f32": (0.98, 0.001), "f16": (0.97, 0.002), "bf16": (0.95, 0.005), "q8_0": (0.90, 0.1),
+           "q6_k": (0.85, 0.15), "q5_k_s": (0.75, 0.3), "q5_k_m": (0.75, 0.3), "q4_k_s": (0.72, 0.35),
+           "q4_k_m": (0.75, 0.3), "q3_k_s": (0.6, 0.6), "q3_k_m": (0.65, 0.5), "q3_k_l": (0.65, 0.5),
+           "q4_0": (0.5, 1.0), "q2_k": (0.5, 1.2)}
+# (KL bounds leave room for fine-tuned models: a LoRA-merged SmolLM2 measured KL 0.045 at q8_0 through llama.cpp.)
+NEAR_TIE = math.log(1 / 0.9)  # log-probability margin of a near-tie
 DEFAULT_PROMPTS = ("Once upon a time", "The old man said to the sea,",
                    "<|im_start|>user\nWho are you?<|im_end|>\n<|im_start|>assistant\n")
+# Every position of these is compared: a chat turn with a system prompt and a reply, as the bot will see them.
+PREDICTION_PROMPTS = (*DEFAULT_PROMPTS[:2],
+                      "<|im_start|>system\nYou are a storyteller who answers in full, vivid sentences.<|im_end|>\n"
+                      "<|im_start|>user\nTell me about the old lighthouse keeper and the night of the great storm."
+                      "<|im_end|>\n<|im_start|>assistant\nThe old keeper climbed the stairs as the wind rose over the "
+                      "rocks, and the lamp swung in its glass.")
 
 
 @dataclass
@@ -43,6 +61,10 @@ class Check:
     name: str
     ok: bool
     detail: str
+    skipped: bool = False
+
+    def line(self) -> str:
+        return f"  {'skip' if self.skipped else 'ok  ' if self.ok else 'FAIL'} {self.name}: {self.detail}"
 
 
 @dataclass
@@ -59,6 +81,10 @@ class Verification:
     def add(self, name: str, ok: bool, detail: str) -> None:
         self.checks.append(Check(name, ok, detail))
 
+    def skip(self, name: str, why: str) -> None:
+        """A check that could not run here: printed as skipped, neither passed nor failed."""
+        self.checks.append(Check(name, True, why, skipped=True))
+
     def raise_if_failed(self) -> None:
         failed = [check for check in self.checks if not check.ok]
         if failed:
@@ -66,11 +92,11 @@ class Verification:
                                 + "; ".join(f"{check.name}: {check.detail}" for check in failed))
 
     def lines(self) -> list[str]:
-        return [f"  {'ok  ' if check.ok else 'FAIL'} {check.name}: {check.detail}" for check in self.checks]
+        return [check.line() for check in self.checks]
 
 
 def verify_gguf(path: Path, model: Any, tokenizer: Any, written: GgufWritten, *,
-                prompts: tuple[str, ...] = DEFAULT_PROMPTS) -> Verification:
+                prompts: tuple[str, ...] = PREDICTION_PROMPTS) -> Verification:
     from gguf import GGUFReader
 
     result = Verification(path)
@@ -80,14 +106,37 @@ def verify_gguf(path: Path, model: Any, tokenizer: Any, written: GgufWritten, *,
     values = check_tensors(result, reader, model)
     check_transformers(result, path, model, tokenizer, written, prompts, values)
     if llama_cpp_available():
-        # llama.cpp also rounds activations (to f16, or to 8 bits for quantized matmuls) and keeps its KV
-        # cache in f16 even for an f32 file: twice the room, and never less than an f16 file gets
-        limit = 2 * max(LOGIT_TOLERANCE.get(written.quant, LOGIT_TOLERANCE["q4_0"]), LOGIT_TOLERANCE["f16"])
-        texts = [PROBE_TEXT, *prompts]
+        texts = [PROBE_TEXT, *DEFAULT_PROMPTS]
         if not written.vocab.space_after_special:  # a known llama.cpp difference, warned about at export
             texts = [text for text in texts if not any(marker in text for marker in tokenizer.all_special_tokens)]
-        check_with_llama_cpp(result, path, model, tokenizer, prompts, limit, texts)
+        check_with_llama_cpp(result, path, model, tokenizer, prompts, written.quant, texts)
+    else:
+        result.skip("llama.cpp", f"{LLAMA_CPP_MISSING}: the file was not run by llama.cpp itself")
     return result
+
+
+def quality_limits(quant: str) -> tuple[float, float]:
+    """(least share of same top tokens, largest mean KL) for a GGUF type; unknown types get the loosest."""
+    return QUALITY.get(quant, QUALITY["q2_k"])
+
+
+def check_predictions(result: Verification, name: str, reference: list[Any], other: list[Any], quant: str,
+                      reader: str) -> None:
+    """Add a check that `other`'s next-token predictions (one logits row per position) keep the model's."""
+    import torch
+
+    ours, theirs = torch.cat([torch.as_tensor(x).float() for x in reference]), \
+        torch.cat([torch.as_tensor(x).float() for x in other])
+    log_p, log_q = ours.log_softmax(-1), theirs.log_softmax(-1)
+    # The file's favourite counts as the model's when the model itself rates it within 10% of its own favourite:
+    # such near-ties (common in an untrained model) flip under any rounding and say nothing about the file.
+    chosen = log_p.gather(1, log_q.argmax(-1, keepdim=True)).squeeze(1)
+    same = float((chosen >= log_p.max(-1).values - NEAR_TIE).float().mean())
+    kl = float((log_p.exp() * (log_p - log_q)).sum(-1).mean())
+    least, most = quality_limits(quant)
+    result.add(name, same >= least and kl <= most,
+               f"{reader} predicts the model's most likely next token at {same:.1%} of {len(ours)} positions "
+               f"(at least {least:.0%} for {quant}), mean KL divergence {kl:.4f} (at most {most:g})")
 
 
 def field_value(reader: Any, key: str) -> Any:
@@ -187,20 +236,15 @@ def check_transformers(result: Verification, path: Path, model: Any, tokenizer: 
     reloaded = load_with_transformers(path)
     twin = file_twin(model, values) if values else None
     ids_list = [tokenizer(prompt, return_tensors="pt")["input_ids"] for prompt in prompts]
-    theirs = _last_logits(reloaded, ids_list)
+    theirs = _all_logits(reloaded, ids_list)
     if twin is not None:
-        layout_diff, layout_scale = _compare(_last_logits(twin, ids_list), theirs)
+        layout_diff, layout_scale = _compare(_all_logits(twin, ids_list), theirs)
         result.add("layout", layout_diff / layout_scale <= 1e-3,
                    f"transformers' GGUF loader and botsmith's own reading of the file agree within {layout_diff:.2g}")
-    ours = _last_logits(model, ids_list)
+    ours = _all_logits(model, ids_list)
     worst, scale = _compare(ours, theirs)
-    agree = sum(int(a.argmax() == b.argmax()) for a, b in zip(ours, theirs))
     result.max_logit_diff, result.relative_logit_diff = worst, worst / scale
-    limit = LOGIT_TOLERANCE.get(written.quant, LOGIT_TOLERANCE["q4_0"])
-    result.add("logits", result.relative_logit_diff <= limit,
-               f"largest next-token logit difference from the Hugging Face model {worst:.4g} "
-               f"({result.relative_logit_diff:.2%} of the largest logit, limit {limit * 100:g}%); "
-               f"same top token on {agree}/{len(prompts)} prompts")
+    check_predictions(result, "predictions", ours, theirs, written.quant, "transformers' reading of the file")
     check_tokenizer_rebuild(result, path, tokenizer, written)
     if written.vocab.model == "llama":
         check_llama_cpp_merges(result, tokenizer, written)
@@ -219,11 +263,12 @@ def check_llama_cpp_merges(result: Verification, tokenizer: Any, written: GgufWr
                "probe texts exactly like the original" + (f"; first difference on {differ[0][:40]!r}" if differ else ""))
 
 
-def _last_logits(model: Any, ids_list: list[Any]) -> list[Any]:
+def _all_logits(model: Any, ids_list: list[Any]) -> list[Any]:
+    """Next-token logits at every position of each prompt, (positions, vocabulary) each."""
     import torch
 
     with torch.no_grad():
-        return [model(ids.to(model.device)).logits[0, -1].float().cpu() for ids in ids_list]
+        return [model(ids.to(model.device)).logits[0].float().cpu() for ids in ids_list]
 
 
 def _compare(reference: list[Any], other: list[Any]) -> tuple[float, float]:
