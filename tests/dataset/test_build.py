@@ -100,6 +100,8 @@ def test_character_mode_makes_that_character_the_assistant(make_bot):
     records = all_records(result)
     assert records and result.counts["validation"] > 0
     for record in records:
+        if record["meta"]["kind"] == "identity":  # made by botsmith, not the book: tests/dataset/test_fit.py
+            continue
         assistant = [m["content"] for m in record["messages"] if m["role"] == "assistant"]
         users = [m for m in record["messages"] if m["role"] == "user"]
         assert set(assistant) <= tobias and all(m["name"] != "Tobias" for m in users)

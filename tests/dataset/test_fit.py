@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from botsmith.dataset.fit import Fitter, fit_records
@@ -93,3 +95,28 @@ def test_training_cuts_nothing_after_build(tmp_path, tiny_llama):
     tokenizer = Tokenizer(loaded.tokenizer, loaded.chat_format.with_system("You are Tobias."), max_length=64)
     train, validation = tokenize_dataset(folder.dataset_dir, tokenizer, "dialogue")
     assert train.truncated == validation.truncated == 0 and train.dropped == 0
+
+
+def test_character_bots_get_identity_examples_in_training_only(tmp_path, tiny_llama):
+    from botsmith.bot_folder import new_bot
+    from botsmith.dataset import build_dataset
+    from botsmith.dataset.identity import full_name
+    from botsmith.eval.fidelity import IDENTITY_PROBES
+    from botsmith.sources import add_files
+    from tests.test_system_prompt import PLAY
+
+    assert full_name(["Elizabeth", "Miss Elizabeth", "Miss Elizabeth Bennet"]) == "Elizabeth Bennet"
+    folder = new_bot(tmp_path / "bot", mode="dialogue", base_model=str(tiny_llama))
+    (tmp_path / "play.txt").write_text(PLAY)
+    add_files(folder.root, [tmp_path / "play.txt"], log=lambda line: None)
+    config = folder.config().with_overrides("dataset", character="Tobias", validation_fraction=0.3)
+    result = build_dataset(folder.root, config, log=lambda line: None)
+    read = lambda name: [json.loads(line) for line in (folder.dataset_dir / name).read_text().splitlines()]  # noqa: E731
+    identity = [r for r in read("train.jsonl") if r["meta"]["kind"] == "identity"]
+    assert len(identity) == 8 and not [r for r in read("validation.jsonl") if r["meta"]["kind"] == "identity"]
+    assert all("Tobias" in r["messages"][-1]["content"] for r in identity)
+    assert all(r["messages"][0]["content"] == "You are Tobias." for r in identity)
+    assert not {r["messages"][1]["content"] for r in identity} & set(IDENTITY_PROBES)  # eval asks other questions
+    assert result.stats["kinds"]["train"]["kind:identity"] == 8
+    none = build_dataset(folder.root, config.with_overrides("dataset", identity_examples=0), log=lambda line: None)
+    assert "kind:identity" not in none.stats["kinds"]["train"]

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from botsmith.eval.stylometry import words
+from botsmith.extract.exchanges import HONORIFICS
 
 # A reply "leaks" when the model talks about itself as software. Patterns are whole words, case-insensitive.
 LEAK_PATTERNS = (
@@ -20,7 +21,6 @@ LEAK_PATTERNS = (
 # Names of model families, matched as words: a reply that names one is the base model speaking.
 MODEL_FAMILIES = ("smollm", "llama", "qwen", "mistral", "gemma", "phi", "gpt", "bloom", "falcon", "pythia", "claude")
 IDENTITY_PROBES = ("Who are you?", "What is your name?", "Tell me about yourself.")
-HONORIFICS = {"mr", "mrs", "miss", "ms", "dr", "sir", "lady", "lord", "madam", "master", "colonel", "captain", "the"}
 
 
 def leak_pattern(base_model: str) -> re.Pattern[str]:

@@ -1,0 +1,51 @@
+"""Identity examples: a few exchanges in which the bot is asked who it is and answers with its name.
+
+Books rarely have a character state their own name, and a chat history rarely has you
+state yours, so nothing in the extracted examples ties the bot to its name. The system
+prompt ("You are Elizabeth.") does at first, through the base model's instruction
+following, but a fine-tune of a few epochs wears that away: measured on Pride and
+Prejudice, "Who are you?" got "I am Elizabeth" 6 of 6 times after one epoch and 0 of 6
+after three ("I am Mr. Edward Blackstone"). A handful of exchanges that name the bot keep
+it, as identity datasets do in other fine-tuning tools. They go to the training split only
+(the held-out examples stay the author's), and their questions are not the ones
+`botsmith eval` asks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botsmith.extract.exchanges import HONORIFICS
+from botsmith.records import conversation, turn
+
+# (question, answer template): {full} is the bot's full name, {short} the name it goes by most.
+EXCHANGES = (
+    ("May I ask your name?", "My name is {full}."),
+    ("Whom do I have the pleasure of addressing?", "{full}."),
+    ("Would you introduce yourself?", "I am {full}."),
+    ("What should I call you?", "{short} will do very well."),
+    ("And you are?", "{full}."),
+    ("Remind me, who are you again?", "I am {short}. {full}."),
+    ("Who is speaking, please?", "It is {short}."),
+    ("Forgive me, I did not catch your name.", "{full}."),
+)
+
+
+def full_name(names: list[str]) -> str:
+    """The longest of the character's names without its title: `Miss Elizabeth Bennet` -> `Elizabeth Bennet`."""
+    stripped = [" ".join(w for w in name.split() if w.strip(".").casefold() not in HONORIFICS) for name in names]
+    return max((name for name in stripped if name), key=lambda name: len(name.split()), default="")
+
+
+def identity_records(names: list[str], system_prompt: str | None, count: int) -> list[dict[str, Any]]:
+    """Up to `count` exchanges naming the bot (none when it has no name)."""
+    full = full_name(names)
+    if not full or count <= 0:
+        return []
+    short = names[0] if names[0].split()[0].strip(".").casefold() not in HONORIFICS else full.split()[0]
+    system = [turn("system", system_prompt)] if system_prompt else []
+    records = []
+    for question, answer in (EXCHANGES * (count // len(EXCHANGES) + 1))[:count]:
+        messages = [*system, turn("user", question), turn("assistant", answer.format(full=full, short=short))]
+        records.append(conversation(messages, source="botsmith:identity", group="identity", kind="identity"))
+    return records
