@@ -32,9 +32,12 @@ EXCHANGES = (
 
 
 def full_name(names: list[str]) -> str:
-    """The longest of the character's names without its title: `Miss Elizabeth Bennet` -> `Elizabeth Bennet`."""
+    """The longest of the character's names without its title, the one they speak as first:
+    `Elizabeth`, `Miss Eliza Bennet`, `Miss Elizabeth Bennet` -> `Elizabeth Bennet`."""
     stripped = [" ".join(w for w in name.split() if w.strip(".").casefold() not in HONORIFICS) for name in names]
-    return max((name for name in stripped if name), key=lambda name: len(name.split()), default="")
+    first = stripped[0].split()[0] if stripped and stripped[0] else ""
+    return max((name for name in stripped if name), default="",
+               key=lambda name: (len(name.split()), name.split()[0] == first))
 
 
 def identity_records(names: list[str], system_prompt: str | None, count: int) -> list[dict[str, Any]]:

@@ -117,9 +117,11 @@ def dialogue_records(sources: list[CleanSource], config: BotConfig, reports: lis
 
     options = ExchangeOptions(config.dataset.character or None, config.dataset.pairs, config.dataset.window_turns,
                               config.dataset.context)
-    per_source = []
+    per_source, other_names = [], {}
     for source in sources:
         result, kind = _speech_turns(source, config.dataset.quotes)
+        for speaker, aliases in result.other_names.items():
+            other_names.setdefault(speaker, []).extend(a for a in aliases if a not in other_names.get(speaker, []))
         report = _report(source, reports, kind)
         report.convention = result.convention
         quotes = f", quotes {result.convention}" if kind == "prose" else ""
@@ -142,7 +144,8 @@ def dialogue_records(sources: list[CleanSource], config: BotConfig, reports: lis
         report.records = len(found)
         report.speakers = dict(Counter(s.speaker or "(unknown)" for _, said in runs for s in said).most_common(12))
         records.extend(found)
-    return records, Persona(options.system_prompt or None, names)
+    aliases = [alias for name in names for alias in other_names.get(name, []) if alias not in names]
+    return records, Persona(options.system_prompt or None, names + aliases)
 
 
 def _speech_turns(source: CleanSource, quotes: str):

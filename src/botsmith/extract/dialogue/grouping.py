@@ -23,7 +23,8 @@ _LEAD_IN_GAP = 300  # after this much narration the next speech starts an exchan
 _FRESH_GAP = 600  # after this much, `he said` in it means someone it names, not a participant of the exchange
 
 
-def build_turns(text: str, layout: Layout, quotes: list[Quote]) -> list[SpeechTurn]:
+def build_turns(text: str, layout: Layout, quotes: list[Quote]) -> tuple[list[SpeechTurn], dict[str, list[str]]]:
+    """(speech turns, each speaker's other names in the book: Elizabeth -> Eliza, Lizzy, Miss Elizabeth Bennet...)."""
     by_paragraph: dict[int, list[Quote]] = defaultdict(list)
     for quote in quotes:
         by_paragraph[quote.paragraph].append(quote)
@@ -52,7 +53,7 @@ def build_turns(text: str, layout: Layout, quotes: list[Quote]) -> list[SpeechTu
             spoken.append((index, groups[0][0]))
         tracker.narration(_narration_of(text, para.start, para.end, qs), 0, around_speech=True)
         gap, context = 0, _trailing_narration(text, para.end, qs[-1])
-    return _name_by_alternation(turns, spoken)
+    return _name_by_alternation(turns, spoken), cast.other_names()
 
 
 def _name_by_alternation(turns: list[SpeechTurn], spoken: list[tuple[int, Entity]]) -> list[SpeechTurn]:

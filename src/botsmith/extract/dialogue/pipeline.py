@@ -31,8 +31,8 @@ def extract_dialogue(text: str, *, quotes: str = "auto") -> DialogueResult:
         conv = convention(name, reversed_guillemets=name == "guillemets" and guillemets_reversed(text, starts))
         found, unbalanced = scan_quotes(text, layout.paragraphs, conv)
     speech, dropped = drop_non_speech(text, found, starts)
-    turns = build_turns(text, layout, speech)
-    result = DialogueResult(turns, name, stats={
+    turns, other_names = build_turns(text, layout, speech)
+    result = DialogueResult(turns, name, other_names=other_names, stats={
         "paragraphs": len(layout.paragraphs), "quotations": len(found), "not_speech": dropped,
         "unbalanced": unbalanced, "front_matter_chars": layout.skipped_front})
     result.warnings = _warnings(text, layout, result, scores)

@@ -13,6 +13,7 @@ class DialogueResult:
     convention: str  # e.g. "double-curly", "single-straight", "dash", "guillemets", "german", "play"
     warnings: list[str] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)  # paragraphs, quotes dropped as letters/notices...
+    other_names: dict[str, list[str]] = field(default_factory=dict)  # speaker -> aliases (Elizabeth -> Lizzy, ...)
 
     @property
     def utterances(self) -> int:

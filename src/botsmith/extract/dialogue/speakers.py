@@ -102,6 +102,13 @@ class Cast:
             name = self._aliases.get(name, name)
         return name
 
+    def other_names(self) -> dict[str, list[str]]:
+        """Each character's other names (aliases, pet names, full names), under the name they speak as."""
+        names: dict[str, list[str]] = {}
+        for alias in sorted(self._aliases):
+            names.setdefault(self.canonical(alias), []).append(alias)
+        return names
+
     def gender(self, name: str) -> str | None:
         return self.genders.get(self.canonical(name)) or self.genders.get(name)
 
