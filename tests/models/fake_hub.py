@@ -11,25 +11,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import unquote, urlparse
+
+from tests.models.local_server import LocalServer
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
-class FakeHub:
+class FakeHub(LocalServer):
     def __init__(self) -> None:
         self.repos: dict[tuple[str, str], dict[str, bytes]] = {}  # (kind, id) -> {file: bytes}
         self.moved: dict[tuple[str, str], str] = {}  # legacy (kind, name) -> canonical id
         self.requests: list[str] = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return self.base_url
 
     def add_folder(self, repo_id: str, folder: Path, *, kind: str = "models", legacy_name: str | None = None) -> None:
         files = {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*"))
@@ -37,14 +37,6 @@ class FakeHub:
         self.repos[(kind, repo_id)] = files
         if legacy_name:
             self.moved[(kind, legacy_name)] = repo_id
-
-    def __enter__(self) -> "FakeHub":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
     def _handler(self):
         hub = self
