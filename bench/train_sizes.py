@@ -5,8 +5,10 @@ the shapes of SmolLM2-360M, Qwen2.5-0.5B and GPT-2) for STEPS optimizer steps of
 of Pride and Prejudice (bf16 compute where the CPU runs it fast, as `botsmith train` does), in
 its own process so its peak resident memory is its own. Timed: the steps after the first (the
 first warms up kernels and the allocator). Prints, per arm: measured tokens/s and peak MB; the
-estimate's tokens/s and MB (botsmith.train.estimate with this machine's matmul probe); and the
-share of the probe's speed training reached, which is the constant the estimate uses.
+estimate's tokens/s and MB (botsmith.train.estimate with this machine's matmul probe, as `botsmith
+train` prints it); and what the estimate's two constants would be from this arm alone: the share
+of the probe's speed training reached (TRAINING_SHARE) and the activation bytes per token, layer
+and width unit (ACTIVATION_BYTES).
 
     flock /tmp/botsmith-cpu.lock .venv/bin/python bench/train_sizes.py [--steps 4]
 """
@@ -58,7 +60,7 @@ def one_arm(name: str, method: str, steps: int) -> dict:
     from botsmith.bot_folder import new_bot
     from botsmith.config import save_config
     from botsmith.train import train
-    from botsmith.train.estimate import estimate_run, machine_flops, shape_of
+    from botsmith.train.estimate import ACTIVATION_BYTES, TRAINING_SHARE, estimate_run, machine_flops, shape_of
 
     work = Path(tempfile.mkdtemp(prefix="bench-sizes-"))
     base = base_folder(name, work)
@@ -73,13 +75,17 @@ def one_arm(name: str, method: str, steps: int) -> dict:
     result = train(folder.root, log=lambda line: print(line, file=sys.stderr))
     rows = [json.loads(line) for line in (result.run_dir / "metrics.jsonl").read_text().splitlines()]
     rates = [row["tokens_per_s"] for row in rows if "loss" in row][1:]
-    probe = machine_flops("cpu", 2)
-    estimate = estimate_run(shape_of(base), method=method, tokens=BATCH * SEQ, batch_size=BATCH, max_length=SEQ,
-                            lora_r=config.train.lora_r, flops_per_second=probe, free_bytes=0)
-    measured = statistics.median(rates)
-    return {"arm": f"{name} {method}", "tokens_per_s": measured,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "estimate_tokens_per_s": BATCH * SEQ / estimate.seconds, "estimate_mb": estimate.memory_bytes / 2**20}
+    probe, shape = machine_flops("cpu", 2), shape_of(base)
+    estimate = estimate_run(shape, method=method, tokens=BATCH * SEQ, batch_size=BATCH, max_length=SEQ,
+                            lora_r=config.train.lora_r, flops_per_second=probe * TRAINING_SHARE[method], free_bytes=0)
+    measured, peak = statistics.median(rates), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    estimated_rate = BATCH * SEQ / estimate.seconds
+    activations = ACTIVATION_BYTES * BATCH * SEQ * shape.hidden * shape.layers
+    return {"arm": f"{name} {method}", "tokens_per_s": measured, "peak_mb": peak / 2**20,
+            "estimate_tokens_per_s": estimated_rate, "estimate_mb": estimate.memory_bytes / 2**20,
+            "share": TRAINING_SHARE[method] * measured / estimated_rate,
+            "activation_bytes": ACTIVATION_BYTES * (peak - estimate.memory_bytes + activations) / activations,
+            "probe_gflops": probe / 1e9}
 
 
 def main() -> None:
@@ -93,7 +99,8 @@ def main() -> None:
         print(json.dumps(one_arm(*args.one, args.steps)))
         return
     print(f"{args.steps} steps x {BATCH} x {SEQ} tokens per arm; timed: steps 2..{args.steps} (median)")
-    print(f"{'arm':<28} {'tok/s':>8} {'peak MB':>8} {'est tok/s':>10} {'est MB':>8} {'measured/estimated':>19}")
+    print(f"{'arm':<28} {'tok/s':>8} {'peak MB':>8} {'est tok/s':>10} {'est MB':>8} {'share':>6} {'act B':>6} "
+          f"{'probe GFLOP/s':>13}")
     for name, method in ARMS:
         done = subprocess.run([sys.executable, __file__, "--steps", str(args.steps), "--one", name, method],
                               capture_output=True, text=True)
@@ -102,7 +109,8 @@ def main() -> None:
             continue
         row = json.loads(done.stdout.strip().splitlines()[-1])
         print(f"{row['arm']:<28} {row['tokens_per_s']:>8.1f} {row['peak_mb']:>8.0f} {row['estimate_tokens_per_s']:>10.1f} "
-              f"{row['estimate_mb']:>8.0f} {row['tokens_per_s'] / row['estimate_tokens_per_s']:>19.2f}")
+              f"{row['estimate_mb']:>8.0f} {row['share']:>6.2f} {row['activation_bytes']:>6.0f} "
+              f"{row['probe_gflops']:>13.0f}")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
 
-from botsmith.chat_styles import STYLES, TurnStyle, derive_style, merge_turns, render_jinja, style_go_template, style_jinja
+from botsmith.chat_styles import (STYLES, TurnStyle, derive_style, merge_turns, render_jinja, render_style,
+                                  style_go_template, style_jinja)
 from botsmith.chat_styles.style import CHATML
 from botsmith.errors import BotsmithError, ConfigError
 
@@ -113,6 +114,11 @@ class ChatFormat:
         return merge_turns(turns, self.style) if self.style else turns
 
     def render(self, messages: Sequence[dict[str, Any]], *, add_generation_prompt: bool) -> str:
+        """The conversation as text: the style rendered in Python (its Jinja, which exports carry, renders the
+        same), or a custom template through its Jinja."""
+        if self.style is not None:
+            return render_style(self.style, messages, add_generation_prompt=add_generation_prompt,
+                                default_system=self.system_prompt)
         return _render(self.jinja, self.turns(messages), add_generation_prompt, self.end_of_turn)
 
     def prompt(self, messages: Sequence[dict[str, Any]]) -> str:
@@ -138,7 +144,7 @@ class ChatFormat:
         return [segment for segment in segments if segment.text]
 
     def _extend(self, prefix: str, turns: Sequence[dict[str, Any]], *, add_generation_prompt: bool) -> str:
-        text = _render(self.jinja, turns, add_generation_prompt, self.end_of_turn)
+        text = self.render(turns, add_generation_prompt=add_generation_prompt)
         if not text.startswith(prefix):
             raise BotsmithError(
                 f"the {self.family} chat template does not render conversations turn by turn",

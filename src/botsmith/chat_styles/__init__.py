@@ -12,7 +12,8 @@ into a style by rendering probe conversations through it (`derive_style`).
 from botsmith.chat_styles.derive import derive_style
 from botsmith.chat_styles.go import style_go_template
 from botsmith.chat_styles.jinja import render_jinja, style_jinja
+from botsmith.chat_styles.render import render_style
 from botsmith.chat_styles.style import STYLES, TurnStyle, merge_turns, named_style
 
-__all__ = ["STYLES", "TurnStyle", "derive_style", "merge_turns", "named_style", "render_jinja", "style_go_template",
-           "style_jinja"]
+__all__ = ["STYLES", "TurnStyle", "derive_style", "merge_turns", "named_style", "render_jinja", "render_style",
+           "style_go_template", "style_jinja"]
