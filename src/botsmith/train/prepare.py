@@ -4,8 +4,9 @@
 - lora: the base is frozen (kept in the compute dtype, converted once, so no autocast
   copies); LoRA adapters go on every linear layer of the transformer blocks, found by
   module type (nn.Linear, and GPT-2's Conv1D), unless target_modules names them.
-  When ChatML tokens were added to a base without a chat template, their embedding
-  rows are new and are trained too (PEFT trainable tokens: only those rows).
+  When chat markers were added to the vocabulary (ChatML's for a base without a chat
+  template, or those of the [bot] chat_template style), their embedding rows are new
+  and are trained too (PEFT trainable tokens: only those rows).
 - qlora: like lora, on a base quantized to 4-bit NF4 by bitsandbytes (CUDA only).
 """
 
