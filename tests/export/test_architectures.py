@@ -29,6 +29,8 @@ def tiny_model(kind: str):
         "qwen2": lambda: tf.Qwen2ForCausalLM(tf.Qwen2Config(**grouped, tie_word_embeddings=True)),
         "mistral": lambda: tf.MistralForCausalLM(tf.MistralConfig(**grouped, tie_word_embeddings=False)),
         "gemma": lambda: tf.GemmaForCausalLM(tf.GemmaConfig(**grouped, head_dim=8)),
+        "gemma2": lambda: tf.Gemma2ForCausalLM(tf.Gemma2Config(**grouped, head_dim=8, query_pre_attn_scalar=8,
+                                                               sliding_window=128)),
         "phi3": lambda: tf.Phi3ForCausalLM(tf.Phi3Config(**grouped, original_max_position_embeddings=256,
                                                          sliding_window=None, pad_token_id=0)),
         "qwen3": lambda: tf.Qwen3ForCausalLM(tf.Qwen3Config(**grouped, head_dim=8, tie_word_embeddings=True)),
@@ -43,7 +45,7 @@ def tiny_model(kind: str):
 
 @pytest.mark.parametrize("kind, arch", [("qwen2", "qwen2"), ("mistral", "llama"),
                                         *[pytest.param(kind, arch, marks=NEEDS_LLAMA_CPP) for kind, arch in
-                                          [("gemma", "gemma"), ("phi3", "phi3"), ("qwen3", "qwen3"), ("bloom", "bloom"),
+                                          [("gemma", "gemma"), ("gemma2", "gemma2"), ("phi3", "phi3"), ("qwen3", "qwen3"), ("bloom", "bloom"),
                                            ("gpt_neox", "gptneox")]]])
 def test_architecture_round_trip(kind, arch, tmp_path):
     from transformers import AutoTokenizer

@@ -1,7 +1,7 @@
-"""More architectures llama.cpp runs: Gemma, Phi-3, Qwen3, BLOOM and GPT-NeoX (Pythia).
+"""More architectures llama.cpp runs: Gemma, Gemma 2, Phi-3, Qwen3, BLOOM and GPT-NeoX (Pythia).
 
 As for the others, llama.cpp's `convert_hf_to_gguf.py` is the reference (GemmaModel,
-Phi3MiniModel, Qwen3Model, BloomModel, GPTNeoXModel): the metadata keys it writes, and
+Gemma2Model, Phi3MiniModel, Qwen3Model, BloomModel, GPTNeoXModel): the metadata keys it writes, and
 what it does to tensors. All of these rotate halves (NEOX-style rope) as transformers does,
 so no Q/K permutation; Gemma's norms gain 1; BLOOM's and GPT-NeoX's fused QKV rows are
 regrouped from per-head [q, k, v] to all q, all k, all v.
@@ -55,6 +55,22 @@ def _gemma_layout(name: str, tensor: Any, config: Any) -> TensorItems:
 
 
 register_architecture(GgufArchitecture("gemma", ("gemma",), _gemma_metadata, _gemma_layout, _rotary_buffer,
+                                       value_offset=_gemma_norm))
+
+
+def _gemma2_metadata(writer: Any, config: Any) -> None:
+    """Gemma 2 adds norms after attention and the MLP (tensors only), logit soft-capping and sliding windows."""
+    if getattr(config, "query_pre_attn_scalar", _head_dim(config)) != _head_dim(config):
+        raise BotsmithError("the GGUF writer supports Gemma 2 models whose attention scale is 1/sqrt(head_dim) "
+                            "(2B, 9B), not this one", hint="export with --format hf")
+    _gemma_metadata(writer, config)
+    writer.add_attn_logit_softcapping(float(config.attn_logit_softcapping or 0.0))
+    writer.add_final_logit_softcapping(float(config.final_logit_softcapping or 0.0))
+    if getattr(config, "sliding_window", None):
+        writer.add_sliding_window(config.sliding_window)
+
+
+register_architecture(GgufArchitecture("gemma2", ("gemma2",), _gemma2_metadata, _gemma_layout, _rotary_buffer,
                                        value_offset=_gemma_norm))
 
 

@@ -256,6 +256,8 @@ def load_with_transformers(path: Path) -> Any:
     key_length = _field_of(path, f"{_architecture_of(path)}.attention.key_length")
     if key_length and hasattr(config, "head_dim"):
         config.head_dim = int(key_length)  # transformers leaves Qwen3's at its default (128) otherwise
+    if key_length and hasattr(config, "query_pre_attn_scalar"):
+        config.query_pre_attn_scalar = int(key_length)  # Gemma 2's scale, as llama.cpp (and the writer) take it
     model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, config=config, dtype=torch.float32)
     return model.eval()
 
