@@ -108,8 +108,8 @@ def main() -> None:
             print(f"{name} {method}: failed\n{done.stderr[-2000:]}")
             continue
         row = json.loads(done.stdout.strip().splitlines()[-1])
-        print(f"{row['arm']:<28} {row['tokens_per_s']:>8.1f} {row['peak_mb']:>8.0f} {row['estimate_tokens_per_s']:>10.1f} "
-              f"{row['estimate_mb']:>8.0f} {row['share']:>6.2f} {row['activation_bytes']:>6.0f} "
+        print(f"{row['arm']:<28} {row['tokens_per_s']:>8.1f} {row['peak_mb']:>8.0f} "
+              f"{row['estimate_tokens_per_s']:>10.1f} {row['estimate_mb']:>8.0f} {row['share']:>6.2f} {row['activation_bytes']:>6.0f} "
               f"{row['probe_gflops']:>13.0f}")
 
 

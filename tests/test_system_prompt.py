@@ -80,8 +80,8 @@ def family_base(root: Path, tiny_llama: Path, family: str) -> Path:
         return folder
     markers, end = FAMILIES[family]
     tokenizer = AutoTokenizer.from_pretrained(str(tiny_llama))
-    tokenizer.add_special_tokens({"additional_special_tokens": [m for m in (*markers, end) if m not in tokenizer.get_vocab()]},
-                                 replace_extra_special_tokens=False)
+    missing = [marker for marker in (*markers, end) if marker not in tokenizer.get_vocab()]
+    tokenizer.add_special_tokens({"additional_special_tokens": missing}, replace_extra_special_tokens=False)
     tokenizer.eos_token = end
     tokenizer.chat_template = ORIGINAL[family]
     model = AutoModelForCausalLM.from_pretrained(str(tiny_llama))

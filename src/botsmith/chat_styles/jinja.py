@@ -47,7 +47,8 @@ def style_jinja(style: TurnStyle) -> str:
     a_open, a_close = map(_literal, style.assistant)
     s_open, s_close = map(_literal, style.system or ("", ""))
     folded = f"{_literal(style.fold[0])} + ns.system + {_literal(style.fold[1])}"
-    close = (f"{{%- if ns.prev == 'user' -%}}{{{{ {u_close} }}}}{{%- elif ns.prev == 'assistant' -%}}{{{{ {a_close} }}}}"
+    close = (f"{{%- if ns.prev == 'user' -%}}{{{{ {u_close} }}}}"
+             f"{{%- elif ns.prev == 'assistant' -%}}{{{{ {a_close} }}}}"
              f"{{%- elif ns.prev == 'system' -%}}{{{{ {s_close} }}}}{{%- endif -%}}")
     pending = f"{{%- if ns.folding -%}}{{{{ {folded} }}}}{{%- set ns.folding = false -%}}{{%- endif -%}}"
     first_system = ("{%- set ns.system = content -%}{%- set ns.folding = true -%}" if style.system is None
@@ -62,7 +63,8 @@ def style_jinja(style: TurnStyle) -> str:
         "{%- set content = message['name'] + ': ' + content -%}{%- endif -%}"
         f"{{%- if loop.first and message['role'] == 'system' -%}}{first_system}"
         "{%- else -%}"
-        f"{{%- set role = 'user' if message['role'] == 'system' and {_bool(style.system_as_user)} else message['role'] -%}}"
+        f"{{%- set role = 'user' if message['role'] == 'system' and {_bool(style.system_as_user)} "
+        "else message['role'] -%}"
         f"{{%- if {merge} -%}}{{{{ '\\n' + content }}}}"
         "{%- else -%}"
         f"{close}"

@@ -11,8 +11,9 @@ class TurnStyle:
     """How one family's template renders a conversation.
 
     Each turn is `open + content + close` for its role; a generation prompt adds `generation`
-    (the assistant's `open` unless set: Llama-2 opens a reply with a space the prompt leaves out). `system` None means the template has no system turn: the system
-    text is folded into the first user turn, between `fold[0]` and `fold[1]`. `alternate`
+    (the assistant's `open` unless set: Llama-2 opens a reply with a space the prompt leaves out).
+    `system` None means the template has no system turn: the system text is folded into the
+    first user turn, between `fold[0]` and `fold[1]`. `alternate`
     means roles must alternate starting with a user: consecutive same-role turns are merged
     (joined by a newline) and a conversation that opens with the assistant gets an empty
     user turn first (holding the folded system prompt, if any).
@@ -58,7 +59,8 @@ LLAMA3 = TurnStyle("llama3", _header(_LLAMA3_HEADER, "user", "<|eot_id|>"),
                    markers=("<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"))
 PHI3 = TurnStyle("phi3", ("<|user|>\n", "<|end|>\n"), ("<|assistant|>\n", "<|end|>\n"), ("<|system|>\n", "<|end|>\n"),
                  "<|end|>", markers=("<|system|>", "<|user|>", "<|assistant|>", "<|end|>"))
-ZEPHYR = TurnStyle("zephyr", ("<|user|>\n", "</s>\n"), ("<|assistant|>\n", "</s>\n"), ("<|system|>\n", "</s>\n"), "</s>")
+ZEPHYR = TurnStyle("zephyr", ("<|user|>\n", "</s>\n"), ("<|assistant|>\n", "</s>\n"), ("<|system|>\n", "</s>\n"),
+                   "</s>")
 GEMMA = TurnStyle("gemma", ("<start_of_turn>user\n", "<end_of_turn>\n"), ("<start_of_turn>model\n", "<end_of_turn>\n"),
                   None, "<end_of_turn>", alternate=True, markers=("<start_of_turn>", "<end_of_turn>"))
 MISTRAL = TurnStyle("mistral", ("[INST] ", " [/INST]"), ("", "</s>"), None, "</s>", alternate=True)
@@ -67,8 +69,8 @@ MISTRAL_V3 = TurnStyle("mistral-v3", ("[INST] ", "[/INST]"), (" ", "</s>"), None
 LLAMA2 = TurnStyle("llama2", ("[INST] ", " [/INST]"), (" ", " </s>"), None, "</s>",
                    fold=("<<SYS>>\n", "\n<</SYS>>\n\n"), alternate=True, generation="")
 
-STYLES: dict[str, TurnStyle] = {style.name: style for style in (CHATML, LLAMA3, PHI3, ZEPHYR, GEMMA, MISTRAL, MISTRAL_V3,
-                                                             LLAMA2)}
+STYLES: dict[str, TurnStyle] = {
+    style.name: style for style in (CHATML, LLAMA3, PHI3, ZEPHYR, GEMMA, MISTRAL, MISTRAL_V3, LLAMA2)}
 
 
 def named_style(style: TurnStyle) -> TurnStyle:
