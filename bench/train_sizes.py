@@ -60,7 +60,8 @@ def one_arm(name: str, method: str, steps: int) -> dict:
     from botsmith.bot_folder import new_bot
     from botsmith.config import save_config
     from botsmith.train import train
-    from botsmith.train.estimate import ACTIVATION_BYTES, TRAINING_SHARE, estimate_run, machine_flops, shape_of
+    from botsmith.train.estimate import (ACTIVATION_BYTES, DROPOUT_FACTOR, TRAINING_SHARE, estimate_run, machine_flops,
+                                         shape_of)
 
     work = Path(tempfile.mkdtemp(prefix="bench-sizes-"))
     base = base_folder(name, work)
@@ -80,11 +81,12 @@ def one_arm(name: str, method: str, steps: int) -> dict:
                             lora_r=config.train.lora_r, flops_per_second=probe * TRAINING_SHARE[method], free_bytes=0)
     measured, peak = statistics.median(rates), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     estimated_rate = BATCH * SEQ / estimate.seconds
-    activations = ACTIVATION_BYTES * BATCH * SEQ * shape.hidden * shape.layers
+    activations = ACTIVATION_BYTES * (DROPOUT_FACTOR if shape.dropout else 1) * BATCH * SEQ * shape.hidden * shape.layers
     return {"arm": f"{name} {method}", "tokens_per_s": measured, "peak_mb": peak / 2**20,
             "estimate_tokens_per_s": estimated_rate, "estimate_mb": estimate.memory_bytes / 2**20,
             "share": TRAINING_SHARE[method] * measured / estimated_rate,
-            "activation_bytes": ACTIVATION_BYTES * (peak - estimate.memory_bytes + activations) / activations,
+            "activation_bytes": ACTIVATION_BYTES * (peak - estimate.memory_bytes + activations) / activations,  # as if
+            # the whole difference were activations
             "probe_gflops": probe / 1e9}
 
 

@@ -25,6 +25,7 @@ def test_shape_counts_what_training_trains(tiny_llama, tiny_gpt2):
         shape = shape_of(folder)
         assert shape.params == sum(p.numel() for p in model.parameters())
         assert (shape.layers, shape.hidden, shape.vocab) == (2, 32, model.config.vocab_size)
+        assert shape.dropout == (folder == tiny_gpt2)  # GPT-2 trains with dropout 0.1, the Llama with none
         lora = get_peft_model(model, LoraConfig(r=4, target_modules=find_target_modules(model),
                                                 fan_in_fan_out=folder == tiny_gpt2))
         assert shape.lora_per_rank * 4 == sum(p.numel() for p in lora.parameters() if p.requires_grad)

@@ -26,12 +26,14 @@ class Base:
     template: str  # the chat style botsmith reads from its template ("none": ChatML is added)
     gguf: bool  # botsmith's GGUF writer exports it
     note: str = ""
+    dropout: bool = False  # trains with dropout (GPT-2's 0.1): more activation memory
 
     def shape(self):
         from botsmith.train.estimate import ModelShape
 
         # LoRA on every block linear: ~12 x width^2 weights per layer carry ~(in + out) = 2 x 6 x width per rank
-        return ModelShape(self.params, self.layers, self.hidden, self.vocab, lora_per_rank=12 * self.hidden * self.layers)
+        return ModelShape(self.params, self.layers, self.hidden, self.vocab, lora_per_rank=12 * self.hidden * self.layers,
+                          dropout=self.dropout)
 
 
 RECOMMENDED: tuple[Base, ...] = (
@@ -44,11 +46,11 @@ RECOMMENDED: tuple[Base, ...] = (
     Base("HuggingFaceTB/SmolLM2-1.7B-Instruct", 1_711_376_384, 24, 2048, 49152, "chatml", True),
     Base("google/gemma-1.1-2b-it", 2_506_172_416, 18, 2048, 256000, "gemma", True, "gated: accept the licence"),
     Base("microsoft/Phi-3-mini-4k-instruct", 3_821_079_552, 32, 3072, 32064, "phi3", True),
-    Base("distilgpt2", 81_912_576, 6, 768, 50257, "none", True, "completion bots; no chat template"),
-    Base("gpt2", 124_439_808, 12, 768, 50257, "none", True, "completion bots; no chat template"),
-    Base("gpt2-medium", 354_823_168, 24, 1024, 50257, "none", True),
-    Base("gpt2-large", 774_030_080, 36, 1280, 50257, "none", True, "selfchatbot's sample model"),
-    Base("gpt2-xl", 1_557_611_200, 48, 1600, 50257, "none", True),
+    Base("distilgpt2", 81_912_576, 6, 768, 50257, "none", True, "completion bots; no chat template", dropout=True),
+    Base("gpt2", 124_439_808, 12, 768, 50257, "none", True, "completion bots; no chat template", dropout=True),
+    Base("gpt2-medium", 354_823_168, 24, 1024, 50257, "none", True, dropout=True),
+    Base("gpt2-large", 774_030_080, 36, 1280, 50257, "none", True, "selfchatbot's sample model", dropout=True),
+    Base("gpt2-xl", 1_557_611_200, 48, 1600, 50257, "none", True, dropout=True),
     Base("EleutherAI/pythia-160m", 162_322_944, 12, 768, 50304, "none", True),
     Base("bigscience/bloom-560m", 559_214_592, 24, 1024, 250880, "none", True),
 )

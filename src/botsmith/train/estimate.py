@@ -8,8 +8,9 @@ short matmul probe in the compute dtype; the share of it training reaches was me
 On a GPU the share is an assumption (35%), not a measurement.
 
 Memory: the weights in their dtype, 16 bytes per trained parameter (fp32 master copy,
-gradient, Adam's two moments), activations per token and layer as measured by the same
-benchmark, and the runtime itself. Compared with what the machine has free now.
+gradient, Adam's two moments), activations per token, layer and width unit as measured by
+the same benchmark (twice that for models with dropout, which keep its masks: GPT-2), the
+logits' share, and the runtime itself. Compared with what the machine has free now.
 """
 
 from __future__ import annotations
@@ -20,12 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Measured with bench/train_sizes.py on the 2-core development machine (see docs/train.md):
-# the share of the matmul probe's speed that a training step reached, per method, and the
-# activation memory per token, layer and hidden unit (bytes, bf16 compute).
-TRAINING_SHARE = {"lora": 0.30, "qlora": 0.30, "full": 0.30}
+# Measured with bench/train_sizes.py on the 2-core development machine (docs/bases.md): the
+# share of the matmul probe's speed a training step reached (LoRA 0.50-0.55 on three Llama-style
+# sizes, full 0.35), and the activation memory per token, layer and width unit (61-91 bytes in
+# bf16 on those sizes; GPT-2, which has dropout, twice that) and per token and vocabulary entry.
+TRAINING_SHARE = {"lora": 0.53, "qlora": 0.53, "full": 0.35}
 GPU_SHARE = 0.35  # not measured here (no GPU): a typical share for small models
-ACTIVATION_BYTES = 64
+ACTIVATION_BYTES = 72
+DROPOUT_FACTOR = 2
+LOGIT_BYTES = 2
 RUNTIME_BYTES = 700 * 2**20  # Python, torch and the tokenizer
 BYTES_PER_TRAINED_PARAMETER = 16
 LONG_RUN_SECONDS = 24 * 3600
@@ -40,6 +44,7 @@ class ModelShape:
     hidden: int
     vocab: int
     lora_per_rank: int  # trainable LoRA parameters per unit of rank (sum of in + out of the block linears)
+    dropout: bool = False  # the model applies dropout while training (its masks are kept for the backward pass)
 
 
 @dataclass
@@ -76,10 +81,12 @@ def shape_of(model_dir: str | Path) -> ModelShape:
     lora = sum(sum(_in_out(module)) for name, module in model.named_modules()
                if name.rsplit(".", 1)[-1] in targets and any(part.isdigit() for part in name.split(".")))
     text = config.get_text_config() if hasattr(config, "get_text_config") else config
+    dropout = any(isinstance(value, float) and value > 0 and (key.endswith("pdrop") or key.endswith("dropout"))
+                  for key, value in text.to_dict().items())
     return ModelShape(params=sum(p.numel() for p in model.parameters()),
                       layers=getattr(text, "num_hidden_layers", None) or text.n_layer,
                       hidden=getattr(text, "hidden_size", None) or text.n_embd,
-                      vocab=text.vocab_size, lora_per_rank=lora)
+                      vocab=text.vocab_size, lora_per_rank=lora, dropout=dropout)
 
 
 def _in_out(module: Any) -> tuple[int, int]:
@@ -96,7 +103,8 @@ def estimate_run(shape: ModelShape, *, method: str, tokens: int, batch_size: int
     speed = flops_per_second or machine_flops(device, dtype_bytes) * _share(method, device)
     weight_bytes = shape.params * (0.56 if method == "qlora" else dtype_bytes)
     active_layers = 2 if gradient_checkpointing else shape.layers
-    activations = ACTIVATION_BYTES * dtype_bytes // 2 * batch_size * max_length * shape.hidden * active_layers
+    per_unit = ACTIVATION_BYTES * dtype_bytes // 2 * (DROPOUT_FACTOR if shape.dropout else 1)
+    activations = batch_size * max_length * (per_unit * shape.hidden * active_layers + LOGIT_BYTES * shape.vocab)
     memory = int(weight_bytes + trained * BYTES_PER_TRAINED_PARAMETER + activations + RUNTIME_BYTES)
     free = free_bytes if free_bytes is not None else free_memory(device)
     result = Estimate(method, device, shape, trained, tokens, tokens * per_token / speed, memory, free)
