@@ -1,9 +1,11 @@
 """One system prompt from dataset to every runtime: the prompt text is byte-identical everywhere.
 
-The base here is a tiny Llama whose chat template injects a persona of its own when a
-conversation has no system message, as SmolLM2's does ("You are a helpful AI assistant
-named SmolLM..."). A trained bot must never see that persona: not in training, chat,
-serve, the HF export, the GGUF's template, nor the Ollama Modelfile.
+The base here is a tiny Llama with the chat template of each model family (as the family
+ships it, tests/assets/chat_templates), its turn markers as special tokens. SmolLM2's
+injects a persona of its own when a conversation has no system message ("You are a
+helpful AI assistant named SmolLM..."); Gemma, Mistral and Llama-2 refuse a system message
+or two user turns in a row. A trained bot renders the same text in training, chat, serve,
+the HF export, the GGUF's template and the Ollama Modelfile, and never a base persona.
 """
 
 from __future__ import annotations
@@ -13,15 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from botsmith.chat_format import CHATML_JINJA, CHATML_OLLAMA
+from botsmith.chat_format import CHATML_JINJA
+from tests.chat_styles.go_template import render as render_go
+from tests.chat_styles.test_styles import ORIGINAL
 
-BASE_PERSONA = "You are a helpful AI assistant named Tiny"
-PERSONA_TEMPLATE = (
-    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
-    "{{ '<|im_start|>system\\n" + BASE_PERSONA + "<|im_end|>\\n' }}{% endif %}"
-    "{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}"
-    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
-)
+BASE_PERSONA = "You are a helpful AI assistant named SmolLM"
+PERSONA_TEMPLATE = ORIGINAL["smollm2"]
 PLAY = """THE LIGHTHOUSE
 
 ACT I.
@@ -59,20 +58,51 @@ TOBIAS.
 Then he saw a tired woman and a brave light.
 """
 HELLO = [{"role": "user", "content": "Hello, who are you?"}]
+# Two user turns in a row: what strict templates refuse, and botsmith merges.
+TALK = [*HELLO, {"role": "assistant", "content": "I keep the light."}, {"role": "user", "content": "Is it lit?"},
+        {"role": "user", "content": "Tell me."}]
+# template file -> (turn markers the family's tokenizer has as special tokens, its end-of-turn token)
+FAMILIES = {"smollm2": ((), "<|im_end|>"), "qwen3": ((), "<|im_end|>"),
+            "llama3": (("<|start_header_id|>", "<|end_header_id|>"), "<|eot_id|>"),
+            "gemma": (("<start_of_turn>",), "<end_of_turn>"), "mistral": (("[INST]", "[/INST]"), "</s>"),
+            "llama2": (("[INST]", "[/INST]"), "</s>"), "phi3": (("<|system|>", "<|user|>", "<|assistant|>"), "<|end|>"),
+            "zephyr": ((), "</s>")}
+
+
+def family_base(root: Path, tiny_llama: Path, family: str) -> Path:
+    """The tiny Llama with `family`'s template, markers and end-of-turn token, as that family's models ship."""
+    import shutil
+
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    folder = root / f"{family}-base"
+    if folder.is_dir():
+        return folder
+    markers, end = FAMILIES[family]
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_llama))
+    missing = [marker for marker in (*markers, end) if marker not in tokenizer.get_vocab()]
+    tokenizer.add_special_tokens({"additional_special_tokens": missing}, replace_extra_special_tokens=False)
+    tokenizer.eos_token = end
+    tokenizer.chat_template = ORIGINAL[family]
+    model = AutoModelForCausalLM.from_pretrained(str(tiny_llama))
+    model.resize_token_embeddings(len(tokenizer))
+    model.config.eos_token_id = tokenizer.eos_token_id
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    shutil.rmtree(folder / ".cache", ignore_errors=True)
+    return folder
 
 
 @pytest.fixture(scope="module")
-def persona_base(tmp_path_factory, tiny_llama) -> Path:
-    """The tiny Llama with a template that injects its own persona."""
-    import shutil
+def bases(tmp_path_factory, tiny_llama):
+    root = tmp_path_factory.mktemp("family-bases")
+    return lambda family: family_base(root, tiny_llama, family)
 
-    folder = tmp_path_factory.mktemp("persona-base")
-    shutil.copytree(tiny_llama, folder, dirs_exist_ok=True)
-    (folder / "chat_template.jinja").write_text(PERSONA_TEMPLATE)
-    config = json.loads((folder / "tokenizer_config.json").read_text())
-    config.pop("chat_template", None)
-    (folder / "tokenizer_config.json").write_text(json.dumps(config))
-    return folder
+
+@pytest.fixture(scope="module")
+def persona_base(bases) -> Path:
+    """The tiny Llama with SmolLM2's template, which injects its own persona."""
+    return bases("smollm2")
 
 
 def make_bot(root: Path, base: Path, *, character: str | None):
@@ -103,20 +133,21 @@ def make_bot(root: Path, base: Path, *, character: str | None):
     return folder
 
 
-def training_prompt(folder, run_dir: Path) -> str:
-    """The text training put before the assistant's reply to HELLO, from the run's own setup."""
+def training_prompt(folder, run_dir: Path, messages: list[dict]) -> str:
+    """The text training put before the assistant's reply to `messages`, from the run's own setup."""
     from botsmith.train.data import IGNORE, Tokenizer
     from botsmith.models import load_checkpoint
 
     loaded = load_checkpoint(run_dir / "best")
     tokenizer = Tokenizer(loaded.tokenizer, loaded.chat_format, max_length=512)
-    example = tokenizer.example({"messages": [*HELLO, {"role": "assistant", "content": "I keep the light."}]})
-    first_target = next(i for i, label in enumerate(example.labels) if label != IGNORE)
-    return loaded.tokenizer.decode(example.input_ids[:first_target])
+    example = tokenizer.example({"messages": [*messages, {"role": "assistant", "content": "Aye."}]})
+    targets = [i for i, label in enumerate(example.labels) if label != IGNORE]
+    last_reply = next(i for i in reversed(targets) if i - 1 not in targets)
+    return loaded.tokenizer.decode(example.input_ids[:last_reply])
 
 
-def runtime_prompts(folder, tmp_path: Path) -> dict[str, str]:
-    """The prompt text each runtime sends for HELLO."""
+def runtime_prompts(folder, tmp_path: Path, messages: list[dict]) -> dict[str, str]:
+    """The prompt text each runtime sends for `messages`."""
     import httpx
     from gguf import GGUFReader
     from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -129,63 +160,70 @@ def runtime_prompts(folder, tmp_path: Path) -> dict[str, str]:
     prompts = {}
     bot = Chatbot.from_bot(folder.root, "best", log=lambda line: None)
     decode = lambda ids: bot.loaded.tokenizer.decode(ids)  # noqa: E731
-    prompts["chat"] = decode(bot.fit(HELLO, bot.sampling()).prompt_ids)
+    prompts["chat"] = decode(bot.fit(messages, bot.sampling()).prompt_ids)
     running = start_server(bot)
     try:
         httpx.post(f"{running.url}/v1/chat/completions", timeout=60,
-                   json={"model": "Lamp", "messages": HELLO, "max_tokens": 2}).raise_for_status()
+                   json={"model": "Lamp", "messages": messages, "max_tokens": 2}).raise_for_status()
         prompts["serve"] = decode(bot.last_fit.prompt_ids)
     finally:
         running.stop()
     hf = export_model(folder.root, format="hf", out=tmp_path / "hf", log=lambda line: None)
     prompts["hf export"] = AutoTokenizer.from_pretrained(str(hf.path)).apply_chat_template(
-        HELLO, tokenize=False, add_generation_prompt=True)
+        messages, tokenize=False, add_generation_prompt=True)
     gguf = export_model(folder.root, format="gguf", quant="f16", out=tmp_path / "gguf", log=lambda line: None)
     reader = GGUFReader(gguf.files[0])
     field = reader.get_field("tokenizer.chat_template")
     template = bytes(field.parts[field.data[0]]).decode()
     env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)  # as llama-cpp-python renders it
-    prompts["gguf template"] = env.from_string(template).render(messages=HELLO, add_generation_prompt=True,
-                                                                bos_token="", eos_token="<|im_end|>")
-    prompts["ollama"] = ollama_prompt((gguf.path / "Modelfile").read_text(), HELLO)
+    prompts["gguf template"] = env.from_string(template).render(messages=messages, add_generation_prompt=True,
+                                                                bos_token="", eos_token="")
+    prompts["ollama"] = ollama_prompt((gguf.path / "Modelfile").read_text(), messages)
     return prompts
 
 
 def ollama_prompt(modelfile: str, messages: list[dict]) -> str:
-    """What Ollama renders: its ChatML TEMPLATE over SYSTEM (when given) and the messages."""
+    """What Ollama renders: the TEMPLATE over the messages, SYSTEM first when they bring no system message."""
     template = modelfile.split('TEMPLATE """', 1)[1].split('"""', 1)[0]
-    assert template == CHATML_OLLAMA  # the only template this rendering stands for
     system = modelfile.split('SYSTEM """', 1)[1].split('"""', 1)[0] if 'SYSTEM """' in modelfile else None
     turns = ([{"role": "system", "content": system}] if system else []) + messages
-    return "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in turns) + "<|im_start|>assistant\n"
+    return render_go(template, {"Messages": [{"Role": m["role"], "Content": m["content"]} for m in turns]})
 
 
-@pytest.mark.parametrize("character", ["Tobias", None], ids=["character bot", "no system prompt"])
-def test_prompt_text_is_identical_in_training_and_every_runtime(tmp_path, persona_base, character):
+@pytest.mark.parametrize("family, character", [("smollm2", "Tobias"), ("smollm2", None), ("gemma", None),
+                                               *[(family, "Tobias") for family in FAMILIES if family != "smollm2"]])
+def test_prompt_text_is_identical_in_training_and_every_runtime(tmp_path, bases, family, character):
     from botsmith.train import train
 
-    folder = make_bot(tmp_path / "bot", persona_base, character=character)
+    folder = make_bot(tmp_path / "bot", bases(family), character=character)
     stats = json.loads((folder.dataset_dir / "stats.json").read_text())
     expected_system = "You are Tobias." if character else None
     assert stats["system_prompt"] == expected_system
     result = train(folder.root, log=lambda line: None)
     info = json.loads((result.best_dir / "botsmith_checkpoint.json").read_text())
     assert info["system_prompt"] == expected_system
-    trained = training_prompt(folder, result.run_dir)
-    head = f"<|im_start|>system\n{expected_system}<|im_end|>\n" if character else ""
-    assert trained == head + "<|im_start|>user\nHello, who are you?<|im_end|>\n<|im_start|>assistant\n"
-    for runtime, text in runtime_prompts(folder, tmp_path).items():
+    trained = training_prompt(folder, result.run_dir, TALK)
+    if family == "smollm2":
+        head = f"<|im_start|>system\n{expected_system}<|im_end|>\n" if character else ""
+        assert trained == head + ("<|im_start|>user\nHello, who are you?<|im_end|>\n<|im_start|>assistant\n"
+                                  "I keep the light.<|im_end|>\n<|im_start|>user\nIs it lit?<|im_end|>\n"
+                                  "<|im_start|>user\nTell me.<|im_end|>\n<|im_start|>assistant\n")
+    assert trained.count("You are Tobias.") == (1 if character else 0)
+    if family in ("gemma", "mistral", "llama2"):
+        assert "Is it lit?\nTell me." in trained  # merged: these templates need roles to alternate
+    for runtime, text in runtime_prompts(folder, tmp_path, TALK).items():
         assert text == trained, runtime
         assert BASE_PERSONA not in text, runtime
 
 
 def test_a_template_that_injects_a_persona_gets_its_plain_family_template():
-    from botsmith.chat_format import ChatFormat, chatml
+    from botsmith.chat_format import ChatFormat, chatml, format_of_template, injected_system
 
-    base = ChatFormat("chatml", PERSONA_TEMPLATE, ("<|im_end|>",))
-    assert base.default_system() == BASE_PERSONA
+    assert injected_system(PERSONA_TEMPLATE).startswith(BASE_PERSONA)
+    base = format_of_template(PERSONA_TEMPLATE, eos_token="<|im_end|>")
     bot = base.with_system(None)
-    assert bot.template == CHATML_JINJA and bot.default_system() is None
+    assert bot == chatml() == format_of_template(CHATML_JINJA) and bot.default_system() is None
+    assert bot.prompt(HELLO) == "<|im_start|>user\nHello, who are you?<|im_end|>\n<|im_start|>assistant\n"
     with_prompt = base.with_system('Say "aye" \\ then {{ nothing }} é')
     assert with_prompt.prompt(HELLO).startswith('<|im_start|>system\nSay "aye" \\ then {{ nothing }} é<|im_end|>\n')
     # a template saved with the bot's prompt in front reads back as the same format

@@ -1,50 +1,42 @@
 """Chat templates, defined once.
 
-Training, chat, serving and export all ask this module how a conversation becomes
-text. The base model's own template is used when it has one (rendered by its Jinja
-through the tokenizer, so it is exactly the model's); a base without one gets ChatML.
-The same definition yields the GGUF `tokenizer.chat_template`, the Ollama TEMPLATE
-and the stop markers.
+Training, chat, serving and export all ask this module how a conversation becomes text.
+The base model's own template is read into a turn style (`botsmith.chat_styles`): the
+header and end marker of each role's turn, where the system prompt goes, whether roles
+must alternate. The style's own Jinja then renders every conversation, and the same style
+yields the GGUF `tokenizer.chat_template`, the Ollama TEMPLATE and the stop marker, so all
+of them render a conversation the same. `[bot] chat_template` chooses another style by name
+or a Jinja file. A base without a template gets ChatML; a template that is not a per-turn
+wrapping ("custom") is rendered as it is, and has no Ollama TEMPLATE.
 
 A bot has one system prompt (or none), and its format carries it as the template's
 default: a conversation without a system message is rendered with the bot's prompt,
-the same text in training, chat, serve, eval and every export. A base template that
-injects a persona of its own when there is no system message ("You are a helpful AI
-assistant named SmolLM...") is replaced by its plain family template, which renders
-every conversation that has a system message byte for byte the same, so no base
-persona reaches a bot that has no system prompt.
+the same text in training, chat, serve, eval and every export. A persona a base template
+injects by itself when there is no system message ("You are a helpful AI assistant named
+SmolLM...") is not part of its style, so no base persona reaches a bot.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Sequence
 
-from botsmith.errors import BotsmithError
+from botsmith.chat_styles import (STYLES, TurnStyle, derive_style, merge_turns, render_jinja, render_style,
+                                  style_go_template, style_jinja)
+from botsmith.chat_styles.style import CHATML
+from botsmith.errors import BotsmithError, ConfigError
 
 CHATML_START, CHATML_END = "<|im_start|>", "<|im_end|>"
 
+# The plain ChatML template, as models that ship one write it (and the test tokenizer has).
 CHATML_JINJA = (
     "{% for message in messages %}"
     "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}"
     "{% endfor %}"
     "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
 )
-
-# Go templates for Ollama's Modelfile, one per family we can recognise.
-CHATML_OLLAMA = (
-    "{{- range .Messages }}<|im_start|>{{ .Role }}\n{{ .Content }}<|im_end|>\n{{ end }}<|im_start|>assistant\n"
-)
-LLAMA3_JINJA = (
-    "{{ bos_token }}{% for message in messages %}"
-    "{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' + message['content'] | trim + '<|eot_id|>' }}"
-    "{% endfor %}"
-    "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{% endif %}"
-)
-# The plain template of each family: what a base template that injects its own persona is replaced by.
-PLAIN_JINJA = {"chatml": CHATML_JINJA, "llama3": LLAMA3_JINJA}
 
 # A bot's default system prompt, put in front of any template: the message list gains the bot's
 # system message when it has none. The marker lets a saved template be read back.
@@ -54,10 +46,6 @@ DEFAULT_SYSTEM_JINJA = (
     + "{%- if not messages or messages[0]['role'] != 'system' -%}"
     "{%- set messages = [{'role': 'system', 'content': __PROMPT__}] + messages -%}"
     "{%- endif -%}"
-)
-LLAMA3_OLLAMA = (
-    "{{- range .Messages }}<|start_header_id|>{{ .Role }}<|end_header_id|>\n\n{{ .Content }}<|eot_id|>{{ end }}"
-    "<|start_header_id|>assistant<|end_header_id|>\n\n"
 )
 
 
@@ -71,10 +59,15 @@ class Segment:
 
 @dataclass(frozen=True)
 class ChatFormat:
-    family: str  # "chatml", "llama3" or "custom"
+    family: str  # the style's name ("chatml", "gemma", ..., "derived"), or "custom"
     template: str  # the conversation template (Jinja), without the bot's default system prompt
     stop: tuple[str, ...]  # end-of-turn markers: generation stops at any of them
     system_prompt: str | None = None  # the bot's default system prompt (None: the bot has none)
+    style: TurnStyle | None = None  # None for a custom template
+
+    @classmethod
+    def from_style(cls, style: TurnStyle, system_prompt: str | None = None) -> "ChatFormat":
+        return cls(style.name, style_jinja(style), (style.stop,), system_prompt, style)
 
     @property
     def jinja(self) -> str:
@@ -85,42 +78,48 @@ class ChatFormat:
         literal = json.dumps(self.system_prompt, ensure_ascii=False)  # also a valid Jinja string literal
         return DEFAULT_SYSTEM_JINJA.replace("__PROMPT__", literal) + self.template
 
-    def with_system(self, system_prompt: str | None) -> "ChatFormat":
-        """This format for a bot whose system prompt is `system_prompt` (None or "": the bot has none).
+    @property
+    def markers(self) -> tuple[str, ...]:
+        """The special tokens this format needs: its turn markers and its stop marker."""
+        return (*self.style.markers, self.style.stop) if self.style else ()
 
-        A template that injects a persona of its own when there is no system message is replaced by
-        its family's plain template when that renders conversations with a system message identically.
-        """
-        template = self.template
-        plain = PLAIN_JINJA.get(self.family)
-        if plain and template != plain and injected_system(template, self.stop[0]) is not None:
-            if _same_with_system(template, plain, self.stop[0]):
-                template = plain
-        return replace(self, template=template, system_prompt=system_prompt or None)
+    def with_system(self, system_prompt: str | None) -> "ChatFormat":
+        """This format for a bot whose system prompt is `system_prompt` (None or "": the bot has none)."""
+        return replace(self, system_prompt=system_prompt or None)
 
     def default_system(self) -> str | None:
         """The system text a conversation without a system message is rendered with, if any: the bot's
-        system prompt, or a persona the base template injects by itself."""
-        if self.system_prompt is not None:
+        system prompt, or a persona a custom template injects by itself."""
+        if self.system_prompt is not None or self.style is not None:
             return self.system_prompt
-        return injected_system(self.template, self.stop[0])
+        return injected_system(self.template, self.end_of_turn)
 
     @property
     def end_of_turn(self) -> str:
         return self.stop[0]
 
     def ollama_template(self) -> str:
-        if self.family == "chatml":
-            return CHATML_OLLAMA
-        if self.family == "llama3":
-            return LLAMA3_OLLAMA
-        raise BotsmithError(
-            "this base model's chat template has no Ollama equivalent botsmith knows",
-            hint="use a ChatML or Llama-3 base, or write the TEMPLATE in the Modelfile by hand",
-        )
+        if self.style is None:
+            raise BotsmithError(
+                "this base model's chat template is not a turn-by-turn template botsmith can write for Ollama",
+                hint=f"set [bot] chat_template to one of {', '.join(STYLES)} and retrain, "
+                     "or write the TEMPLATE in the Modelfile by hand",
+            )
+        return style_go_template(self.style)
+
+    def turns(self, messages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The turns as this format renders them: names in the user's words, same-role turns merged where
+        the template wants roles to alternate."""
+        turns = [{"role": m["role"], "content": turn_text(m)} for m in messages]
+        return merge_turns(turns, self.style) if self.style else turns
 
     def render(self, messages: Sequence[dict[str, Any]], *, add_generation_prompt: bool) -> str:
-        return _render(self.jinja, messages, add_generation_prompt, self.end_of_turn)
+        """The conversation as text: the style rendered in Python (its Jinja, which exports carry, renders the
+        same), or a custom template through its Jinja."""
+        if self.style is not None:
+            return render_style(self.style, messages, add_generation_prompt=add_generation_prompt,
+                                default_system=self.system_prompt)
+        return _render(self.jinja, self.turns(messages), add_generation_prompt, self.end_of_turn)
 
     def prompt(self, messages: Sequence[dict[str, Any]]) -> str:
         """The text a model continues to write the next assistant turn."""
@@ -129,27 +128,27 @@ class ChatFormat:
     def segments(self, messages: Sequence[dict[str, Any]]) -> list[Segment]:
         """Split a rendered conversation into spans, trainable only on assistant content and its end marker.
 
-        Rendered by prefixes: the text one more turn adds is that turn's. The assistant
-        header (what add_generation_prompt adds) is context, not a target.
+        Rendered by prefixes: the text a reply adds to the prompt before it is that reply's. The
+        assistant header (what add_generation_prompt adds) is context, not a target.
         """
-        segments: list[Segment] = []
-        rendered = ""
-        for index, message in enumerate(messages):
-            if message["role"] == "assistant":
-                with_header = self._extend(rendered, messages[:index], add_generation_prompt=True)
-                segments.append(Segment(with_header[len(rendered):], False))
-                rendered = with_header
-            full = self._extend(rendered, messages[: index + 1], add_generation_prompt=False)
-            segments.append(Segment(full[len(rendered):], message["role"] == "assistant"))
-            rendered = full
+        turns, segments, rendered = self.turns(messages), [], ""
+        for index, turn in enumerate(turns):
+            if turn["role"] != "assistant":
+                continue
+            prompt = self._extend(rendered, turns[:index], add_generation_prompt=True)
+            reply = self._extend(prompt, turns[: index + 1], add_generation_prompt=False)
+            segments += [Segment(prompt[len(rendered):], False), Segment(reply[len(prompt):], True)]
+            rendered = reply
+        rest = self._extend(rendered, turns, add_generation_prompt=False)
+        segments.append(Segment(rest[len(rendered):], False))
         return [segment for segment in segments if segment.text]
 
-    def _extend(self, prefix: str, messages: Sequence[dict[str, Any]], *, add_generation_prompt: bool) -> str:
-        text = self.render(messages, add_generation_prompt=add_generation_prompt)
+    def _extend(self, prefix: str, turns: Sequence[dict[str, Any]], *, add_generation_prompt: bool) -> str:
+        text = self.render(turns, add_generation_prompt=add_generation_prompt)
         if not text.startswith(prefix):
             raise BotsmithError(
                 f"the {self.family} chat template does not render conversations turn by turn",
-                hint="use a base model with a ChatML or Llama-3 template",
+                hint=f"set [bot] chat_template to one of {', '.join(STYLES)}",
             )
         return text
 
@@ -161,29 +160,12 @@ def turn_text(message: dict[str, Any]) -> str:
     return message["content"]
 
 
-def _render(jinja: str, messages: Sequence[dict[str, Any]], add_generation_prompt: bool, end_of_turn: str) -> str:
-    return _compiled(jinja).render(
-        messages=[{"role": m["role"], "content": turn_text(m)} for m in messages],
-        add_generation_prompt=add_generation_prompt, bos_token="", eos_token=end_of_turn,
-    )
-
-
-@functools.lru_cache(maxsize=32)
-def _compiled(jinja: str) -> Any:
-    # Compiling a template takes milliseconds; training renders it several times per example.
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
-    env.globals["raise_exception"] = _raise_template_error
-    return env.from_string(jinja)
-
-
-def _raise_template_error(message: str) -> None:
-    raise BotsmithError(f"chat template: {message}")
+def _render(jinja: str, turns: Sequence[dict[str, Any]], add_generation_prompt: bool, end_of_turn: str) -> str:
+    return render_jinja(jinja, turns, add_generation_prompt=add_generation_prompt, eos_token=end_of_turn)
 
 
 # Stand-ins for contents, unlikely in any template, to see what a template adds around them.
-_SYSTEM_PROBE, _USER_PROBE, _ASSISTANT_PROBE = "\x01system-probe\x01", "\x01user-probe\x01", "\x01assistant-probe\x01"
+_SYSTEM_PROBE, _USER_PROBE = "\x01system-probe\x01", "\x01user-probe\x01"
 
 
 def injected_system(template: str, end_of_turn: str = CHATML_END) -> str | None:
@@ -206,17 +188,6 @@ def injected_system(template: str, end_of_turn: str = CHATML_END) -> str | None:
     return without[len(before):len(without) - len(after)]
 
 
-def _same_with_system(template: str, plain: str, end_of_turn: str) -> bool:
-    """Whether two templates render conversations that start with a system message identically."""
-    conversation = [{"role": "system", "content": _SYSTEM_PROBE}, {"role": "user", "content": _USER_PROBE},
-                    {"role": "assistant", "content": _ASSISTANT_PROBE}, {"role": "user", "content": _USER_PROBE}]
-    try:
-        return all(_render(template, conversation[:n], gen, end_of_turn) == _render(plain, conversation[:n], gen, end_of_turn)
-                   for n in (2, 3, 4) for gen in (False, True))
-    except Exception:
-        return False
-
-
 def _split_default_system(jinja: str) -> tuple[str, str | None]:
     """(template, bot system prompt) of a template botsmith saved with a default system prompt in front."""
     head, _, tail = DEFAULT_SYSTEM_JINJA.partition("__PROMPT__")
@@ -232,7 +203,16 @@ def _split_default_system(jinja: str) -> tuple[str, str | None]:
 
 
 def chatml() -> ChatFormat:
-    return ChatFormat("chatml", CHATML_JINJA, (CHATML_END,))
+    return ChatFormat.from_style(CHATML)
+
+
+def format_of_template(jinja: str, *, eos_token: str | None = None, special_tokens: Sequence[str] = ()) -> ChatFormat:
+    """The chat format a Jinja template renders: its turn style when it has one, else the template as it is."""
+    template, system_prompt = _split_default_system(jinja)
+    style = derive_style(template, eos_token=eos_token or "", special_tokens=special_tokens)
+    if style is not None:
+        return ChatFormat.from_style(style, system_prompt)
+    return ChatFormat("custom", template, (eos_token or CHATML_END,), system_prompt)
 
 
 def chat_format_for(tokenizer: Any) -> ChatFormat:
@@ -242,28 +222,60 @@ def chat_format_for(tokenizer: Any) -> ChatFormat:
         template = template.get("default")
     if not template:
         return chatml()
-    template, system_prompt = _split_default_system(template)
-    if CHATML_START in template:
-        return ChatFormat("chatml", template, (CHATML_END,), system_prompt)
-    if "<|start_header_id|>" in template:
-        return ChatFormat("llama3", template, ("<|eot_id|>",), system_prompt)
-    eos = getattr(tokenizer, "eos_token", None)
-    return ChatFormat("custom", template, (eos,) if eos else (CHATML_END,), system_prompt)
+    return format_of_template(template, eos_token=getattr(tokenizer, "eos_token", None),
+                              special_tokens=_special_tokens(tokenizer))
 
 
-def install_chat_format(tokenizer: Any, model: Any | None = None) -> ChatFormat:
-    """Give a tokenizer without a template ChatML, adding its markers as special tokens.
+def _special_tokens(tokenizer: Any) -> list[str]:
+    added = getattr(tokenizer, "added_tokens_decoder", None) or {}
+    return [*getattr(tokenizer, "all_special_tokens", []), *(token.content for token in added.values())]
+
+
+def template_setting(value: str, root: str | Path | None = None) -> str:
+    """`[bot] chat_template` made usable anywhere: "" (the base's own), a style name, or a Jinja file's absolute
+    path (a relative one is looked up in the bot folder `root`, then the working folder)."""
+    if not value or value in STYLES:
+        return value
+    path = Path(value).expanduser()
+    for candidate in ([Path(root) / path] if root and not path.is_absolute() else []) + [path]:
+        if candidate.is_file():
+            return str(candidate.resolve())
+    raise ConfigError(f"[bot] chat_template = {value!r}: neither a template name nor a Jinja file",
+                      hint=f"use one of {', '.join(STYLES)}, a path to a .jinja file, or \"\" for the base model's own")
+
+
+def format_for_setting(setting: str, tokenizer: Any) -> ChatFormat | None:
+    """The format `[bot] chat_template` chooses (see template_setting), or None for the base model's own."""
+    if not setting:
+        return None
+    if setting in STYLES:
+        return ChatFormat.from_style(STYLES[setting])
+    try:
+        jinja = Path(setting).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"[bot] chat_template: cannot read {setting} ({error})") from None
+    return format_of_template(jinja, eos_token=tokenizer.eos_token, special_tokens=_special_tokens(tokenizer))
+
+
+def install_chat_format(tokenizer: Any, model: Any | None = None, chat_template: str = "") -> ChatFormat:
+    """The tokenizer's chat format, installed on it: the one `chat_template` (a template_setting) chooses,
+    else its own template, else ChatML. Markers the tokenizer lacks become special tokens.
 
     When tokens are added the model's embeddings grow to match; callers that train
     must then train the embeddings too (the new rows start untrained).
     """
-    if getattr(tokenizer, "chat_template", None):
-        return chat_format_for(tokenizer)
-    format_ = chatml()
-    added = tokenizer.add_special_tokens({"additional_special_tokens": [CHATML_START, CHATML_END]})
-    tokenizer.chat_template = format_.jinja
+    chosen = format_for_setting(chat_template, tokenizer)
+    if chosen is None:
+        if getattr(tokenizer, "chat_template", None):
+            return chat_format_for(tokenizer)
+        chosen = chatml()
+    vocab = tokenizer.get_vocab()
+    missing = [marker for marker in dict.fromkeys(chosen.markers) if marker not in vocab]
+    added = tokenizer.add_special_tokens({"additional_special_tokens": missing},
+                                         replace_extra_special_tokens=False) if missing else 0
+    tokenizer.chat_template = chosen.jinja
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     if added and model is not None:
         model.resize_token_embeddings(len(tokenizer))
-    return format_
+    return chosen

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from botsmith.chat_format import LLAMA3_OLLAMA, ChatFormat, chatml
+from botsmith.chat_format import ChatFormat, chatml
+from botsmith.chat_styles import STYLES
 from botsmith.config import GenerateSection
 from botsmith.export.gguf.tokenizer import PRE_TOKENIZERS, detect_pre_tokenizer
 from botsmith.export.modelfile import PROMPT_ONLY_TEMPLATE, modelfile_text, ollama_params
@@ -64,10 +65,19 @@ def test_chat_modelfile_matches_chat_format():
 
 
 def test_llama3_format_stops_at_eot():
-    llama3 = ChatFormat("llama3", "{{ messages }}", ("<|eot_id|>",))
+    llama3 = ChatFormat.from_style(STYLES["llama3"])
     text = modelfile_text("m.gguf", chat_format=llama3, mode="dialogue", generate=GenerateSection(),
                           context_length=2048)
-    assert LLAMA3_OLLAMA in text and 'PARAMETER stop "<|eot_id|>"' in text and "SYSTEM" not in text
+    assert llama3.ollama_template() in text and '"<|start_header_id|>assistant<|end_header_id|>\\n\\n"' in text
+    assert 'PARAMETER stop "<|eot_id|>"' in text and "SYSTEM" not in text
+
+
+def test_custom_template_has_no_ollama_template():
+    from botsmith.errors import BotsmithError
+
+    custom = ChatFormat("custom", "{{ messages }}", ("</s>",))
+    with pytest.raises(BotsmithError, match="chat_template to one of chatml"):
+        modelfile_text("m.gguf", chat_format=custom, mode="chat", generate=GenerateSection(), context_length=512)
 
 
 def test_completion_bot_has_prompt_only_template():

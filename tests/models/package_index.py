@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import threading
 import zipfile
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+
+from tests.models.local_server import LocalServer
 
 
 def build_wheel(folder: Path, name: str, version: str, files: dict[str, bytes]) -> Path:
@@ -37,26 +38,17 @@ def _urlsafe_digest(data: bytes) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
-class PackageIndex:
+class PackageIndex(LocalServer):
     """Serves /simple/<name>/ pages and /files/<wheel> from a folder of wheels."""
 
     def __init__(self, wheels: list[Path], *, truncate: bool = False) -> None:
         self.wheels = {wheel.name: wheel for wheel in wheels}
         self.truncate = truncate
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/simple/"
-
-    def __enter__(self) -> "PackageIndex":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        return f"{self.base_url}/simple/"
 
     def _handler(self):
         index = self

@@ -15,6 +15,7 @@ from typing import Any
 from botsmith.chat.context import FittedPrompt, fit_conversation
 from botsmith.chat.generate import Engine, GenerationStream, model_window
 from botsmith.chat.sampling import Sampling
+from botsmith.chat_format import template_setting
 from botsmith.config import GenerateSection
 from botsmith.errors import BotsmithError
 
@@ -70,7 +71,8 @@ class Chatbot:
                 log(f"{config.bot.name} has no trained checkpoint yet: talking to the base model {config.bot.base_model}.")
         elif checkpoint != "base":
             path = resolve_checkpoint(folder.runs_dir, checkpoint)
-        loaded = _load(path or config.bot.base_model, log, dtype)
+        loaded = _load(path or config.bot.base_model, log, dtype,
+                       chat_template=template_setting(config.bot.chat_template, folder.root))
         info = read_checkpoint_info(path) if path is not None and (path / CHECKPOINT_INFO).is_file() else None
         # The base model too is talked to with the bot's system prompt: that is what "before training" means.
         system = system_prompt.for_runtime(config, folder.dataset_dir, info)
@@ -185,8 +187,9 @@ def _gguf_for_llama_cpp(folder: Any, checkpoint: str | None, gguf: str | Path | 
     return path
 
 
-def _load(spec_or_path: str | Path, log: Callable[[str], None], dtype: str = "auto") -> Any:
-    """A checkpoint folder (botsmith_checkpoint.json) or a base model, LoRA merged for speed."""
+def _load(spec_or_path: str | Path, log: Callable[[str], None], dtype: str = "auto", chat_template: str = "") -> Any:
+    """A checkpoint folder (botsmith_checkpoint.json), or a base model with the chat format `chat_template`
+    chooses (a checkpoint keeps the one it was trained with), LoRA merged for speed."""
     from botsmith.models import CHECKPOINT_INFO, load_base, load_checkpoint, pick_dtype
 
     path = Path(str(spec_or_path))
@@ -194,6 +197,6 @@ def _load(spec_or_path: str | Path, log: Callable[[str], None], dtype: str = "au
     if (path / CHECKPOINT_INFO).is_file():
         loaded = load_checkpoint(path, dtype=torch_dtype, merge=True, log=log)
     else:
-        loaded = load_base(str(spec_or_path), dtype=torch_dtype, log=log)
+        loaded = load_base(str(spec_or_path), dtype=torch_dtype, chat_template=chat_template, log=log)
     loaded.model.eval()
     return loaded

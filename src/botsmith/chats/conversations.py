@@ -50,7 +50,7 @@ def build_chat_examples(folder: BotFolder, config: BotConfig, *, log: Callable[[
     chats = [parse for parse in parses if parse.format != "jsonl"]
     if chats:
         me = resolve_me(chats, config.chats.me, log)
-        counter = TokenCounter.for_config(config)
+        counter = TokenCounter.for_config(config, folder.root)
         for parse in chats:
             records += _examples(parse, me, config, counter)
     if not records:

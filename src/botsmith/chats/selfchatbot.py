@@ -8,6 +8,12 @@ selfChatBot_results. botsmith keeps the dataset's bot folder in
 `{selfChatBot_results}/Dataset_{ID}_{Name}/botsmith/` and, after preprocess, copies
 train.jsonl / validation.jsonl / stats.json to `{selfChatBot_preprocessed}/Dataset_{ID}_{Name}/`.
 Nothing in the user's folders is moved or changed.
+
+IDs compare as numbers, as selfchatbot's own sample names them: `-d 1` finds
+`Dataset_001_Discord_Data`. parameters.json may start with `//` comment lines (the README's
+sample does); `max_length` defaults to selfchatbot's 1024; `type_fine_tune` takes lora, qlora,
+fine_tune or finetune; usernames come from every exporter under `preprocessor_data`
+(`DiscordChatExporter`, `WhatsApp`, `Telegram`, ...: each `{"username": ...}`).
 """
 
 from __future__ import annotations
@@ -23,7 +29,8 @@ from typing import Any
 from botsmith.errors import BotsmithError
 
 ENV_RAW, ENV_PREPROCESSED, ENV_RESULTS = "selfChatBot_raw", "selfChatBot_preprocessed", "selfChatBot_results"
-METHODS = {"lora": "lora", "qlora": "qlora", "fine_tune": "full", "full": "full"}
+METHODS = {"lora": "lora", "qlora": "qlora", "fine_tune": "full", "finetune": "full", "full": "full"}
+DEFAULT_MAX_LENGTH = 1024  # selfchatbot's own default
 BOT_SUBFOLDER = "botsmith"
 
 
@@ -75,7 +82,7 @@ def find_dataset(dataset_id: str | int, cwd: str | Path | None = None) -> Datase
         raise BotsmithError(f"{ENV_RAW} is not set", hint=f"set it (and {ENV_RESULTS}) in the environment or in "
                                                           f"{cwd / '.env'}, as for selfchatbot")
     raw = _root(cwd, env[ENV_RAW], ENV_RAW)
-    matches = sorted(p for p in raw.glob(f"Dataset_{dataset_id}_*") if p.is_dir())
+    matches = sorted(p for p in raw.glob("Dataset_*_*") if p.is_dir() and _same_id(p.name, str(dataset_id)))
     if len(matches) != 1:
         found = "none" if not matches else ", ".join(p.name for p in matches)
         raise BotsmithError(f"{raw}: expected one folder Dataset_{dataset_id}_<Name> (found {found})")
@@ -86,6 +93,14 @@ def find_dataset(dataset_id: str | int, cwd: str | Path | None = None) -> Datase
     parameters = next((place / "parameters.json" for place in places if (place / "parameters.json").is_file()),
                       matches[0] / "parameters.json")
     return Dataset(str(dataset_id), matches[0], read_parameters(parameters), results, pre)
+
+
+def _same_id(folder_name: str, dataset_id: str) -> bool:
+    """Whether `Dataset_{ID}_{Name}` has this ID; numbers compare as numbers (3 finds Dataset_003_...)."""
+    folder_id = folder_name.split("_", 2)[1]
+    if folder_id.isdigit() and dataset_id.isdigit():
+        return int(folder_id) == int(dataset_id)
+    return folder_id == dataset_id
 
 
 def _root(cwd: Path, value: str, variable: str) -> Path:
@@ -100,27 +115,32 @@ def read_parameters(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise BotsmithError(f"{path}: no such file", hint="selfchatbot datasets keep their settings in parameters.json")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        # Whole-line // comments, as in selfchatbot's README sample, are not JSON: blank them (keeps line numbers).
+        data = json.loads("\n".join("" if line.lstrip().startswith("//") else line for line in text.splitlines()))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise BotsmithError(f"{path}: not valid JSON ({error})") from None
     if not isinstance(data, dict) or not isinstance(data.get("model"), str) or not data["model"]:
         raise BotsmithError(f"{path}: field 'model' must name the base model")
-    method = data.get("type_fine_tune", "lora")
+    method = data.setdefault("type_fine_tune", "lora")
     if method not in METHODS:
         raise BotsmithError(f"{path}: field 'type_fine_tune' must be lora, qlora or fine_tune (got {method!r})")
-    if not isinstance(data.get("max_length", 256), int) or data.get("max_length", 256) < 8:
+    max_length = data.setdefault("max_length", DEFAULT_MAX_LENGTH)
+    if not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < 8:
         raise BotsmithError(f"{path}: field 'max_length' must be a whole number of tokens >= 8")
-    username = username_of(data)
-    if not username:
+    if not usernames_of(data):
         raise BotsmithError(f"{path}: field 'preprocessor_data.DiscordChatExporter.username' must be your "
-                            "Discord username")
+                            "Discord username (or name yourself under another exporter, e.g. "
+                            "preprocessor_data.WhatsApp.username)")
     return data
 
 
-def username_of(parameters: dict[str, Any]) -> str:
-    exporter = (parameters.get("preprocessor_data") or {}).get("DiscordChatExporter") or {}
-    username = exporter.get("username", "") if isinstance(exporter, dict) else ""
-    return username if isinstance(username, str) else ""
+def usernames_of(parameters: dict[str, Any]) -> list[str]:
+    """Your names in the chats: the `username` of every exporter under preprocessor_data, in order, once each."""
+    exporters = parameters.get("preprocessor_data") or {}
+    names = [settings.get("username") for settings in exporters.values() if isinstance(settings, dict)] \
+        if isinstance(exporters, dict) else []
+    return list(dict.fromkeys(name for name in names if isinstance(name, str) and name))
 
 
 def export_files(dataset: Dataset, log: Callable[[str], None]) -> list[Path]:
@@ -170,7 +190,7 @@ def prepare_bot(dataset: Dataset, log: Callable[[str], None] = print):
     config = config.with_overrides("bot", mode="chat", base_model=dataset.parameters["model"])
     config = config.with_overrides("train", method=METHODS[dataset.parameters.get("type_fine_tune", "lora")],
                                    max_length=dataset.parameters.get("max_length"))
-    config = config.with_overrides("chats", me=[username_of(dataset.parameters)])
+    config = config.with_overrides("chats", me=usernames_of(dataset.parameters))
     save_config(dataset.bot_dir, config)
     _sync_exports(dataset.bot_dir, dataset, log)
     return config

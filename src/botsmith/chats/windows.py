@@ -9,6 +9,7 @@ counted once per window.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from botsmith.chat_format import turn_text
@@ -24,16 +25,17 @@ class TokenCounter:
     chat_format: Any
 
     @classmethod
-    def for_config(cls, config: BotConfig) -> "TokenCounter":
+    def for_config(cls, config: BotConfig, root: Path | None = None) -> "TokenCounter":
         from botsmith import system_prompt
-        from botsmith.chat_format import install_chat_format
+        from botsmith.chat_format import install_chat_format, template_setting
         from botsmith.models import resolve_model
         from botsmith.models.load import load_tokenizer
 
         # The tokenizer and format as training sees them: a base without a template gets ChatML's markers as
         # single tokens, and the bot's system prompt is part of every window.
         tokenizer = load_tokenizer(resolve_model(config.bot.base_model))
-        return cls(tokenizer, install_chat_format(tokenizer).with_system(system_prompt.for_build(config)))
+        chat_format = install_chat_format(tokenizer, chat_template=template_setting(config.bot.chat_template, root))
+        return cls(tokenizer, chat_format.with_system(system_prompt.for_build(config)))
 
     def _count(self, texts: list[str]) -> list[int]:
         encoded = self.tokenizer(texts, add_special_tokens=False)["input_ids"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import List, Optional
 
@@ -98,6 +100,22 @@ def _selfchatbot_commands(group: typer.Typer) -> None:
         from botsmith.chat.session import ChatSession
 
         ChatSession(bot).run()
+
+
+def _selfchatbot_script(verb: str) -> Callable[[], None]:
+    def script() -> None:
+        """selfchatbot's own command names: `selfChatBot_VERB -d ID ...` is `botsmith selfchatbot VERB -d ID ...`."""
+        from botsmith.cli import main
+
+        main(["selfchatbot", verb, *sys.argv[1:]])
+
+    return script
+
+
+# Installed as selfChatBot_preprocess, selfChatBot_train and selfChatBot_play (pyproject.toml).
+selfchatbot_preprocess = _selfchatbot_script("preprocess")
+selfchatbot_train = _selfchatbot_script("train")
+selfchatbot_play = _selfchatbot_script("play")
 
 
 def register(app: typer.Typer) -> None:

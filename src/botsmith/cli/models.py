@@ -6,7 +6,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    models = typer.Typer(help="Base models: list the cache, pull an alias.", no_args_is_help=True)
+    models = typer.Typer(help="Base models: list the cache, pull an alias, see recommended bases.", no_args_is_help=True)
     app.add_typer(models, name="models")
 
     @models.command("pull")
@@ -17,6 +17,26 @@ def register(app: typer.Typer) -> None:
 
         path = pull_model(alias, force=force, log=lambda line: typer.echo(line, err=True))
         typer.echo(str(path))
+
+    @models.command("recommended")
+    def recommended() -> None:
+        """Bases worth bringing, their size, and what training them needs on this machine."""
+        from botsmith.models.recommended import (RECOMMENDED, REFERENCE_BATCH, REFERENCE_EXAMPLES, REFERENCE_LENGTH,
+                                                 REFERENCE_RANK, needs)
+        from botsmith.train.estimate import duration_text, machine_flops
+
+        flops = machine_flops("cpu", 2)
+        typer.echo(f"Needs for {REFERENCE_EXAMPLES:,} examples of {REFERENCE_LENGTH} tokens, one epoch, batch "
+                   f"{REFERENCE_BATCH}, bf16 (LoRA r={REFERENCE_RANK}); CPU time on this machine "
+                   f"({flops / 1e9:.0f} GFLOP/s matmul probe). Use a name as [bot] base_model.")
+        typer.echo(f"  {'name':<38} {'params':>7} {'template':<8} {'GGUF':<4} {'LoRA RAM':>8} {'full RAM':>8} "
+                   f"{'CPU time':>9} {'GPU LoRA':>8}  note")
+        gb = lambda value: f"{value / 2**30:.1f} GB"  # noqa: E731
+        for base in RECOMMENDED:
+            need = needs(base, flops)
+            typer.echo(f"  {base.name:<38} {base.params / 1e9:>6.2f}B {base.template:<8} {'yes' if base.gguf else 'no':<4} "
+                       f"{gb(need.lora_ram_bytes):>8} {gb(need.full_ram_bytes):>8} {duration_text(need.cpu_seconds):>9} "
+                       f"{gb(need.gpu_lora_bytes):>8}  {base.note}")
 
     @models.command("list")
     def list_() -> None:

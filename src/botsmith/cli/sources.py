@@ -99,6 +99,17 @@ def add_files_command(
     _finish(add_files(bot, paths, force=force, log=_quiet))
 
 
+@add_group.command("hub-dataset")
+def add_hub_dataset_command(
+    repo: str = typer.Argument(..., help="A Hugging Face Hub dataset (owner/name) in botsmith's format."),
+    bot: Path = typer.Option(Path("."), "--bot", "-b", help="The bot's folder."),
+) -> None:
+    """Use a dataset from the Hub as the bot's dataset (replaces data/dataset; then: botsmith train)."""
+    from botsmith.dataset.hub import fetch_hub_dataset
+
+    typer.echo(str(fetch_hub_dataset(bot, repo, log=_err)))
+
+
 def clean_command(
     file: Path = typer.Argument(..., help="A .txt, .md or .epub file."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the cleaned text here (and OUT.json beside it)."),

@@ -36,7 +36,12 @@ def register(app: typer.Typer) -> None:
         log_to: Optional[str] = typer.Option(None, "--log-to", help=_help("log_to")),
         seed: Optional[int] = typer.Option(None, "--seed", help=_help("seed")),
         eval_at_end: Optional[bool] = typer.Option(None, "--eval/--no-eval", help=_help("eval_at_end")),
+        estimate: bool = typer.Option(False, "--estimate", help="Only print how long the run will take and how much "
+                                      "memory it needs on this machine, and exit."),
         resume: bool = typer.Option(False, "--resume", help="Continue the newest interrupted run exactly where it stopped (with its own config)."),
+        dataset: Optional[str] = typer.Option(None, "--dataset", help="Train on this Hugging Face Hub dataset "
+                                              "(owner/name, as 'botsmith push-dataset' makes them): it "
+                                              "replaces data/dataset first."),
     ) -> None:
         """Fine-tune the bot's base model on its dataset; writes runs/RUN-ID/ with best/, final/ and last/."""
         from botsmith.bot_folder import open_bot
@@ -54,6 +59,18 @@ def register(app: typer.Typer) -> None:
             raise BotsmithError(f"--resume continues a run with its own config, so it takes no other options "
                                 f"(got --{given[0].replace('_', '-')})")
         config = folder.config().with_overrides("train", **overrides)
+        if dataset:
+            from botsmith.dataset.hub import fetch_hub_dataset
+
+            fetch_hub_dataset(folder.root, dataset, log=lambda line: typer.echo(line, err=True))
+        if estimate:
+            from botsmith.train.estimate import estimate_for_bot
+
+            found = estimate_for_bot(folder, config, log=lambda line: typer.echo(line, err=True))
+            if found is None:
+                raise BotsmithError(f"{folder.dataset_dir / 'train.jsonl'}: no dataset yet", hint="run: botsmith build")
+            typer.echo("\n".join(found.lines()))
+            return
         result = train(folder.root, config, resume=resume, log=lambda line: typer.echo(line, err=True))
         if os.environ.get("RANK", "0") == "0":  # under torchrun, one answer
             typer.echo(str(result.best_dir))

@@ -23,3 +23,9 @@ class BotSection(Section):
         description="An alias (botsmith models list), a Hugging Face model folder, a .gguf file, or a Hub id.",
     )
     system_prompt: str = Field("", description="System prompt used in training and chat (empty: none).")
+    chat_template: str = Field(
+        "",
+        description="How conversations become text: empty for the base model's own template (ChatML when it has "
+                    "none), a name (chatml, llama3, phi3, zephyr, gemma, mistral, mistral-v3, llama2) or a Jinja file "
+                    "(relative paths from the bot folder). Rebuild the dataset after changing it.",
+    )

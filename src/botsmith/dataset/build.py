@@ -63,7 +63,7 @@ def build_dataset(bot_dir: str | Path, config: BotConfig | None = None, *, log=p
     reports: list[SourceReport] = []
     records, persona = _extract(folder, config, tokenizer, reports, log)
     records = [validate_record(record, f"{config.bot.mode} example {i + 1}") for i, record in enumerate(records)]
-    fitter = _fitter(config, persona, log) if config.bot.mode != "completion" else None
+    fitter = _fitter(folder, config, persona, log) if config.bot.mode != "completion" else None
     fitted = None
     if fitter is not None:
         records, fitted = fit_records(records, fitter)
@@ -86,14 +86,15 @@ def build_dataset(bot_dir: str | Path, config: BotConfig | None = None, *, log=p
     return result
 
 
-def _fitter(config: BotConfig, persona: Persona, log) -> Fitter:
+def _fitter(folder: Any, config: BotConfig, persona: Persona, log) -> Fitter:
     """Counts conversations as training will: the base's tokenizer and chat format, the bot's system prompt."""
-    from botsmith.chat_format import install_chat_format
+    from botsmith.chat_format import install_chat_format, template_setting
     from botsmith.models import resolve_model
     from botsmith.models.load import load_tokenizer
 
     tokenizer = load_tokenizer(resolve_model(config.bot.base_model, log=log))
-    chat_format = install_chat_format(tokenizer).with_system(persona.system_prompt)
+    setting = template_setting(config.bot.chat_template, folder.root)
+    chat_format = install_chat_format(tokenizer, chat_template=setting).with_system(persona.system_prompt)
     return Fitter(tokenizer, chat_format, config.train.max_length)
 
 

@@ -16,11 +16,13 @@ def load_for_export(job: ExportJob) -> tuple[Any, dict, Path | None]:
     """(LoadedModel merged in float32, with the bot's chat format; checkpoint info; run folder) for the job's checkpoint."""
     import torch
 
+    from botsmith.chat_format import template_setting
     from botsmith.models import load_base, load_checkpoint, read_checkpoint_info
     from botsmith.runs import resolve_checkpoint
 
     if job.checkpoint == "base":
-        loaded = load_base(job.config.bot.base_model, dtype=torch.float32, log=job.log)
+        loaded = load_base(job.config.bot.base_model, dtype=torch.float32, log=job.log,
+                           chat_template=template_setting(job.config.bot.chat_template, job.folder.root))
         info, run_dir = {"kind": "base", "method": "none (base model)"}, None
     else:
         path = resolve_checkpoint(job.folder.runs_dir, job.checkpoint)

@@ -76,8 +76,9 @@ def load_tokenizer(path: Path) -> Any:
 
 
 def load_base(spec: str, *, dtype: Any = None, device: str = "cpu", quantization_config: Any = None,
-              log=print) -> LoadedModel:
-    """The base model named by `spec` (alias, folder, .gguf or Hub id), ready to use.
+              chat_template: str = "", log=print) -> LoadedModel:
+    """The base model named by `spec` (alias, folder, .gguf or Hub id), ready to use, with the chat format
+    `chat_template` chooses (see botsmith.chat_format.template_setting; "" for its own).
 
     With a `quantization_config` (QLoRA) the weights are placed on `device` while loading,
     since a quantized model cannot be moved afterwards.
@@ -91,7 +92,7 @@ def load_base(spec: str, *, dtype: Any = None, device: str = "cpu", quantization
         model = AutoModelForCausalLM.from_pretrained(str(path), dtype=dtype or pick_dtype(None, device), **placement)
     except (OSError, ValueError) as error:
         raise BotsmithError(f"{path}: cannot load the model ({str(error).splitlines()[0][:200]})") from None
-    chat_format = install_chat_format(tokenizer, model)
+    chat_format = install_chat_format(tokenizer, model, chat_template)
     return LoadedModel(model if placement else model.to(device), tokenizer, chat_format, path, spec)
 
 

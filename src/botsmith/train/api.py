@@ -59,6 +59,21 @@ def train(bot_dir: str | Path, config: BotConfig | None = None, *, resume: bool 
         shutdown(world)
 
 
+def log_estimate(folder, config: BotConfig, log) -> None:
+    """The time and memory the run will need here, with a warning when it will not fit (it never refuses)."""
+    from botsmith.train.estimate import estimate_for_bot
+
+    try:
+        estimate = estimate_for_bot(folder, config, log=log)
+    except BotsmithError:
+        raise
+    except Exception as error:  # an estimate must never stop a run: any model the loader takes may come here
+        log(f"estimate: not available for this base ({type(error).__name__}: {str(error)[:120]})")
+        return
+    for line in estimate.lines() if estimate else []:
+        log(line)
+
+
 def _device_hint(device: str) -> str:
     import torch
 
@@ -66,6 +81,8 @@ def _device_hint(device: str) -> str:
 
 
 def _train(folder, config: BotConfig, resumed: RunFolder | None, world: World, log, notes: list[str]) -> RunResult:
+    if world.is_main and resumed is None:
+        log_estimate(folder, config, log)
     setup = build_setup(folder, config, world, log if world.is_main else (lambda _line: None))
     run = resumed or (create_run(folder.runs_dir, config, setup.fingerprint) if world.is_main else None)
     run = broadcast(run, world)

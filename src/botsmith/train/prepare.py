@@ -4,8 +4,9 @@
 - lora: the base is frozen (kept in the compute dtype, converted once, so no autocast
   copies); LoRA adapters go on every linear layer of the transformer blocks, found by
   module type (nn.Linear, and GPT-2's Conv1D), unless target_modules names them.
-  When ChatML tokens were added to a base without a chat template, their embedding
-  rows are new and are trained too (PEFT trainable tokens: only those rows).
+  When chat markers were added to the vocabulary (ChatML's for a base without a chat
+  template, or those of the [bot] chat_template style), their embedding rows are new
+  and are trained too (PEFT trainable tokens: only those rows).
 - qlora: like lora, on a base quantized to 4-bit NF4 by bitsandbytes (CUDA only).
 """
 
@@ -28,16 +29,18 @@ class Prepared:
     kernels: KernelReport
 
 
-def load_for_method(base_model: str, train: TrainSection, *, device: str, dtype: Any, log=print) -> Prepared:
-    """Load the base for `train.method` and make the right weights trainable."""
+def load_for_method(base_model: str, train: TrainSection, *, device: str, dtype: Any, chat_template: str = "",
+                    log=print) -> Prepared:
+    """Load the base for `train.method` (with the chat format `chat_template` chooses) and make the right
+    weights trainable."""
     import torch
 
     if train.method == "qlora":
-        loaded = _load_4bit(base_model, device, dtype, log)
+        loaded = _load_4bit(base_model, device, dtype, chat_template, log)
     else:
         from botsmith.models import load_base
 
-        loaded = load_base(base_model, dtype=dtype, device=device, log=log)
+        loaded = load_base(base_model, dtype=dtype, device=device, chat_template=chat_template, log=log)
     new_tokens = _new_token_ids(loaded)
     model = loaded.model
     model.config.use_cache = False
@@ -57,14 +60,12 @@ def load_for_method(base_model: str, train: TrainSection, *, device: str, dtype:
 
 
 def _new_token_ids(loaded: Any) -> list[int]:
-    """Ids of the chat markers botsmith added to a base without a template: untrained rows."""
+    """Ids of the chat markers botsmith added to the base's vocabulary (a base without them): untrained rows."""
     import json
-
-    from botsmith.chat_format import CHATML_END, CHATML_START
 
     config = json.loads((loaded.source / "config.json").read_text())
     original = config.get("vocab_size") or config.get("text_config", {}).get("vocab_size") or 0
-    ids = [loaded.tokenizer.convert_tokens_to_ids(token) for token in (CHATML_START, CHATML_END)]
+    ids = [loaded.tokenizer.convert_tokens_to_ids(token) for token in loaded.chat_format.markers]
     return sorted({token_id for token_id in ids if isinstance(token_id, int) and token_id >= original})
 
 
@@ -119,7 +120,7 @@ def _embedding_name(model: Any) -> str:
     raise BotsmithError(f"{type(model).__name__}: cannot find its input embeddings")
 
 
-def _load_4bit(base_model: str, device: str, dtype: Any, log) -> Any:
+def _load_4bit(base_model: str, device: str, dtype: Any, chat_template: str, log) -> Any:
     """The base quantized to NF4 with double quantization, prepared for k-bit training."""
     import torch
 
@@ -137,6 +138,7 @@ def _load_4bit(base_model: str, device: str, dtype: Any, log) -> Any:
 
     quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
                                bnb_4bit_compute_dtype=dtype)
-    loaded = load_base(base_model, dtype=dtype, device=device, quantization_config=quant, log=log)
+    loaded = load_base(base_model, dtype=dtype, device=device, quantization_config=quant, chat_template=chat_template,
+                       log=log)
     loaded.model = prepare_model_for_kbit_training(loaded.model, use_gradient_checkpointing=False)
     return loaded

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from botsmith import system_prompt
+from botsmith.chat_format import template_setting
 from botsmith.config import BotConfig
 from botsmith.errors import BotsmithError
 from botsmith.train.data import Tokenizer, TokenizedSplit, tokenize_dataset
@@ -89,7 +90,8 @@ def build_setup(folder: Any, config: BotConfig, world: World, log) -> Setup:
         raise BotsmithError(f"{folder.dataset_dir / 'train.jsonl'}: no dataset yet", hint="run: botsmith build")
     torch.manual_seed(train.seed)
     system = system_prompt.for_training(folder.dataset_dir, config)
-    prepared = load_for_method(config.bot.base_model, train, device=device, dtype=dtype, log=log)
+    prepared = load_for_method(config.bot.base_model, train, device=device, dtype=dtype, log=log,
+                               chat_template=template_setting(config.bot.chat_template, folder.root))
     # The bot's format: its system prompt in front of every conversation, here and in the checkpoints' tokenizer.
     chat_format = prepared.chat_format.with_system(system)
     prepared.tokenizer.chat_template = chat_format.jinja

@@ -3,7 +3,8 @@
 Each entry says which llama.cpp architecture a model becomes, which metadata keys
 llama.cpp reads for it, and how its tensors are laid out: llama.cpp's own convert
 script is the reference (`convert_hf_to_gguf.py`, classes LlamaModel, Qwen2Model,
-GPT2Model). A new architecture registers the same way the built-in ones do.
+GPT2Model; families.py adds Gemma, Phi-3, Qwen3, BLOOM and GPT-NeoX). A new architecture
+registers the same way the built-in ones do.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ class GgufArchitecture:
     skip: Callable[[str], bool] = lambda name: False  # buffers llama.cpp does not want
     # Row reordering of a weight's output dimension (applied to LoRA B matrices too).
     reorder_rows: Callable[[str, Any, Any], Any] = lambda name, tensor, config: tensor
+    # Added to a tensor's values (after the layout): Gemma's RMSNorm scales by 1 + weight, llama.cpp's by weight.
+    value_offset: Callable[[str], float] = lambda name: 0.0
 
 
 _ARCHITECTURES: dict[str, GgufArchitecture] = {}
@@ -47,7 +50,8 @@ def architecture_for(config: Any) -> GgufArchitecture:
     if arch is None:
         raise BotsmithError(
             f"the GGUF writer does not support the '{model_type}' architecture",
-            hint=f"supported: {', '.join(supported_model_types())}; use --format hf and convert with llama.cpp",
+            hint=f"supported: {', '.join(supported_model_types())}; export with --format hf (and convert that folder "
+                 "with llama.cpp's convert_hf_to_gguf.py if llama.cpp runs it)",
         )
     return arch
 
@@ -162,3 +166,7 @@ def _gpt2_buffer(name: str) -> bool:
 
 
 register_architecture(GgufArchitecture("gpt2", ("gpt2",), _gpt2_metadata, _gpt2_layout, _gpt2_buffer))
+
+
+# The other families register themselves on import; imported last, as they use the helpers above.
+from botsmith.export.gguf import families  # noqa: E402,F401

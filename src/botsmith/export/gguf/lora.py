@@ -16,6 +16,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from botsmith.chat_format import template_setting
 from botsmith.errors import BotsmithError
 from botsmith.export.job import ExportJob, ExportResult, bot_slug
 from botsmith.export.gguf.architectures import GgufArchitecture, architecture_for
@@ -89,7 +90,8 @@ def export_lora_adapter(job: ExportJob, tmp: Path) -> ExportResult:
         raise BotsmithError(f"{checkpoint} is a full fine-tune, not a LoRA adapter",
                             hint="export it with --format gguf, or train with method = \"lora\"")
     adapter_config = json.loads((checkpoint / "adapter_config.json").read_text())
-    base = load_base(info["base_model"], dtype=torch.float32, log=job.log)
+    base = load_base(info["base_model"], dtype=torch.float32, log=job.log,
+                     chat_template=template_setting(job.config.bot.chat_template, job.folder.root))
     arch = architecture_for(base.model.config)
     if base.model.get_input_embeddings().weight.shape[0] != len(base.tokenizer):
         raise BotsmithError("training added tokens to the vocabulary, which a GGUF adapter cannot carry",

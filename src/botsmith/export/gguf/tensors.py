@@ -58,7 +58,8 @@ def layout_tensors(model: Any, arch: GgufArchitecture) -> Iterator[tuple[str, An
             if gguf_name is None:
                 raise BotsmithError(f"the GGUF writer has no llama.cpp name for tensor '{name}' ({arch.gguf_name})",
                                     hint="this model differs from the supported layout; export with --format hf")
-            yield gguf_name, laid_out.detach().to(torch.float32).contiguous().numpy()
+            values = laid_out.detach().to(torch.float32) + arch.value_offset(name)
+            yield gguf_name, values.contiguous().numpy()
 
 
 def tensor_type(name: str, array: Any, quant: str) -> Any:
