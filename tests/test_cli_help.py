@@ -60,3 +60,10 @@ def test_every_hint_names_a_command_that_exists():
                 break
             command = command.commands[word]
     assert not unknown
+
+
+def test_a_mistyped_command_or_option_is_a_usage_line_not_a_traceback():
+    for argv in (["add", "alice", "book.txt"], ["train", "--no-such-option"], ["no-such-command"]):
+        out = subprocess.run([sys.executable, "-m", "botsmith", *argv], capture_output=True, text=True)
+        assert out.returncode == 2, argv
+        assert "Traceback" not in out.stderr and "Error: No such" in out.stderr, argv

@@ -62,11 +62,28 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Abort:
         typer.echo("Aborted.", err=True)
         sys.exit(1)
-    except Exception as error:  # click's own usage errors
-        import click
-
-        if isinstance(error, click.exceptions.ClickException):
+    except Exception as error:
+        if isinstance(error, _usage_errors()):
             error.show()
             sys.exit(error.exit_code)
         raise
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_errors() -> tuple[type[Exception], ...]:
+    """Click's usage errors (unknown command, missing argument): typer 0.16-0.2x raises click's own,
+    later typer its vendored copy (typer._click), so both are recognised."""
+    errors: list[type[Exception]] = []
+    try:
+        import click
+
+        errors.append(click.exceptions.ClickException)
+    except ImportError:
+        pass
+    try:
+        from typer._click.exceptions import ClickException
+    except ImportError:
+        pass
+    else:
+        errors.append(ClickException)
+    return tuple(errors)
