@@ -35,25 +35,28 @@ def _stats(ids, sampling):
     return GenerationStats(prompt_tokens=len(ids), seed=sampling.resolved_seed())
 
 
-@pytest.mark.parametrize("dtype_name", ["float32", "bfloat16"])
-def test_fast_pass_gives_the_generic_greedy_tokens(parrot, dtype_name):
-    loaded = _load(parrot, dtype_name)
+def test_fast_pass_gives_the_generic_greedy_tokens(parrot):
+    loaded = _load(parrot)
     generic = _greedy_ids(loaded, fast=False)
     assert len(generic) == 48 and len(set(generic)) > 3  # a real continuation, not one repeated token
     assert _greedy_ids(loaded, fast=True) == generic
 
 
-def test_fast_logits_match_the_model_at_every_step(parrot):
+# In bf16 the two passes round alike only where torch runs the same attention kernel for grouped and
+# repeated key/value heads (torch 2.8 on; 2.6 differs by a bf16 step), so a near-tie can flip a greedy
+# token: bf16 is held to the logits along one sequence, within two bf16 steps of their size.
+@pytest.mark.parametrize("dtype_name, tolerance", [("float32", 1e-5), ("bfloat16", 2 ** -6)])
+def test_fast_logits_match_the_model_at_every_step(parrot, dtype_name, tolerance):
     import torch
 
-    loaded = _load(parrot)
+    loaded = _load(parrot, dtype_name)
     fast, generic = fast_runner(loaded.model), GenericRunner(loaded.model)
     ids = list(range(3, 40))
     with torch.inference_mode():
         pairs = [(fast.prefill(ids, 60), generic.prefill(ids, 60))]
         pairs += [(fast.step(token), generic.step(token)) for token in (5, 17, 9, 30, 2)]
     for ours, theirs in pairs:
-        torch.testing.assert_close(ours, theirs, rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(ours.float(), theirs.float(), rtol=tolerance, atol=tolerance * theirs.abs().max().item())
 
 
 def test_seeded_sampling_is_the_same_on_both_paths(parrot):
