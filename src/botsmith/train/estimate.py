@@ -73,8 +73,11 @@ def shape_of(model_dir: str | Path) -> ModelShape:
     from transformers import AutoConfig, AutoModelForCausalLM
 
     config = AutoConfig.from_pretrained(str(model_dir))
+    # The model class is imported outside the meta device: its first import pulls in torch._dynamo,
+    # which torch 2.6 cannot import with meta as the default device.
+    model_class = AutoModelForCausalLM._model_mapping[type(config)]
     with torch.device("meta"):
-        model = AutoModelForCausalLM.from_config(config)
+        model = model_class(config)
     from botsmith.train.prepare import find_target_modules
 
     targets = set(find_target_modules(model))
