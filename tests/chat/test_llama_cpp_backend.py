@@ -127,7 +127,7 @@ def test_an_explicit_gguf_that_is_missing_and_gguf_without_the_backend(bot_dir, 
     code, _, err = main(capsys, "chat", str(bot_dir), "--backend", "llama.cpp", "--gguf", str(tmp_path / "x.gguf"),
                         "--prompt", "hi")
     assert code != 0 and "no such file" in err.strip().splitlines()[-1]
-    code, _, err = main(capsys, "complete", str(bot_dir), "It was", "--gguf", str(tmp_path / "x.gguf"))
+    code, _, err = main(capsys, "complete", str(bot_dir), "It was", "--backend", "torch", "--gguf", str(tmp_path / "x.gguf"))
     assert code != 0 and "--backend llama.cpp" in err.strip().splitlines()[-1]
 
 
@@ -142,7 +142,7 @@ def test_unknown_backend_names_the_field(bot_dir, capsys):
     assert code != 0 and "Traceback" not in err
     assert "[generate] backend" in err.strip().splitlines()[-1]
     config_file = bot_dir / "botsmith.toml"
-    config_file.write_text(config_file.read_text().replace('backend = "torch"', 'backend = "onnx"'))
+    config_file.write_text(config_file.read_text().replace('backend = "auto"', 'backend = "onnx"'))
     code, _, err = main(capsys, "chat", str(bot_dir), "--prompt", "hi")
     last = err.strip().splitlines()[-1]
     assert code != 0 and "botsmith.toml: [generate] backend" in last
@@ -154,3 +154,77 @@ def test_missing_llama_cpp_python_is_one_line_with_the_install_hint(parrot_bot_w
     code, _, err = main(capsys, "chat", str(parrot_bot_with_gguf), "--backend", "llama.cpp", "--prompt", "hi")
     assert code != 0 and "Traceback" not in err
     assert "pip install 'botsmith[llamacpp]'" in err.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def trained_bot_with_gguf(parrot, bot_dir) -> tuple[Path, Path]:
+    """The parrot bot with a LoRA `best` checkpoint and a verified f32 GGUF export of it: (bot, checkpoint)."""
+    from botsmith.export import export_model
+    from tests.chat.conftest import save_lora_checkpoint
+
+    best = save_lora_checkpoint(parrot, bot_dir / "runs" / "20260101-120000" / "best")
+    export_model(bot_dir, format="gguf", quant="f32", log=quiet)
+    return bot_dir, best
+
+
+def auto_chatbot(bot: Path, **generate) -> tuple[Chatbot, list[str]]:
+    lines: list[str] = []
+    return Chatbot.from_bot(bot, generate=GenerateSection(**generate), log=lines.append), lines
+
+
+@needs_llama_cpp
+def test_auto_runs_the_verified_export_of_the_checkpoint_in_llama_cpp(trained_bot_with_gguf):
+    bot, _ = trained_bot_with_gguf
+    chatbot, lines = auto_chatbot(bot)
+    assert chatbot.engine.backend == "llama.cpp"
+    assert any(line.startswith("backend auto: llama.cpp, on exports/gguf-f32/parrot-f32.gguf") for line in lines), lines
+    assert "decoding: llama.cpp (parrot-f32.gguf)" in lines
+    reply = chatbot.reply([{"role": "user", "content": PARROT_PROMPT}], temperature=0, max_new_tokens=40)
+    torch_bot, _ = auto_chatbot(bot, backend="torch")
+    assert reply == torch_bot.reply([{"role": "user", "content": PARROT_PROMPT}], temperature=0, max_new_tokens=40)
+    assert reply == PARROT_REPLY
+
+
+@needs_llama_cpp
+def test_auto_falls_back_to_torch_once_the_checkpoint_is_newer_than_its_export(trained_bot_with_gguf):
+    import os
+
+    bot, best = trained_bot_with_gguf
+    weights = best / "adapter_model.safetensors"
+    os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 1))  # training wrote it again
+    chatbot, lines = auto_chatbot(bot)
+    assert chatbot.engine.backend == "torch"
+    assert any("backend auto: torch (no GGUF export holds this checkpoint" in line and "--force" in line
+               for line in lines), lines
+    assert chatbot.reply([{"role": "user", "content": PARROT_PROMPT}], temperature=0, max_new_tokens=40) == PARROT_REPLY
+
+
+@needs_llama_cpp
+def test_auto_keeps_torch_for_unverified_exports_other_checkpoints_and_fp32(trained_bot_with_gguf, parrot):
+    from botsmith.export import export_model
+
+    bot, _ = trained_bot_with_gguf
+    chatbot, lines = auto_chatbot(bot, dtype="float32")
+    assert chatbot.engine.backend == "torch" and any('dtype = "float32"' in line for line in lines), lines
+    final = save_lora_checkpoint_beside(parrot, bot, "final")
+    chatbot = Chatbot.from_bot(bot, str(final), generate=GenerateSection(), log=quiet)
+    assert chatbot.engine.backend == "torch"  # the export holds best, not this one
+    export_model(bot, format="gguf", quant="f32", force=True, verify=False, log=quiet)
+    chatbot, lines = auto_chatbot(bot)
+    assert chatbot.engine.backend == "torch" and any("without verification" in line for line in lines), lines
+
+
+def save_lora_checkpoint_beside(parrot: Path, bot: Path, name: str) -> Path:
+    from tests.chat.conftest import save_lora_checkpoint
+
+    return save_lora_checkpoint(parrot, bot / "runs" / "20260101-120000" / name)
+
+
+def test_auto_without_an_export_talks_with_torch_and_says_how_to_get_llama_cpp(bot_dir):
+    chatbot, lines = auto_chatbot(bot_dir)
+    assert chatbot.engine.backend == "torch"
+    why = next(line for line in lines if line.startswith("backend auto: torch"))
+    if llama_cpp_available():  # not trained yet: the export must be told to take the base model
+        assert f"botsmith export {bot_dir} --format gguf --checkpoint base" in why
+    else:
+        assert "pip install 'botsmith[llamacpp]'" in why

@@ -105,7 +105,7 @@ class Engine:
         self.log = log
         if self._llama_cpp is None:
             self._runner()  # fuse and probe the weights now, at load time, not during the first reply
-            log(f"decoding: {self.decoder_description()}")
+        log(f"decoding: {self.decoder_description()}")
 
     def encode(self, text: str, *, add_special_tokens: bool = False) -> list[int]:
         return self.tokenizer(text, add_special_tokens=add_special_tokens)["input_ids"]
@@ -191,7 +191,7 @@ class Engine:
         """Which pass computes the logits, in words, for the log."""
         dtype = str(getattr(self.model, "dtype", "")).replace("torch.", "")
         if self._llama_cpp is not None:
-            return "llama.cpp"
+            return f"llama.cpp ({self._llama_cpp.path.name})"
         if self._fast_runner:
             return f"botsmith's lean Llama pass ({dtype}, {self.weights} weights), checked against transformers at load"
         why = ("[generate] fast_path = false" if not self.fast else

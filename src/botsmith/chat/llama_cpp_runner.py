@@ -94,6 +94,37 @@ def _warn_if_older_than_best(path: Path, folder: Any, log: Callable[[str], None]
             f"re-export it (botsmith export {folder.root} --format gguf --force) to talk to the newest one.")
 
 
+def current_export(folder: Any, checkpoint: str | None, weights_dir: Path,
+                   preferred_quant: str) -> tuple[Path | None, str]:
+    """For backend auto: (the bot's verified GGUF export of exactly the weights in `weights_dir`, "") or (None, why not).
+
+    `checkpoint` is the one asked for (None: best, or the base model before training), for the export command.
+    An export knows its weights from its record (export/record.py); among several current ones the
+    `[export] quant` folder wins, then the newest.
+    """
+    from botsmith.export.record import read_export_record, weights_fingerprint
+
+    if not llama_cpp_available():
+        return None, "llama-cpp-python is not installed (pip install 'botsmith[llamacpp]' for llama.cpp's speed)"
+    exports = [path for path in sorted(folder.exports_dir.glob("gguf-*/*.gguf"), key=lambda path: path.stat().st_mtime)
+               if path.parent.name != "gguf-lora"]
+    fingerprint = weights_fingerprint(weights_dir)
+    records = {path: read_export_record(path.parent) or {} for path in exports}
+    current = [path for path, record in records.items() if record.get("weights") == fingerprint]
+    verified = [path for path in current if records[path].get("verified")]
+    preferred = [path for path in verified if path.parent.name == f"gguf-{preferred_quant}"]
+    if preferred or verified:
+        return (preferred or verified)[-1], ""
+    if checkpoint is None:
+        checkpoint = "best" if _best_checkpoint(folder) else "base"
+    export = f"botsmith export {folder.root} --format gguf" + ("" if checkpoint == "best" else f" --checkpoint {checkpoint}")
+    if current:
+        return None, f"{current[-1].name} was exported without verification: {export} --force checks it"
+    if exports:
+        return None, f"no GGUF export holds this checkpoint ({exports[-1].name} is older or of another one): {export} --force"
+    return None, f"no GGUF export of this checkpoint: {export} makes one for llama.cpp's speed"
+
+
 def checked_gguf(path: str | Path) -> Path:
     """An explicit --gguf path, which must be a file."""
     gguf = Path(path)
