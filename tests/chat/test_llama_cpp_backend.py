@@ -179,6 +179,7 @@ def test_auto_runs_the_verified_export_of_the_checkpoint_in_llama_cpp(trained_bo
     assert chatbot.engine.backend == "llama.cpp"
     assert any(line.startswith("backend auto: llama.cpp, on exports/gguf-f32/parrot-f32.gguf") for line in lines), lines
     assert "decoding: llama.cpp (parrot-f32.gguf)" in lines
+    assert chatbot.loaded.model.get_input_embeddings().weight.is_meta  # llama.cpp holds the weights, torch none
     reply = chatbot.reply([{"role": "user", "content": PARROT_PROMPT}], temperature=0, max_new_tokens=40)
     torch_bot, _ = auto_chatbot(bot, backend="torch")
     assert reply == torch_bot.reply([{"role": "user", "content": PARROT_PROMPT}], temperature=0, max_new_tokens=40)
@@ -228,3 +229,11 @@ def test_auto_without_an_export_talks_with_torch_and_says_how_to_get_llama_cpp(b
         assert f"botsmith export {bot_dir} --format gguf --checkpoint base" in why
     else:
         assert "pip install 'botsmith[llamacpp]'" in why
+
+
+@needs_llama_cpp
+def test_from_model_runs_a_gguf_file_in_llama_cpp_by_default(parrot_bot_with_gguf):
+    gguf = next(parrot_bot_with_gguf.glob("exports/gguf-f32/*.gguf"))
+    chatbot = Chatbot.from_model(gguf, log=quiet)
+    assert chatbot.engine.backend == "llama.cpp" and chatbot.loaded.model.get_input_embeddings().weight.is_meta
+    assert chatbot.reply([{"role": "user", "content": PARROT_PROMPT}], temperature=0, max_new_tokens=40) == PARROT_REPLY

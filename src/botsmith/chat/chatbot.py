@@ -81,7 +81,7 @@ class Chatbot:
         if generate.backend == "auto":
             gguf = _gguf_for_auto(folder, checkpoint, path, gguf, generate, config, log)
         loaded = _load(path or config.bot.base_model, log, dtype,
-                       chat_template=template_setting(config.bot.chat_template, folder.root))
+                       chat_template=template_setting(config.bot.chat_template, folder.root), weights=gguf is None)
         info = read_checkpoint_info(path) if path is not None and (path / CHECKPOINT_INFO).is_file() else None
         # The base model too is talked to with the bot's system prompt: that is what "before training" means.
         system = system_prompt.for_runtime(config, folder.dataset_dir, info)
@@ -104,7 +104,7 @@ class Chatbot:
         if backend == "llama.cpp" or (backend == "auto" and (gguf or (is_gguf and llama_cpp_available()))):
             gguf = checked_gguf(gguf or spec_or_path) if gguf or is_gguf else None
             require_llama_cpp()
-        loaded = _load(spec_or_path, log, generate.dtype if generate else "auto")
+        loaded = _load(spec_or_path, log, generate.dtype if generate else "auto", weights=gguf is None)
         return cls(loaded, name=name or Path(str(spec_or_path)).name, generate=generate, gguf=gguf, log=log)
 
     @property
@@ -221,13 +221,18 @@ def _gguf_for_auto(folder: Any, checkpoint: str | None, weights: Path | None, gg
     return found
 
 
-def _load(spec_or_path: str | Path, log: Callable[[str], None], dtype: str = "auto", chat_template: str = "") -> Any:
+def _load(spec_or_path: str | Path, log: Callable[[str], None], dtype: str = "auto", chat_template: str = "",
+          weights: bool = True) -> Any:
     """A checkpoint folder (botsmith_checkpoint.json), or a base model with the chat format `chat_template`
-    chooses (a checkpoint keeps the one it was trained with), LoRA merged for speed."""
-    from botsmith.models import CHECKPOINT_INFO, load_base, load_checkpoint, pick_dtype
+    chooses (a checkpoint keeps the one it was trained with), LoRA merged for speed.
+
+    `weights=False` (llama.cpp computes the logits from a GGUF) builds the model without its weights."""
+    from botsmith.models import CHECKPOINT_INFO, load_base, load_checkpoint, load_shell, pick_dtype
 
     path = Path(str(spec_or_path))
     torch_dtype = pick_dtype(dtype)
+    if not weights:
+        return load_shell(spec_or_path, dtype=torch_dtype, chat_template=chat_template, log=log)
     if (path / CHECKPOINT_INFO).is_file():
         loaded = load_checkpoint(path, dtype=torch_dtype, merge=True, log=log)
     else:
