@@ -174,7 +174,10 @@ def auto_chatbot(bot: Path, **generate) -> tuple[Chatbot, list[str]]:
 
 @needs_llama_cpp
 def test_auto_runs_the_verified_export_of_the_checkpoint_in_llama_cpp(trained_bot_with_gguf):
-    bot, _ = trained_bot_with_gguf
+    bot, best = trained_bot_with_gguf
+    record = json.loads((bot / "exports" / "gguf-f32" / "botsmith_export.json").read_text())
+    assert record["checkpoint"] == "runs/20260101-120000/best" and record["verified"] and record["quant"] == "f32"
+    assert set(record["weights"]) == {path.name for path in best.iterdir()}
     chatbot, lines = auto_chatbot(bot)
     assert chatbot.engine.backend == "llama.cpp"
     assert any(line.startswith("backend auto: llama.cpp, on exports/gguf-f32/parrot-f32.gguf") for line in lines), lines

@@ -11,6 +11,7 @@ from botsmith.export.gguf.kquants import K_QUANTS, check_quant, quantize_file
 from botsmith.export.hf import card_facts, save_hf_folder, verify_hf_folder
 from botsmith.export.modelfile import modelfile_text, ollama_params, ollama_template
 from botsmith.export.record import RECORD_NAME, write_export_record
+from botsmith.llama_cpp_runtime import llama_cpp_available
 
 
 def load_for_export(job: ExportJob) -> tuple[Any, dict, Path | None]:
@@ -90,8 +91,9 @@ def export_gguf(job: ExportJob, tmp: Path) -> ExportResult:
         job.log("\n".join(["Verification:", *result.checks]))
         verification.raise_if_failed()
     result.files += write_ollama_files(tmp, gguf_path.name, job, loaded)
+    # Verified means llama.cpp itself passed the export: only then may chat's backend auto run it.
     result.files.append(write_export_record(tmp, quant=job.quant, checkpoint=_source_label(job, loaded.source),
-                                            weights_dir=loaded.source, verified=job.verify))
+                                            weights_dir=loaded.source, verified=job.verify and llama_cpp_available()))
     facts = card_facts(job.folder, config, loaded, info, run_dir, files={})
     write_card(tmp, facts, {path.name: _describe(path.name) for path in result.files})
     return result

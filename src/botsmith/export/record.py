@@ -3,6 +3,7 @@
     {"format": "gguf", "quant": "q8_0", "checkpoint": "runs/20261205-101010/best",
      "verified": true, "weights": {"adapter_model.safetensors": [size, mtime_ns], ...}}
 
+`verified` is true where the export's verification ran, llama.cpp's own check included.
 `weights` is the fingerprint of the folder the weights came from (a checkpoint folder, or the
 base model's folder for `--checkpoint base`): each file's size and modification time, as
 make judges freshness. Chat and serve read it to tell whether an export holds exactly the
