@@ -20,8 +20,11 @@ The native row is skipped, with the reason, where llama-cpp-python is missing or
 Speed-ups are against both transformers rows; the lines below say whether each row's reply is the same
 text as transformers' fp32 reply, and the default row's whether it is native llama.cpp's (same weights).
 
-Time to first token: every row again, on a prompt of --ttft-tokens (200) tokens, timed from the call
-to the first new token (prompt processing in one batched pass, then one token), median of the rounds.
+Time to first token: every row again, on a chat prompt of --ttft-tokens (200) tokens, timed from the call
+to the first new token (prompt processing in one batched pass, then one token), then on that prompt's
+next turn (the prompt, a short reply and a question: ~30 tokens more), as a chat session or a client of
+`serve` sends it; median of the rounds. Rows that keep their cache between calls (the default row on
+llama.cpp, and llama.cpp's own loop) process only the new tokens of the next turn; the others all of it.
 
     flock /tmp/botsmith-cpu.lock .venv/bin/python bench/generate.py [--model smollm2-135m] [--tokens 128]
 """
@@ -38,6 +41,8 @@ PROMPT = [
     {"role": "system", "content": "You are a storyteller who answers in full, vivid sentences."},
     {"role": "user", "content": "Tell me about the old lighthouse keeper and the night of the great storm."},
 ]
+NEXT_TURN = [{"role": "assistant", "content": "The storm broke the lamp's glass, and he lit it again by hand."},
+             {"role": "user", "content": "And what did he see at dawn?"}]
 KEEPER_DAYS = ("Each evening the keeper climbed the ninety steps, trimmed the wick, wound the clockwork that "
                "turned the great lens, and wrote the wind and the sea in his log before he slept.")
 
@@ -71,14 +76,18 @@ def torch_engine(loaded, fast: bool = True, weights: str = "full"):
                   backend="torch", log=lambda line: None)
 
 
-def ttft_prompt(loaded, tokens: int) -> list[int]:
-    """The storyteller's chat prompt, the question first telling of the keeper's days, of at least `tokens` tokens."""
+def ttft_prompts(loaded, tokens: int) -> tuple[list[int], list[int]]:
+    """(a chat prompt of at least `tokens` tokens, the next turn's prompt after it: the prompt, a short reply and a
+    short question). Its system prompt is not the storyteller's, so that it shares only a few tokens with PROMPT."""
+    render = lambda messages: loaded.tokenizer(loaded.chat_format.prompt(messages),  # noqa: E731
+                                               add_special_tokens=False)["input_ids"]
     words = KEEPER_DAYS.split() * (tokens // 10 + 1)
     for count in range(len(words)):
-        question = {"role": "user", "content": " ".join(words[:count]) + " " + PROMPT[1]["content"]}
-        ids = loaded.tokenizer(loaded.chat_format.prompt([PROMPT[0], question]), add_special_tokens=False)["input_ids"]
+        conversation = [{"role": "system", "content": "You keep the lighthouse's log."},
+                        {"role": "user", "content": " ".join(words[:count]) + " " + PROMPT[1]["content"]}]
+        ids = render(conversation)
         if len(ids) >= tokens:
-            return ids
+            return ids, render([*conversation, *NEXT_TURN])
     raise SystemExit(f"--ttft-tokens {tokens}: the model's tokenizer packs the filler text into too few tokens")
 
 
@@ -144,7 +153,7 @@ def run_bench(args: argparse.Namespace, scratch: Path) -> None:
     auto_dtype = pick_dtype()
     auto = load_base(args.model, dtype=auto_dtype, log=lambda line: None)
     prompt_ids = fp32.tokenizer(fp32.chat_format.prompt(PROMPT), add_special_tokens=False)["input_ids"]
-    long_ids = ttft_prompt(fp32, args.ttft_tokens)
+    long_ids, next_ids = ttft_prompts(fp32, args.ttft_tokens)
     auto_name = str(auto_dtype).replace("torch.", "")
     rows = {
         ("transformers generate", "float32"): lambda ids, n: hf_generate(fp32.model, ids, n),
@@ -160,7 +169,7 @@ def run_bench(args: argparse.Namespace, scratch: Path) -> None:
     if gguf:
         from botsmith.llama_cpp_runtime import load_llama
 
-        context = max(len(prompt_ids), len(long_ids)) + args.tokens + 8
+        context = max(len(prompt_ids), len(next_ids)) + args.tokens + 8
         llm = load_llama(gguf, n_ctx=context, n_threads=torch.get_num_threads())
         stop_ids = sorted(stop_token_ids(fp32.model, fp32.tokenizer, fp32.chat_format.stop))
         rows[("llama.cpp native", args.gguf_quant)] = lambda ids, n: llama_cpp_native(llm, ids, n, stop_ids)
@@ -170,28 +179,30 @@ def run_bench(args: argparse.Namespace, scratch: Path) -> None:
     for _ in range(args.repeats):
         for row, run in rows.items():
             timings[row].append(run(prompt_ids, args.tokens))
-            first_token[row].append(run(long_ids, 1)[0])
-    print_table(args, timings, first_token, fp32.tokenizer, (len(prompt_ids), len(long_ids)), auto_name)
+            first_token[row].append((run(long_ids, 1)[0], run(next_ids, 1)[0]))  # a prompt, then its next turn
+    print_table(args, timings, first_token, fp32.tokenizer, (len(prompt_ids), len(long_ids), len(next_ids)), auto_name)
     print(f"\nbotsmith default: {choice or 'backend auto: torch'}")
     if skipped:
         print(f"llama.cpp native row skipped: {skipped}")
 
 
-def print_table(args: argparse.Namespace, timings: dict, first_token: dict, tokenizer, prompt_tokens: tuple[int, int],
-                auto_name: str) -> None:
+def print_table(args: argparse.Namespace, timings: dict, first_token: dict, tokenizer,
+                prompt_tokens: tuple[int, int, int], auto_name: str) -> None:
     print(f"model {args.model}, prompt {prompt_tokens[0]} tokens, greedy, {args.tokens} new tokens, "
-          f"median of {args.repeats} interleaved rounds, torch threads {torch_threads()}; "
-          f"first token: {prompt_tokens[1]}-token prompt")
+          f"median of {args.repeats} interleaved rounds, torch threads {torch_threads()}; first token: "
+          f"after a {prompt_tokens[1]}-token prompt, then after its next turn ({prompt_tokens[2]} tokens in all)")
     rates = {row: results[0][1] / statistics.median(result[0] for result in results) for row, results in timings.items()}
     baselines = [("transformers generate", "float32"), ("transformers generate", auto_name)]
     baselines = list(dict.fromkeys(baselines))  # one column where the picked dtype is float32
     print(f"{'backend':<24}{'dtype':<10}{'tokens':>7}{'seconds':>9}{'tokens/s':>10}"
-          + "".join(f"{'vs ' + dtype + ' generate':>24}" for _, dtype in baselines) + f"{'first token s':>15}")
+          + "".join(f"{'vs ' + dtype + ' generate':>24}" for _, dtype in baselines) + f"{'first token s':>15}"
+          + f"{'next turn s':>13}")
     for (name, dtype), results in timings.items():
         seconds = statistics.median(result[0] for result in results)
         print(f"{name:<24}{dtype:<10}{results[0][1]:>7}{seconds:>9.2f}{rates[(name, dtype)]:>10.1f}"
               + "".join(f"{rates[(name, dtype)] / rates[base]:>23.2f}x" for base in baselines)
-              + f"{statistics.median(first_token[(name, dtype)]):>15.3f}")
+              + "".join(f"{statistics.median(times[which] for times in first_token[(name, dtype)]):>{width}.3f}"
+                        for which, width in ((0, 15), (1, 13))))
     texts = {row: reply if isinstance(reply, str) else tokenizer.decode(reply, skip_special_tokens=True)
              for row, ((_, _, reply), *_) in timings.items()}
     reference = texts[baselines[0]]

@@ -88,6 +88,34 @@ def test_logits_agree_with_transformers_after_prefill_and_steps(tiny_llama, tmp_
 
 
 @needs_llama_cpp
+def test_a_prompt_that_continues_the_last_one_processes_only_its_new_tokens(tiny_llama, tmp_path):
+    import torch
+
+    from botsmith.bot_folder import new_bot
+    from botsmith.chat.llama_cpp_runner import LlamaCppRunner
+
+    from botsmith.models import load_base
+
+    gguf = export_gguf(new_bot(tmp_path / "tiny", mode="chat", base_model=str(tiny_llama)).root)
+    vocab = load_base(str(tiny_llama), log=quiet).model.config.vocab_size
+    runner, fresh = (LlamaCppRunner(gguf, context_window=64, vocab_size=vocab) for _ in range(2))
+    processed: list[int] = []
+    real_eval = runner.llm.eval
+    runner.llm.eval = lambda ids: (processed.append(len(ids)), real_eval(ids))[1]
+    with torch.inference_mode():
+        runner.prefill([1, 20, 30, 40, 50], 16)
+        runner.step(60)  # the reply's token: part of the next turn's prompt too
+        for prompt, new_tokens in (([1, 20, 30, 40, 50, 60, 70, 80], 2),  # the next turn: its new tokens only
+                                   ([1, 20, 31, 40], 2),                    # another conversation from its 3rd token
+                                   ([1, 20, 31, 40], 1)):                   # the same prompt: its last token again
+            processed.clear()
+            ours = runner.prefill(prompt, 16)
+            assert processed == [new_tokens]
+            theirs = fresh.prefill(prompt, 16)
+            assert torch.allclose(ours, theirs, atol=1e-4 * float(theirs.abs().max())), float((ours - theirs).abs().max())
+
+
+@needs_llama_cpp
 def test_bot_reply_stops_at_the_end_of_turn(parrot_bot_with_gguf):
     bot = Chatbot.from_bot(parrot_bot_with_gguf, generate=LLAMA_CPP, log=quiet)
     stream = bot.stream([{"role": "user", "content": PARROT_PROMPT}], temperature=0, max_new_tokens=40)

@@ -32,9 +32,26 @@ class LlamaCppRunner:
                                 hint="export this checkpoint again: botsmith export BOT --format gguf --force")
 
     def prefill(self, ids: list[int], capacity: int) -> Any:
-        self.llm.reset()  # the next eval overwrites the cache from position 0
-        self.llm.eval(ids)
+        """Logits after `ids`. A chat's next prompt starts with the last one (system prompt, earlier turns, the
+        reply): the cache keeps that common prefix and only the new tokens are processed."""
+        common = self._cached_prefix(ids)
+        self.llm.n_tokens = common  # eval drops every cached position from n_tokens on, then appends
+        self.llm.eval(ids[common:])
         return self._last_logits()
+
+    def _cached_prefix(self, ids: list[int]) -> int:
+        """How many leading tokens of `ids` the cache holds and may keep (at least one token must be processed,
+        for its logits); 0 where llama.cpp cannot cut a cache short (recurrent models)."""
+        cached = self.llm.input_ids[:self.llm.n_tokens].tolist()
+        common = 0
+        for old, new in zip(cached, ids[:-1]):
+            if old != new:
+                break
+            common += 1
+        if common and not self.llm._ctx.kv_cache_seq_rm(-1, common, -1):
+            self.llm.reset()
+            return 0
+        return common
 
     def step(self, token_id: int) -> Any:
         self.llm.eval([token_id])
