@@ -105,7 +105,8 @@ def main() -> None:
           f"memory in MiB from /proc/PID/status")
     print(f"{'backend':<10}{'after load':>12}{'after replies':>15}{'peak':>8}  decoder")
     for backend, result in results.items():
-        print(f"{backend:<10}{result['loaded']:>12.0f}{result['after']:>15.0f}{result['peak']:>8.0f}  {result['decoder']}")
+        print(f"{backend:<10}{result['loaded']:>12.0f}{result['after']:>15.0f}{result['peak']:>8.0f}  "
+              f"{result['decoder']}")
     if no_export:
         print(f"no GGUF export, so auto runs torch: {no_export}")
 

@@ -29,7 +29,8 @@ def profiled_steps(steps: int):
     from torch.optim.optimizer import register_optimizer_step_post_hook
     from torch.profiler import ProfilerActivity, profile, schedule
 
-    profiler = profile(activities=[ProfilerActivity.CPU], schedule=schedule(wait=0, warmup=1, active=steps - 1, repeat=1))
+    profiler = profile(activities=[ProfilerActivity.CPU],
+                       schedule=schedule(wait=0, warmup=1, active=steps - 1, repeat=1))
     hook = register_optimizer_step_post_hook(lambda *_: profiler.step())
     return profiler, hook
 

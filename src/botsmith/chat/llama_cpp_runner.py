@@ -26,7 +26,11 @@ class LlamaCppRunner:
         require_llama_cpp()
         self.path = path
         # Logits for the last token only (logits_all=False): the engine never looks further back.
-        self.llm = load_llama(path, n_ctx=context_window, n_threads=torch.get_num_threads(), logits_all=False)
+        try:
+            self.llm = load_llama(path, n_ctx=context_window, n_threads=torch.get_num_threads(), logits_all=False)
+        except ValueError as error:  # llama-cpp-python's word for a file llama.cpp cannot read
+            raise BotsmithError(f"llama.cpp cannot load {path} ({error})", hint="export it again "
+                                "(botsmith export BOT --format gguf --force) or use --backend torch") from None
         if self.llm.n_vocab() != vocab_size:
             raise BotsmithError(f"{path} has a {self.llm.n_vocab()}-token vocabulary, the model {vocab_size}",
                                 hint="export this checkpoint again: botsmith export BOT --format gguf --force")
@@ -113,7 +117,7 @@ def _warn_if_older_than_best(path: Path, folder: Any, log: Callable[[str], None]
 
 def current_export(folder: Any, checkpoint: str | None, weights_dir: Path,
                    preferred_quant: str) -> tuple[Path | None, str]:
-    """For backend auto: (the bot's verified GGUF export of exactly the weights in `weights_dir`, "") or (None, why not).
+    """For backend auto: (the bot's verified GGUF export of exactly the weights in `weights_dir`, "") or (None, why).
 
     `checkpoint` is the one asked for (None: best, or the base model before training), for the export command.
     An export knows its weights from its record (export/record.py); among several current ones the
@@ -134,11 +138,13 @@ def current_export(folder: Any, checkpoint: str | None, weights_dir: Path,
         return (preferred or verified)[-1], ""
     if checkpoint is None:
         checkpoint = "best" if _best_checkpoint(folder) else "base"
-    export = f"botsmith export {folder.root} --format gguf" + ("" if checkpoint == "best" else f" --checkpoint {checkpoint}")
+    export = f"botsmith export {folder.root} --format gguf"
+    export += "" if checkpoint == "best" else f" --checkpoint {checkpoint}"
     if current:
         return None, f"{current[-1].name} was exported without verification: {export} --force checks it"
     if exports:
-        return None, f"no GGUF export holds this checkpoint ({exports[-1].name} is older or of another one): {export} --force"
+        return None, (f"no GGUF export holds this checkpoint ({exports[-1].name} is older or of another one): "
+                      f"{export} --force")
     return None, f"no GGUF export of this checkpoint: {export} makes one for llama.cpp's speed"
 
 

@@ -39,7 +39,7 @@ def write_export_record(export_dir: Path, *, quant: str, checkpoint: str, weight
 
 
 def read_export_record(export_dir: Path) -> dict | None:
-    """The record of an export folder, or None where there is none (exported by an older botsmith) or it is unreadable."""
+    """The record in `export_dir`, or None where there is none (an older botsmith exported it) or it is unreadable."""
     try:
         record = json.loads((export_dir / RECORD_NAME).read_text())
     except (OSError, json.JSONDecodeError):
