@@ -62,7 +62,7 @@ def test_architecture_round_trip(kind, arch, tmp_path):
     verification = verify_gguf(path, model, tokenizer, written)
     assert verification.ok, verification.lines()
     names = [check.name for check in verification.checks]
-    assert "layout" in names or {"llama.cpp tokens", "llama.cpp logits"} <= set(names)
+    assert "layout" in names or {"llama.cpp tokens", "llama.cpp predictions"} <= set(names)
     if kind == "qwen2":
         from gguf import GGUFReader
 
