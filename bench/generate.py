@@ -110,22 +110,28 @@ def llama_cpp_native(llm, prompt_ids, tokens: int, stop_ids: list[int]) -> tuple
     return time.perf_counter() - started, len(out), out
 
 
-def default_chatbot(model: str, quant: str, scratch: Path):
-    """(what `botsmith chat` loads with default settings for a bot of `model` with a verified GGUF export, the GGUF or
-    None, why there is none, the line saying which backend auto chose)."""
+def bot_with_export(model: str, quant: str, scratch: Path) -> tuple[Path, Path | None, str]:
+    """(a new chat bot of `model` in `scratch`, its verified GGUF export of the base model or None, why there is none)."""
     from botsmith.bot_folder import new_bot
-    from botsmith.chat import Chatbot
     from botsmith.errors import BotsmithError
     from botsmith.export import export_model
     from botsmith.llama_cpp_runtime import LLAMA_CPP_MISSING, llama_cpp_available
 
     bot = new_bot(scratch / "bot", mode="chat", base_model=model).root
-    gguf, skipped = None, "" if llama_cpp_available() else LLAMA_CPP_MISSING
-    if not skipped:
-        try:
-            gguf = export_model(bot, format="gguf", quant=quant, checkpoint="base", log=lambda line: None).files[0]
-        except BotsmithError as error:
-            skipped = f"the GGUF export failed: {error}"
+    if not llama_cpp_available():
+        return bot, None, LLAMA_CPP_MISSING
+    try:
+        return bot, export_model(bot, format="gguf", quant=quant, checkpoint="base", log=lambda line: None).files[0], ""
+    except BotsmithError as error:
+        return bot, None, f"the GGUF export failed: {error}"
+
+
+def default_chatbot(model: str, quant: str, scratch: Path):
+    """(what `botsmith chat` loads with default settings for a bot of `model` with a verified GGUF export, the GGUF or
+    None, why there is none, the line saying which backend auto chose)."""
+    from botsmith.chat import Chatbot
+
+    bot, gguf, skipped = bot_with_export(model, quant, scratch)
     lines: list[str] = []
     chatbot = Chatbot.from_bot(bot, log=lines.append)
     return chatbot, gguf, skipped, next((line for line in lines if line.startswith("backend auto")), "")

@@ -24,24 +24,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-MIB = 1024 * 1024
-
-
-def make_bot(model: str, quant: str, scratch: Path) -> tuple[Path, str]:
-    """(bot folder, "" or why it has no GGUF export)."""
-    from botsmith.bot_folder import new_bot
-    from botsmith.errors import BotsmithError
-    from botsmith.export import export_model
-    from botsmith.llama_cpp_runtime import LLAMA_CPP_MISSING, llama_cpp_available
-
-    bot = new_bot(scratch / "bot", mode="chat", base_model=model).root
-    if not llama_cpp_available():
-        return bot, LLAMA_CPP_MISSING
-    try:
-        export_model(bot, format="gguf", quant=quant, checkpoint="base", log=lambda line: None)
-    except BotsmithError as error:
-        return bot, f"the GGUF export failed: {error}"
-    return bot, ""
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import bot_with_export  # noqa: E402  (the same bot and export as bench/generate.py's default row)
 
 
 def memory_mib(pid: int) -> dict[str, float]:
@@ -99,7 +83,7 @@ def main() -> None:
     parser.add_argument("--replies", type=int, default=2)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-serve-memory-") as scratch:
-        bot, no_export = make_bot(args.model, args.gguf_quant, Path(scratch))
+        bot, _, no_export = bot_with_export(args.model, args.gguf_quant, Path(scratch))
         results = {backend: measure(bot, backend, args, Path(scratch)) for backend in args.backends.split(",")}
     print(f"model {args.model}, botsmith serve, {args.replies} chat replies of {args.tokens} tokens; "
           f"memory in MiB from /proc/PID/status")
