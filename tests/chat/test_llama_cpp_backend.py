@@ -16,6 +16,7 @@ from botsmith.chat.sampling import Sampling
 from botsmith.config import GenerateSection
 from botsmith.errors import BotsmithError
 from botsmith.llama_cpp_runtime import llama_cpp_available
+from tests.chat.conftest import save_lora_checkpoint
 from tests.chat.parrot import PARROT_PROMPT, PARROT_REPLY
 from tests.chat.test_session import main
 
@@ -93,7 +94,6 @@ def test_a_prompt_that_continues_the_last_one_processes_only_its_new_tokens(tiny
 
     from botsmith.bot_folder import new_bot
     from botsmith.chat.llama_cpp_runner import LlamaCppRunner
-
     from botsmith.models import load_base
 
     gguf = export_gguf(new_bot(tmp_path / "tiny", mode="chat", base_model=str(tiny_llama)).root)
@@ -198,7 +198,6 @@ def test_missing_llama_cpp_python_is_one_line_with_the_install_hint(parrot_bot_w
 def trained_bot_with_gguf(parrot, bot_dir) -> tuple[Path, Path]:
     """The parrot bot with a LoRA `best` checkpoint and a verified f32 GGUF export of it: (bot, checkpoint)."""
     from botsmith.export import export_model
-    from tests.chat.conftest import save_lora_checkpoint
 
     best = save_lora_checkpoint(parrot, bot_dir / "runs" / "20260101-120000" / "best")
     export_model(bot_dir, format="gguf", quant="f32", log=quiet)
@@ -248,18 +247,12 @@ def test_auto_keeps_torch_for_unverified_exports_other_checkpoints_and_fp32(trai
     bot, _ = trained_bot_with_gguf
     chatbot, lines = auto_chatbot(bot, dtype="float32")
     assert chatbot.engine.backend == "torch" and any('dtype = "float32"' in line for line in lines), lines
-    final = save_lora_checkpoint_beside(parrot, bot, "final")
+    final = save_lora_checkpoint(parrot, bot / "runs" / "20260101-120000" / "final")
     chatbot = Chatbot.from_bot(bot, str(final), generate=GenerateSection(), log=quiet)
     assert chatbot.engine.backend == "torch"  # the export holds best, not this one
     export_model(bot, format="gguf", quant="f32", force=True, verify=False, log=quiet)
     chatbot, lines = auto_chatbot(bot)
     assert chatbot.engine.backend == "torch" and any("without verification" in line for line in lines), lines
-
-
-def save_lora_checkpoint_beside(parrot: Path, bot: Path, name: str) -> Path:
-    from tests.chat.conftest import save_lora_checkpoint
-
-    return save_lora_checkpoint(parrot, bot / "runs" / "20260101-120000" / name)
 
 
 def test_auto_without_an_export_talks_with_torch_and_says_how_to_get_llama_cpp(bot_dir):
