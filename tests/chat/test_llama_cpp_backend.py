@@ -268,6 +268,8 @@ def test_auto_without_an_export_talks_with_torch_and_says_how_to_get_llama_cpp(b
 @needs_llama_cpp
 def test_from_model_runs_a_gguf_file_in_llama_cpp_by_default(parrot_bot_with_gguf):
     gguf = next(parrot_bot_with_gguf.glob("exports/gguf-f32/*.gguf"))
-    chatbot = Chatbot.from_model(gguf, log=quiet)
+    lines: list[str] = []
+    chatbot = Chatbot.from_model(gguf, generate=GenerateSection(weights="int8"), log=lines.append)
     assert chatbot.engine.backend == "llama.cpp" and chatbot.loaded.model.get_input_embeddings().weight.is_meta
+    assert "int8 weights are for the torch backend: llama.cpp runs the GGUF's own types (q8_0 by default)." in lines
     assert chatbot.reply([{"role": "user", "content": PARROT_PROMPT}], temperature=0, max_new_tokens=40) == PARROT_REPLY

@@ -94,7 +94,7 @@ class Engine:
         self.model = model
         self.fast = fast
         self.backend = backend
-        self.weights = _usable_weights(model, weights, fast and backend == "torch", log)
+        self.weights = _usable_weights(model, weights, fast, backend, log)
         self._fast_runner: Any = None
         self._probe_failure: str | None = None
         self.tokenizer = tokenizer
@@ -208,7 +208,7 @@ def _llama_cpp_runner(model: Any, gguf: Path | None, context_window: int) -> Any
     return LlamaCppRunner(gguf, context_window=context_window, vocab_size=model.config.vocab_size)
 
 
-def _usable_weights(model: Any, weights: str, fast: bool, log: Callable[[str], None]) -> str:
+def _usable_weights(model: Any, weights: str, fast: bool, backend: str, log: Callable[[str], None]) -> str:
     """`weights`, or "full" (with the reason logged) where int8 weights cannot be used for this model here."""
     from botsmith.chat.fast_llama import fast_runner_applies
     from botsmith.chat.projections import WEIGHT_MODES, int8_unavailable
@@ -217,6 +217,9 @@ def _usable_weights(model: Any, weights: str, fast: bool, log: Callable[[str], N
         raise BotsmithError(f"weights = {weights!r}: expected one of {', '.join(WEIGHT_MODES)}")
     if weights == "full":
         return weights
+    if backend == "llama.cpp":
+        log("int8 weights are for the torch backend: llama.cpp runs the GGUF's own types (q8_0 by default).")
+        return "full"
     if not fast or not fast_runner_applies(model):
         log("int8 weights apply only to the Llama fast path on CPU: using full weights for this model.")
         return "full"
