@@ -59,6 +59,29 @@ def test_fast_logits_match_the_model_at_every_step(parrot, dtype_name, tolerance
         torch.testing.assert_close(ours.float(), theirs.float(), rtol=tolerance, atol=tolerance * theirs.abs().max().item())
 
 
+def test_a_prompt_that_continues_the_last_one_runs_only_its_new_tokens(parrot):
+    import torch
+
+    loaded = _load(parrot)
+    runner, generic = fast_runner(loaded.model), GenericRunner(loaded.model)
+    processed: list[int] = []
+    forward = runner._forward
+    runner._forward = lambda ids: (processed.append(len(ids)), forward(ids))[1]
+    first = list(range(3, 30))
+    with torch.inference_mode():
+        runner.prefill(first, 40)
+        runner.step(7)  # the reply's token: part of the next turn's prompt too
+        for prompt, capacity, new_tokens in ((first + [7, 8, 9], 40, 2),       # the next turn: its new tokens only
+                                             (first + [7, 8, 9, 10], 90, 1),   # a larger cache: the prefix copied
+                                             (first[:5] + [4, 4], 90, 2),      # another conversation from token 6
+                                             (first[:5] + [4, 4], 90, 1)):     # the same prompt: its last token
+            processed.clear()
+            ours = runner.prefill(prompt, capacity)
+            assert processed == [new_tokens]
+            torch.testing.assert_close(ours, generic.prefill(prompt, capacity), rtol=1e-5, atol=1e-5)
+            torch.testing.assert_close(runner.step(11), generic.step(11), rtol=1e-5, atol=1e-5)
+
+
 def test_seeded_sampling_is_the_same_on_both_paths(parrot):
     loaded = _load(parrot)
     sampling = Sampling(temperature=0.9, top_p=0.95, top_k=20, repetition_penalty=1.2, max_new_tokens=30,

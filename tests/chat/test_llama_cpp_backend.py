@@ -16,6 +16,7 @@ from botsmith.chat.sampling import Sampling
 from botsmith.config import GenerateSection
 from botsmith.errors import BotsmithError
 from botsmith.llama_cpp_runtime import llama_cpp_available
+from tests.chat.conftest import save_lora_checkpoint
 from tests.chat.parrot import PARROT_PROMPT, PARROT_REPLY
 from tests.chat.test_session import main
 
@@ -88,6 +89,33 @@ def test_logits_agree_with_transformers_after_prefill_and_steps(tiny_llama, tmp_
 
 
 @needs_llama_cpp
+def test_a_prompt_that_continues_the_last_one_processes_only_its_new_tokens(tiny_llama, tmp_path):
+    import torch
+
+    from botsmith.bot_folder import new_bot
+    from botsmith.chat.llama_cpp_runner import LlamaCppRunner
+    from botsmith.models import load_base
+
+    gguf = export_gguf(new_bot(tmp_path / "tiny", mode="chat", base_model=str(tiny_llama)).root)
+    vocab = load_base(str(tiny_llama), log=quiet).model.config.vocab_size
+    runner, fresh = (LlamaCppRunner(gguf, context_window=64, vocab_size=vocab) for _ in range(2))
+    processed: list[int] = []
+    real_eval = runner.llm.eval
+    runner.llm.eval = lambda ids: (processed.append(len(ids)), real_eval(ids))[1]
+    with torch.inference_mode():
+        runner.prefill([1, 20, 30, 40, 50], 16)
+        runner.step(60)  # the reply's token: part of the next turn's prompt too
+        for prompt, new_tokens in (([1, 20, 30, 40, 50, 60, 70, 80], 2),  # the next turn: its new tokens only
+                                   ([1, 20, 31, 40], 2),                    # another conversation from its 3rd token
+                                   ([1, 20, 31, 40], 1)):                   # the same prompt: its last token again
+            processed.clear()
+            ours = runner.prefill(prompt, 16)
+            assert processed == [new_tokens]
+            theirs = fresh.prefill(prompt, 16)
+            assert torch.allclose(ours, theirs, atol=1e-4 * float(theirs.abs().max()))
+
+
+@needs_llama_cpp
 def test_bot_reply_stops_at_the_end_of_turn(parrot_bot_with_gguf):
     bot = Chatbot.from_bot(parrot_bot_with_gguf, generate=LLAMA_CPP, log=quiet)
     stream = bot.stream([{"role": "user", "content": PARROT_PROMPT}], temperature=0, max_new_tokens=40)
@@ -115,6 +143,15 @@ def test_a_gguf_with_another_vocabulary_is_refused(parrot_bot_with_gguf):
         LlamaCppRunner(gguf, context_window=64, vocab_size=7)
 
 
+@needs_llama_cpp
+def test_a_gguf_llama_cpp_cannot_read_is_one_line(bot_dir, capsys, tmp_path):
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + bytes(60))
+    code, _, err = main(capsys, "chat", str(bot_dir), "--gguf", str(broken), "--prompt", "hi")
+    assert code != 0 and "Traceback" not in err
+    assert f"llama.cpp cannot load {broken}" in err.strip().splitlines()[-1]
+
+
 def test_no_export_is_a_one_line_error_before_any_model_loads(bot_dir, capsys):
     code, out, err = main(capsys, "chat", str(bot_dir), "--backend", "llama.cpp", "--prompt", "hi")
     assert code != 0 and "Traceback" not in err and not out
@@ -127,7 +164,8 @@ def test_an_explicit_gguf_that_is_missing_and_gguf_without_the_backend(bot_dir, 
     code, _, err = main(capsys, "chat", str(bot_dir), "--backend", "llama.cpp", "--gguf", str(tmp_path / "x.gguf"),
                         "--prompt", "hi")
     assert code != 0 and "no such file" in err.strip().splitlines()[-1]
-    code, _, err = main(capsys, "complete", str(bot_dir), "It was", "--gguf", str(tmp_path / "x.gguf"))
+    code, _, err = main(capsys, "complete", str(bot_dir), "It was", "--backend", "torch",
+                        "--gguf", str(tmp_path / "x.gguf"))
     assert code != 0 and "--backend llama.cpp" in err.strip().splitlines()[-1]
 
 
@@ -142,7 +180,7 @@ def test_unknown_backend_names_the_field(bot_dir, capsys):
     assert code != 0 and "Traceback" not in err
     assert "[generate] backend" in err.strip().splitlines()[-1]
     config_file = bot_dir / "botsmith.toml"
-    config_file.write_text(config_file.read_text().replace('backend = "torch"', 'backend = "onnx"'))
+    config_file.write_text(config_file.read_text().replace('backend = "auto"', 'backend = "onnx"'))
     code, _, err = main(capsys, "chat", str(bot_dir), "--prompt", "hi")
     last = err.strip().splitlines()[-1]
     assert code != 0 and "botsmith.toml: [generate] backend" in last
@@ -154,3 +192,84 @@ def test_missing_llama_cpp_python_is_one_line_with_the_install_hint(parrot_bot_w
     code, _, err = main(capsys, "chat", str(parrot_bot_with_gguf), "--backend", "llama.cpp", "--prompt", "hi")
     assert code != 0 and "Traceback" not in err
     assert "pip install 'botsmith[llamacpp]'" in err.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def trained_bot_with_gguf(parrot, bot_dir) -> tuple[Path, Path]:
+    """The parrot bot with a LoRA `best` checkpoint and a verified f32 GGUF export of it: (bot, checkpoint)."""
+    from botsmith.export import export_model
+
+    best = save_lora_checkpoint(parrot, bot_dir / "runs" / "20260101-120000" / "best")
+    export_model(bot_dir, format="gguf", quant="f32", log=quiet)
+    return bot_dir, best
+
+
+def auto_chatbot(bot: Path, **generate) -> tuple[Chatbot, list[str]]:
+    lines: list[str] = []
+    return Chatbot.from_bot(bot, generate=GenerateSection(**generate), log=lines.append), lines
+
+
+@needs_llama_cpp
+def test_auto_runs_the_verified_export_of_the_checkpoint_in_llama_cpp(trained_bot_with_gguf):
+    bot, best = trained_bot_with_gguf
+    record = json.loads((bot / "exports" / "gguf-f32" / "botsmith_export.json").read_text())
+    assert record["checkpoint"] == "runs/20260101-120000/best" and record["verified"] and record["quant"] == "f32"
+    assert set(record["weights"]) == {path.name for path in best.iterdir()}
+    chatbot, lines = auto_chatbot(bot)
+    assert chatbot.engine.backend == "llama.cpp"
+    assert any(line.startswith("backend auto: llama.cpp, on exports/gguf-f32/parrot-f32.gguf") for line in lines), lines
+    assert "decoding: llama.cpp (parrot-f32.gguf)" in lines
+    assert chatbot.loaded.model.get_input_embeddings().weight.is_meta  # llama.cpp holds the weights, torch none
+    reply = chatbot.reply([{"role": "user", "content": PARROT_PROMPT}], temperature=0, max_new_tokens=40)
+    torch_bot, _ = auto_chatbot(bot, backend="torch")
+    assert reply == torch_bot.reply([{"role": "user", "content": PARROT_PROMPT}], temperature=0, max_new_tokens=40)
+    assert reply == PARROT_REPLY
+
+
+@needs_llama_cpp
+def test_auto_falls_back_to_torch_once_the_checkpoint_is_newer_than_its_export(trained_bot_with_gguf):
+    import os
+
+    bot, best = trained_bot_with_gguf
+    weights = best / "adapter_model.safetensors"
+    os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 1))  # training wrote it again
+    chatbot, lines = auto_chatbot(bot)
+    assert chatbot.engine.backend == "torch"
+    assert any("backend auto: torch (no GGUF export holds this checkpoint" in line and "--force" in line
+               for line in lines), lines
+    assert chatbot.reply([{"role": "user", "content": PARROT_PROMPT}], temperature=0, max_new_tokens=40) == PARROT_REPLY
+
+
+@needs_llama_cpp
+def test_auto_keeps_torch_for_unverified_exports_other_checkpoints_and_fp32(trained_bot_with_gguf, parrot):
+    from botsmith.export import export_model
+
+    bot, _ = trained_bot_with_gguf
+    chatbot, lines = auto_chatbot(bot, dtype="float32")
+    assert chatbot.engine.backend == "torch" and any('dtype = "float32"' in line for line in lines), lines
+    final = save_lora_checkpoint(parrot, bot / "runs" / "20260101-120000" / "final")
+    chatbot = Chatbot.from_bot(bot, str(final), generate=GenerateSection(), log=quiet)
+    assert chatbot.engine.backend == "torch"  # the export holds best, not this one
+    export_model(bot, format="gguf", quant="f32", force=True, verify=False, log=quiet)
+    chatbot, lines = auto_chatbot(bot)
+    assert chatbot.engine.backend == "torch" and any("without verification" in line for line in lines), lines
+
+
+def test_auto_without_an_export_talks_with_torch_and_says_how_to_get_llama_cpp(bot_dir):
+    chatbot, lines = auto_chatbot(bot_dir)
+    assert chatbot.engine.backend == "torch"
+    why = next(line for line in lines if line.startswith("backend auto: torch"))
+    if llama_cpp_available():  # not trained yet: the export must be told to take the base model
+        assert f"botsmith export {bot_dir} --format gguf --checkpoint base" in why
+    else:
+        assert "pip install 'botsmith[llamacpp]'" in why
+
+
+@needs_llama_cpp
+def test_from_model_runs_a_gguf_file_in_llama_cpp_by_default(parrot_bot_with_gguf):
+    gguf = next(parrot_bot_with_gguf.glob("exports/gguf-f32/*.gguf"))
+    lines: list[str] = []
+    chatbot = Chatbot.from_model(gguf, generate=GenerateSection(weights="int8"), log=lines.append)
+    assert chatbot.engine.backend == "llama.cpp" and chatbot.loaded.model.get_input_embeddings().weight.is_meta
+    assert "int8 weights are for the torch backend: llama.cpp runs the GGUF's own types (q8_0 by default)." in lines
+    assert chatbot.reply([{"role": "user", "content": PARROT_PROMPT}], temperature=0, max_new_tokens=40) == PARROT_REPLY

@@ -27,7 +27,8 @@ class Chatbot:
                  generate: GenerateSection | None = None, gguf: Path | None = None,
                  log: Callable[[str], None] = print) -> None:
         """`system_prompt`: the bot's (None: keep what the model's chat format has, e.g. a base model's own
-        default); `gguf`: the model as a GGUF file, for [generate] backend = "llama.cpp"."""
+        default); `gguf`: the model as a GGUF file, for [generate] backend = "llama.cpp" (with "auto", the default,
+        llama.cpp runs it where it is given, torch otherwise)."""
         self.loaded = loaded
         self.name = name
         self.mode = mode
@@ -37,8 +38,12 @@ class Chatbot:
         window = model_window(loaded.model)
         if self.defaults.context_tokens:
             window = min(window, self.defaults.context_tokens)
+        # backend auto: llama.cpp where the caller found a GGUF to run (from_bot: a current export), else torch.
+        backend = self.defaults.backend
+        if backend == "auto":
+            backend = "llama.cpp" if gguf is not None else "torch"
         self.engine = Engine(loaded.model, loaded.tokenizer, stop_strings=self.chat_format.stop, context_window=window,
-                             weights=self.defaults.weights, fast=self.defaults.fast_path, backend=self.defaults.backend,
+                             weights=self.defaults.weights, fast=self.defaults.fast_path, backend=backend,
                              gguf=gguf, log=log)
         self.last_fit: FittedPrompt | None = None
 
@@ -50,7 +55,9 @@ class Chatbot:
 
         None means best, or the base model (with a notice) while the bot has no trained checkpoint yet.
         `generate` replaces the bot's [generate] section (the CLI passes it with its flags applied).
-        With backend llama.cpp, `gguf` (default: the bot's GGUF export) is found before any model loads.
+        With backend llama.cpp, `gguf` (default: the bot's GGUF export) is found before any model loads; with
+        backend auto, llama.cpp runs `gguf` or else the bot's verified GGUF export of this very checkpoint, where
+        llama-cpp-python is installed, and torch runs otherwise (one log line says which, and why).
         """
         from botsmith import system_prompt
         from botsmith.bot_folder import open_bot
@@ -71,8 +78,10 @@ class Chatbot:
                 log(f"{config.bot.name} has no trained checkpoint yet: talking to the base model {config.bot.base_model}.")
         elif checkpoint != "base":
             path = resolve_checkpoint(folder.runs_dir, checkpoint)
+        if generate.backend == "auto":
+            gguf = _gguf_for_auto(folder, checkpoint, path, gguf, generate, config, log)
         loaded = _load(path or config.bot.base_model, log, dtype,
-                       chat_template=template_setting(config.bot.chat_template, folder.root))
+                       chat_template=template_setting(config.bot.chat_template, folder.root), weights=gguf is None)
         info = read_checkpoint_info(path) if path is not None and (path / CHECKPOINT_INFO).is_file() else None
         # The base model too is talked to with the bot's system prompt: that is what "before training" means.
         system = system_prompt.for_runtime(config, folder.dataset_dir, info)
@@ -84,16 +93,18 @@ class Chatbot:
                    gguf: str | Path | None = None, log: Callable[[str], None] = print) -> "Chatbot":
         """A base model (alias, folder, .gguf, Hub id) or a checkpoint folder, without a bot folder.
 
-        With backend llama.cpp, `gguf` defaults to `spec_or_path` when that is a .gguf file.
+        With backend llama.cpp, `gguf` defaults to `spec_or_path` when that is a .gguf file; so does backend auto
+        (the default) where llama-cpp-python is installed.
         """
-        if generate and generate.backend == "llama.cpp":
-            from botsmith.chat.llama_cpp_runner import checked_gguf
-            from botsmith.llama_cpp_runtime import require_llama_cpp
+        from botsmith.chat.llama_cpp_runner import checked_gguf
+        from botsmith.llama_cpp_runtime import llama_cpp_available, require_llama_cpp
 
-            is_gguf = str(spec_or_path).endswith(".gguf")
+        backend = generate.backend if generate else "auto"
+        is_gguf = str(spec_or_path).endswith(".gguf")
+        if backend == "llama.cpp" or (backend == "auto" and (gguf or (is_gguf and llama_cpp_available()))):
             gguf = checked_gguf(gguf or spec_or_path) if gguf or is_gguf else None
             require_llama_cpp()
-        loaded = _load(spec_or_path, log, generate.dtype if generate else "auto")
+        loaded = _load(spec_or_path, log, generate.dtype if generate else "auto", weights=gguf is None)
         return cls(loaded, name=name or Path(str(spec_or_path)).name, generate=generate, gguf=gguf, log=log)
 
     @property
@@ -187,13 +198,41 @@ def _gguf_for_llama_cpp(folder: Any, checkpoint: str | None, gguf: str | Path | 
     return path
 
 
-def _load(spec_or_path: str | Path, log: Callable[[str], None], dtype: str = "auto", chat_template: str = "") -> Any:
+def _gguf_for_auto(folder: Any, checkpoint: str | None, weights: Path | None, gguf: str | Path | None,
+                   generate: GenerateSection, config: Any, log: Callable[[str], None]) -> Path | None:
+    """backend auto: the GGUF llama.cpp runs (an explicit one, else the bot's current export), or None for torch;
+    one line says which backend runs and why."""
+    from botsmith.chat.llama_cpp_runner import checked_gguf, current_export
+    from botsmith.llama_cpp_runtime import require_llama_cpp
+    from botsmith.models import resolve_model
+
+    if gguf:
+        require_llama_cpp()
+        return checked_gguf(gguf)
+    if generate.dtype == "float32":
+        log('backend auto: torch ([generate] dtype = "float32" asks for transformers\' fp32 replies, not a GGUF\'s)')
+        return None
+    weights_dir = weights or resolve_model(config.bot.base_model, log=log)
+    found, why_not = current_export(folder, checkpoint, weights_dir, config.export.quant)
+    if found is None:
+        log(f"backend auto: torch ({why_not})")
+    else:
+        log(f"backend auto: llama.cpp, on {found.relative_to(folder.root)} (the verified export of this checkpoint)")
+    return found
+
+
+def _load(spec_or_path: str | Path, log: Callable[[str], None], dtype: str = "auto", chat_template: str = "",
+          weights: bool = True) -> Any:
     """A checkpoint folder (botsmith_checkpoint.json), or a base model with the chat format `chat_template`
-    chooses (a checkpoint keeps the one it was trained with), LoRA merged for speed."""
-    from botsmith.models import CHECKPOINT_INFO, load_base, load_checkpoint, pick_dtype
+    chooses (a checkpoint keeps the one it was trained with), LoRA merged for speed.
+
+    `weights=False` (llama.cpp computes the logits from a GGUF) builds the model without its weights."""
+    from botsmith.models import CHECKPOINT_INFO, load_base, load_checkpoint, load_shell, pick_dtype
 
     path = Path(str(spec_or_path))
     torch_dtype = pick_dtype(dtype)
+    if not weights:
+        return load_shell(spec_or_path, dtype=torch_dtype, chat_template=chat_template, log=log)
     if (path / CHECKPOINT_INFO).is_file():
         loaded = load_checkpoint(path, dtype=torch_dtype, merge=True, log=log)
     else:

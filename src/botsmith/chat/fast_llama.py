@@ -93,6 +93,8 @@ class FastLlama:
         self.dtype = self.embed.dtype
         self._source = (model.model.layers[0].self_attn.q_proj.weight.data_ptr(), model.lm_head.weight.data_ptr())
         self.cache: tuple[Any, Any] | None = None
+        self.cached_ids: list[int] = []  # the tokens whose keys and values the cache holds, up to `position`
+        self.position = 0
 
     def stale(self) -> bool:
         """True when the model's weights were replaced since (e.g. `.to(dtype)`, a new adapter merged)."""
@@ -100,14 +102,33 @@ class FastLlama:
         return (attention.q_proj.weight.data_ptr(), self.model.lm_head.weight.data_ptr()) != self._source
 
     def prefill(self, ids: list[int], capacity: int) -> Any:
-        """Logits (float32, one row) after the prompt; the cache gets room for `capacity` positions."""
+        """Logits (float32, one row) after the prompt; the cache gets room for `capacity` positions.
+
+        A chat's next prompt starts with the last one (system prompt, earlier turns, the reply): the
+        keys and values of that common prefix stay in the cache and only the new tokens run."""
         import torch
 
-        shape = (len(self.layers), self.kv_heads, capacity, self.head_dim)
-        self.cache = (torch.empty(shape, dtype=self.dtype), torch.empty(shape, dtype=self.dtype))
-        self._rope(capacity)
-        self.position = 0
-        return self._forward(torch.tensor(ids))
+        common = self._cached_prefix(ids)
+        if self.cache is None or self.cache[0].shape[2] < capacity:
+            shape = (len(self.layers), self.kv_heads, capacity, self.head_dim)
+            cache = (torch.empty(shape, dtype=self.dtype), torch.empty(shape, dtype=self.dtype))
+            if common:
+                for new, old in zip(cache, self.cache):
+                    new[:, :, :common] = old[:, :, :common]
+            self.cache = cache
+            self._rope(capacity)
+        self.position = common
+        self.cached_ids = list(ids)
+        return self._forward(torch.tensor(ids[common:]))
+
+    def _cached_prefix(self, ids: list[int]) -> int:
+        """How many leading tokens of `ids` the cache holds (all but the last at most: its logits are needed)."""
+        common = 0
+        for old, new in zip(self.cached_ids[:self.position], ids[:-1]):
+            if old != new:
+                break
+            common += 1
+        return common
 
     def step(self, token_id: int) -> Any:
         """Logits (float32) after one more token: the prompt's arithmetic on a vector, with fewer calls."""
@@ -124,6 +145,7 @@ class FastLlama:
                 half = gate_up.shape[0] // 2
                 x = layer["down"].add_vector(x, torch.nn.functional.silu(gate_up[:half]) * gate_up[half:])
             self.position = position + 1
+            self.cached_ids[position:] = [token_id]
             return self.lm_head.vector(_rms_norm(x, self.norm, self.eps)).float()
 
     def _rope(self, capacity: int) -> None:
@@ -144,20 +166,24 @@ class FastLlama:
         start, count = self.position, ids.shape[0]
         end = start + count
         cos, sin = self.cos[start:end], self.sin[start:end]
+        # After a cached prefix, token i sees positions 0..start+i: sdpa's is_causal would align it with 0..i.
+        mask = torch.ones(count, end, dtype=torch.bool).tril(start) if start and count > 1 else None
         with torch.inference_mode():
             x = F.embedding(ids, self.embed)
             for index, layer in enumerate(self.layers):
-                x = x + self._attention(_rms_norm(x, layer["in_norm"], self.eps), layer, index, cos, sin, start, end)
+                h = _rms_norm(x, layer["in_norm"], self.eps)
+                x = x + self._attention(h, layer, index, cos, sin, (start, end), mask)
                 gate, up = layer["gate_up"].rows(_rms_norm(x, layer["post_norm"], self.eps)).chunk(2, dim=-1)
                 x = x + layer["down"].rows(F.silu(gate) * up)
             self.position = end
             return self.lm_head.vector(_rms_norm(x[-1], self.norm, self.eps)).float()
 
-    def _attention(self, h: Any, layer: dict, index: int, cos: Any, sin: Any, start: int, end: int) -> Any:
+    def _attention(self, h: Any, layer: dict, index: int, cos: Any, sin: Any, span: tuple[int, int],
+                   mask: Any) -> Any:
         import torch
         import torch.nn.functional as F
 
-        count, dim = h.shape[0], self.head_dim
+        (start, end), count, dim = span, h.shape[0], self.head_dim
         qkv = layer["qkv"].rows(h).view(count, self.heads + 2 * self.kv_heads, dim)
         rotated = self.heads + self.kv_heads
         qk = qkv[:, :rotated]
@@ -167,7 +193,7 @@ class FastLlama:
         values[:, start:end] = qkv[:, rotated:].transpose(0, 1)
         query = qk[:, :self.heads].transpose(0, 1).unsqueeze(0)
         out = F.scaled_dot_product_attention(query, keys[:, :end].unsqueeze(0), values[:, :end].unsqueeze(0),
-                                             is_causal=count > 1, enable_gqa=True)
+                                             attn_mask=mask, is_causal=count > 1 and mask is None, enable_gqa=True)
         return layer["o"].rows(out[0].transpose(0, 1).reshape(count, self.heads * dim))
 
     def _attend_one(self, h: Any, layer: dict, index: int, cos: Any, sin: Any, position: int) -> Any:

@@ -94,7 +94,7 @@ class Engine:
         self.model = model
         self.fast = fast
         self.backend = backend
-        self.weights = _usable_weights(model, weights, fast and backend == "torch", log)
+        self.weights = _usable_weights(model, weights, fast, backend, log)
         self._fast_runner: Any = None
         self._probe_failure: str | None = None
         self.tokenizer = tokenizer
@@ -105,7 +105,7 @@ class Engine:
         self.log = log
         if self._llama_cpp is None:
             self._runner()  # fuse and probe the weights now, at load time, not during the first reply
-            log(f"decoding: {self.decoder_description()}")
+        log(f"decoding: {self.decoder_description()}")
 
     def encode(self, text: str, *, add_special_tokens: bool = False) -> list[int]:
         return self.tokenizer(text, add_special_tokens=add_special_tokens)["input_ids"]
@@ -191,7 +191,7 @@ class Engine:
         """Which pass computes the logits, in words, for the log."""
         dtype = str(getattr(self.model, "dtype", "")).replace("torch.", "")
         if self._llama_cpp is not None:
-            return "llama.cpp"
+            return f"llama.cpp ({self._llama_cpp.path.name})"
         if self._fast_runner:
             return f"botsmith's lean Llama pass ({dtype}, {self.weights} weights), checked against transformers at load"
         why = ("[generate] fast_path = false" if not self.fast else
@@ -208,7 +208,7 @@ def _llama_cpp_runner(model: Any, gguf: Path | None, context_window: int) -> Any
     return LlamaCppRunner(gguf, context_window=context_window, vocab_size=model.config.vocab_size)
 
 
-def _usable_weights(model: Any, weights: str, fast: bool, log: Callable[[str], None]) -> str:
+def _usable_weights(model: Any, weights: str, fast: bool, backend: str, log: Callable[[str], None]) -> str:
     """`weights`, or "full" (with the reason logged) where int8 weights cannot be used for this model here."""
     from botsmith.chat.fast_llama import fast_runner_applies
     from botsmith.chat.projections import WEIGHT_MODES, int8_unavailable
@@ -217,6 +217,9 @@ def _usable_weights(model: Any, weights: str, fast: bool, log: Callable[[str], N
         raise BotsmithError(f"weights = {weights!r}: expected one of {', '.join(WEIGHT_MODES)}")
     if weights == "full":
         return weights
+    if backend == "llama.cpp":
+        log("int8 weights are for the torch backend: llama.cpp runs the GGUF's own types (q8_0 by default).")
+        return "full"
     if not fast or not fast_runner_applies(model):
         log("int8 weights apply only to the Llama fast path on CPU: using full weights for this model.")
         return "full"

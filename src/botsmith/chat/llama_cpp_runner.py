@@ -26,15 +26,36 @@ class LlamaCppRunner:
         require_llama_cpp()
         self.path = path
         # Logits for the last token only (logits_all=False): the engine never looks further back.
-        self.llm = load_llama(path, n_ctx=context_window, n_threads=torch.get_num_threads(), logits_all=False)
+        try:
+            self.llm = load_llama(path, n_ctx=context_window, n_threads=torch.get_num_threads(), logits_all=False)
+        except ValueError as error:  # llama-cpp-python's word for a file llama.cpp cannot read
+            raise BotsmithError(f"llama.cpp cannot load {path} ({error})", hint="export it again "
+                                "(botsmith export BOT --format gguf --force) or use --backend torch") from None
         if self.llm.n_vocab() != vocab_size:
             raise BotsmithError(f"{path} has a {self.llm.n_vocab()}-token vocabulary, the model {vocab_size}",
                                 hint="export this checkpoint again: botsmith export BOT --format gguf --force")
 
     def prefill(self, ids: list[int], capacity: int) -> Any:
-        self.llm.reset()  # the next eval overwrites the cache from position 0
-        self.llm.eval(ids)
+        """Logits after `ids`. A chat's next prompt starts with the last one (system prompt, earlier turns, the
+        reply): the cache keeps that common prefix and only the new tokens are processed."""
+        common = self._cached_prefix(ids)
+        self.llm.n_tokens = common  # eval drops every cached position from n_tokens on, then appends
+        self.llm.eval(ids[common:])
         return self._last_logits()
+
+    def _cached_prefix(self, ids: list[int]) -> int:
+        """How many leading tokens of `ids` the cache holds and may keep (at least one token must be processed,
+        for its logits); 0 where llama.cpp cannot cut a cache short (recurrent models)."""
+        cached = self.llm.input_ids[:self.llm.n_tokens].tolist()
+        common = 0
+        for old, new in zip(cached, ids[:-1]):
+            if old != new:
+                break
+            common += 1
+        if common and not self.llm._ctx.kv_cache_seq_rm(-1, common, -1):
+            self.llm.reset()
+            return 0
+        return common
 
     def step(self, token_id: int) -> Any:
         self.llm.eval([token_id])
@@ -92,6 +113,39 @@ def _warn_if_older_than_best(path: Path, folder: Any, log: Callable[[str], None]
     if newest > path.stat().st_mtime:
         log(f"{path.name} is older than the best checkpoint {best}: "
             f"re-export it (botsmith export {folder.root} --format gguf --force) to talk to the newest one.")
+
+
+def current_export(folder: Any, checkpoint: str | None, weights_dir: Path,
+                   preferred_quant: str) -> tuple[Path | None, str]:
+    """For backend auto: (the bot's verified GGUF export of exactly the weights in `weights_dir`, "") or (None, why).
+
+    `checkpoint` is the one asked for (None: best, or the base model before training), for the export command.
+    An export knows its weights from its record (export/record.py); among several current ones the
+    `[export] quant` folder wins, then the newest.
+    """
+    from botsmith.export.record import read_export_record, weights_fingerprint
+
+    if not llama_cpp_available():
+        return None, "llama-cpp-python is not installed (pip install 'botsmith[llamacpp]' for llama.cpp's speed)"
+    exports = [path for path in sorted(folder.exports_dir.glob("gguf-*/*.gguf"), key=lambda path: path.stat().st_mtime)
+               if path.parent.name != "gguf-lora"]
+    fingerprint = weights_fingerprint(weights_dir)
+    records = {path: read_export_record(path.parent) or {} for path in exports}
+    current = [path for path, record in records.items() if record.get("weights") == fingerprint]
+    verified = [path for path in current if records[path].get("verified")]
+    preferred = [path for path in verified if path.parent.name == f"gguf-{preferred_quant}"]
+    if preferred or verified:
+        return (preferred or verified)[-1], ""
+    if checkpoint is None:
+        checkpoint = "best" if _best_checkpoint(folder) else "base"
+    export = f"botsmith export {folder.root} --format gguf"
+    export += "" if checkpoint == "best" else f" --checkpoint {checkpoint}"
+    if current:
+        return None, f"{current[-1].name} was exported without verification: {export} --force checks it"
+    if exports:
+        return None, (f"no GGUF export holds this checkpoint ({exports[-1].name} is older or of another one): "
+                      f"{export} --force")
+    return None, f"no GGUF export of this checkpoint: {export} makes one for llama.cpp's speed"
 
 
 def checked_gguf(path: str | Path) -> Path:

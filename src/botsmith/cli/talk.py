@@ -26,8 +26,8 @@ def _load_bot(bot: Path, checkpoint: Optional[str], gguf: Optional[Path] = None,
 
     hf_logging.disable_progress_bar()  # weight-loading bars would bury the conversation
     config = open_bot(bot).config().with_overrides("generate", **generate)
-    if gguf is not None and config.generate.backend != "llama.cpp":
-        raise BotsmithError("--gguf is for the llama.cpp backend", hint="add --backend llama.cpp")
+    if gguf is not None and config.generate.backend == "torch":
+        raise BotsmithError("--gguf is for the llama.cpp backend", hint="use --backend llama.cpp (or auto)")
     return Chatbot.from_bot(bot, checkpoint, generate=config.generate, gguf=gguf, log=_err)
 
 
@@ -45,9 +45,10 @@ def _sampling_options():
                                                      "of bf16, for a tiny accuracy loss (default: [generate] weights)."),
         fast_path=typer.Option(None, "--fast-path/--no-fast-path", help="Lean decode pass for Llama models on the CPU "
                                "(default: [generate] fast_path); off: transformers' own modules."),
-        backend=typer.Option(None, "--backend", help="torch | llama.cpp: llama.cpp runs the bot's GGUF export through "
-                                                     "llama-cpp-python (default: [generate] backend)."),
-        gguf=typer.Option(None, "--gguf", help="With --backend llama.cpp: this GGUF file instead of the bot's export."),
+        backend=typer.Option(None, "--backend", help="auto | torch | llama.cpp: llama.cpp runs the bot's GGUF export "
+                             "through llama-cpp-python; auto does where it is installed and the export holds this "
+                             "checkpoint, else torch (default: [generate] backend)."),
+        gguf=typer.Option(None, "--gguf", help="Run this GGUF file in llama.cpp instead of the bot's export."),
     )
 
 

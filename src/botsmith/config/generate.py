@@ -34,11 +34,14 @@ class GenerateSection(Section):
                      "at load; 1.36x the tokens/s of transformers generate in bench/generate.py); false: transformers' "
                      "own modules."),
     )
-    backend: Literal["torch", "llama.cpp"] = Field(
-        "torch",
-        description=("What computes the next-token logits in chat, complete and serve: torch (the model in PyTorch) or "
+    backend: Literal["auto", "torch", "llama.cpp"] = Field(
+        "auto",
+        description=("What computes the next-token logits in chat, complete and serve: torch (the model in PyTorch), "
                      "llama.cpp (the bot's GGUF export run by llama-cpp-python; needs `botsmith export BOT --format gguf` "
-                     "and `pip install 'botsmith[llamacpp]'`). Sampling, stops and the chat format are botsmith's either way."),
+                     "and `pip install 'botsmith[llamacpp]'`), or auto: llama.cpp where it is installed and a verified "
+                     "GGUF export holds the very checkpoint being talked to (2x torch's tokens/s in bench/generate.py), "
+                     "else torch; dtype = \"float32\" keeps torch. Sampling, stops and the chat format are botsmith's "
+                     "either way."),
     )
     seed: int = Field(-1, ge=-1, description="Sampling seed for reproducible replies (-1: a new random seed each time).")
     context_tokens: int = Field(

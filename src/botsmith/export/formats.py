@@ -10,6 +10,8 @@ from botsmith.export.job import ExportJob, ExportResult, bot_slug
 from botsmith.export.gguf.kquants import K_QUANTS, check_quant, quantize_file
 from botsmith.export.hf import card_facts, save_hf_folder, verify_hf_folder
 from botsmith.export.modelfile import modelfile_text, ollama_params, ollama_template
+from botsmith.export.record import RECORD_NAME, write_export_record
+from botsmith.llama_cpp_runtime import llama_cpp_available
 
 
 def load_for_export(job: ExportJob) -> tuple[Any, dict, Path | None]:
@@ -89,6 +91,9 @@ def export_gguf(job: ExportJob, tmp: Path) -> ExportResult:
         job.log("\n".join(["Verification:", *result.checks]))
         verification.raise_if_failed()
     result.files += write_ollama_files(tmp, gguf_path.name, job, loaded)
+    # Verified means llama.cpp itself passed the export: only then may chat's backend auto run it.
+    result.files.append(write_export_record(tmp, quant=job.quant, checkpoint=_source_label(job, loaded.source),
+                                            weights_dir=loaded.source, verified=job.verify and llama_cpp_available()))
     facts = card_facts(job.folder, config, loaded, info, run_dir, files={})
     write_card(tmp, facts, {path.name: _describe(path.name) for path in result.files})
     return result
@@ -110,6 +115,16 @@ def write_ollama_files(folder: Path, gguf_name: str, job: ExportJob, loaded: Any
     return files
 
 
+def _source_label(job: ExportJob, source: Path) -> str:
+    """The checkpoint as the record names it: relative to the bot folder where it lies inside (no home paths shared)."""
+    if job.checkpoint == "base":
+        return "base"
+    try:
+        return source.resolve().relative_to(job.folder.root.resolve()).as_posix()
+    except ValueError:
+        return source.name
+
+
 def _context_length(model_config: Any) -> int:
     return getattr(model_config, "max_position_embeddings", None) or getattr(model_config, "n_positions", 2048)
 
@@ -124,6 +139,7 @@ def _describe(name: str) -> str:
             "generation_config.json": "sampling defaults and end-of-turn stop tokens",
             "tokenizer.json": "tokenizer", "tokenizer_config.json": "tokenizer settings",
             "chat_template.jinja": "the chat template the bot was trained with",
+            RECORD_NAME: "which checkpoint the GGUF holds (botsmith chat and serve run it when it is current)",
             }.get(name, "GGUF model for llama.cpp and Ollama" if name.endswith(".gguf") else "")
 
 
