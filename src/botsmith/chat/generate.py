@@ -234,7 +234,13 @@ class GenericRunner:
     """Any causal LM through its own modules and a transformers `DynamicCache`."""
 
     def __init__(self, model: Any) -> None:
+        import inspect
+
         self.model = model
+        # transformers 5.25 renamed past_key_values to cache (the old name warns on every call); a model with
+        # its own code may still take only the old one.
+        base = model.get_base_model() if hasattr(model, "get_base_model") else model
+        self._cache_argument = "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
 
     def prefill(self, ids: list[int], capacity: int) -> Any:
         from transformers import DynamicCache
@@ -249,8 +255,8 @@ class GenericRunner:
         import torch
 
         device = getattr(self.model, "device", "cpu")
-        output = self.model(input_ids=torch.tensor([ids], device=device), past_key_values=self.cache, use_cache=True,
-                            logits_to_keep=1)
+        output = self.model(input_ids=torch.tensor([ids], device=device), use_cache=True, logits_to_keep=1,
+                            **{self._cache_argument: self.cache})
         return output.logits[0, -1].float().cpu()
 
 
