@@ -37,12 +37,9 @@ def load_shell(spec_or_path: str | Path, *, dtype: Any = None, chat_template: st
 def _meta_model(folder: Path, dtype: Any, vocabulary: int | None) -> Any:
     """The model class built from `folder`'s config on the meta device, with its generation config;
     embeddings grown to `vocabulary` where a checkpoint's tokenizer added tokens (as load_checkpoint does)."""
-    import torch
-    from transformers import AutoConfig, AutoModelForCausalLM, GenerationConfig
+    from transformers import AutoConfig, GenerationConfig
 
-    config = AutoConfig.from_pretrained(str(folder))
-    with torch.device("meta"):
-        model = AutoModelForCausalLM.from_config(config, dtype=dtype)
+    model = build_on_meta(AutoConfig.from_pretrained(str(folder)), dtype)
     try:
         model.generation_config = GenerationConfig.from_pretrained(str(folder))
     except OSError:  # no generation_config.json: the one from_config derived stays
@@ -50,3 +47,20 @@ def _meta_model(folder: Path, dtype: Any, vocabulary: int | None) -> Any:
     if vocabulary is not None and model.get_input_embeddings().weight.shape[0] != vocabulary:
         model.resize_token_embeddings(vocabulary)
     return model.eval()
+
+
+def build_on_meta(config: Any, dtype: Any = None) -> Any:
+    """The causal LM `config` describes, built on PyTorch's meta device (shapes, no memory).
+
+    The model class is imported before the meta device is entered: its first import pulls in
+    torch._dynamo, which torch 2.6 cannot import with meta as the default device (GPT-2 among
+    others), and the half-imported module then breaks everything after it, training included."""
+    import contextlib
+
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    with contextlib.suppress(KeyError):  # a config the mapping lacks: from_config says so below
+        AutoModelForCausalLM._model_mapping[type(config)]
+    with torch.device("meta"):
+        return AutoModelForCausalLM.from_config(config, dtype=dtype)

@@ -69,16 +69,13 @@ class Estimate:
 
 def shape_of(model_dir: str | Path) -> ModelShape:
     """The model's size from its config.json: the model is built on the meta device (no memory, no weights)."""
-    import torch
-    from transformers import AutoConfig, AutoModelForCausalLM
+    from transformers import AutoConfig
+
+    from botsmith.models.shell import build_on_meta
+    from botsmith.train.prepare import find_target_modules
 
     config = AutoConfig.from_pretrained(str(model_dir))
-    # The model class is imported outside the meta device: its first import pulls in torch._dynamo,
-    # which torch 2.6 cannot import with meta as the default device.
-    model_class = AutoModelForCausalLM._model_mapping[type(config)]
-    with torch.device("meta"):
-        model = model_class(config)
-    from botsmith.train.prepare import find_target_modules
+    model = build_on_meta(config)
 
     targets = set(find_target_modules(model))
     lora = sum(sum(_in_out(module)) for name, module in model.named_modules()
