@@ -105,3 +105,14 @@ def _truncate_last(fitted: FittedPrompt, system: list[dict], chat_format: ChatFo
             return FittedPrompt(system + [message], ids, fitted.dropped_messages)
         keep -= max(1, len(ids) - budget)  # token boundaries can shift when text is re-encoded
     raise BotsmithError("the message cannot be fitted into the context window")
+
+
+def cached_prefix_length(cached: Sequence[int], ids: Sequence[int]) -> int:
+    """How many leading tokens of `ids` a KV cache holding `cached` may keep: the common prefix, never the
+    last token of `ids` (its logits are what the prompt is run for)."""
+    common = 0
+    for old, new in zip(cached, ids[:-1]):
+        if old != new:
+            break
+        common += 1
+    return common

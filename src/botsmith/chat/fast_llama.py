@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from botsmith.chat.context import cached_prefix_length
 from botsmith.chat.projections import projection
 
 SUPPORTED = {"LlamaForCausalLM"}
@@ -108,7 +109,7 @@ class FastLlama:
         keys and values of that common prefix stay in the cache and only the new tokens run."""
         import torch
 
-        common = self._cached_prefix(ids)
+        common = cached_prefix_length(self.cached_ids[:self.position], ids)
         if self.cache is None or self.cache[0].shape[2] < capacity:
             shape = (len(self.layers), self.kv_heads, capacity, self.head_dim)
             cache = (torch.empty(shape, dtype=self.dtype), torch.empty(shape, dtype=self.dtype))
@@ -120,15 +121,6 @@ class FastLlama:
         self.position = common
         self.cached_ids = list(ids)
         return self._forward(torch.tensor(ids[common:]))
-
-    def _cached_prefix(self, ids: list[int]) -> int:
-        """How many leading tokens of `ids` the cache holds (all but the last at most: its logits are needed)."""
-        common = 0
-        for old, new in zip(self.cached_ids[:self.position], ids[:-1]):
-            if old != new:
-                break
-            common += 1
-        return common
 
     def step(self, token_id: int) -> Any:
         """Logits (float32) after one more token: the prompt's arithmetic on a vector, with fewer calls."""

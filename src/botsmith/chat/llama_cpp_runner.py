@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from botsmith.chat.context import cached_prefix_length
 from botsmith.errors import BotsmithError
 from botsmith.llama_cpp_runtime import llama_cpp_available, load_llama, require_llama_cpp
 
@@ -46,12 +47,7 @@ class LlamaCppRunner:
     def _cached_prefix(self, ids: list[int]) -> int:
         """How many leading tokens of `ids` the cache holds and may keep (at least one token must be processed,
         for its logits); 0 where llama.cpp cannot cut a cache short (recurrent models)."""
-        cached = self.llm.input_ids[:self.llm.n_tokens].tolist()
-        common = 0
-        for old, new in zip(cached, ids[:-1]):
-            if old != new:
-                break
-            common += 1
+        common = cached_prefix_length(self.llm.input_ids[:self.llm.n_tokens].tolist(), ids)
         if common and not self.llm._ctx.kv_cache_seq_rm(-1, common, -1):
             self.llm.reset()
             return 0
