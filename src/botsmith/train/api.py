@@ -20,7 +20,7 @@ from botsmith.train.plot import plot_losses
 from botsmith.train.process_state import run_process_state
 from botsmith.train.progress import Progress, format_duration
 from botsmith.train.rundir import RunFolder, create_run, find_resumable
-from botsmith.train.setup import Setup, build_setup
+from botsmith.train.setup import Setup, build_setup, device_kind
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,9 @@ def train(bot_dir: str | Path, config: BotConfig | None = None, *, resume: bool 
     if resumed is not None:
         config = resumed.config()
     config = config or folder.config()
-    world = init_world(_device_hint(config.train.device))
+    world = init_world(device_kind(config.train.device))
     try:
-        with run_process_state(config.train, cpu=_device_hint(config.train.device) == "cpu") as notes:
+        with run_process_state(config.train, cpu=device_kind(config.train.device) == "cpu") as notes:
             return _train(folder, config, resumed, world, log, notes)
     finally:
         shutdown(world)
@@ -72,12 +72,6 @@ def log_estimate(folder, config: BotConfig, log) -> None:
         return
     for line in estimate.lines() if estimate else []:
         log(line)
-
-
-def _device_hint(device: str) -> str:
-    import torch
-
-    return "cuda" if device in ("auto", "cuda") and torch.cuda.is_available() else "cpu"
 
 
 def _train(folder, config: BotConfig, resumed: RunFolder | None, world: World, log, notes: list[str]) -> RunResult:

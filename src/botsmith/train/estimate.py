@@ -210,11 +210,9 @@ def _record_text(record: dict) -> str:
 
 def estimate_for_bot(folder: Any, config: Any, *, log: Any = print) -> Estimate | None:
     """The estimate for training `folder`'s bot with `config`; None before its dataset is built."""
-    import torch
-
     from botsmith.dataset.tokens import load_tokenizer
     from botsmith.models import resolve_model
-    from botsmith.models.load import cpu_has_fast_bf16
+    from botsmith.train.setup import device_kind, pick_precision
 
     train = config.train
     train_file = folder.dataset_dir / "train.jsonl"
@@ -222,10 +220,10 @@ def estimate_for_bot(folder: Any, config: Any, *, log: Any = print) -> Estimate 
         return None
     path = resolve_model(config.bot.base_model, log=log)
     tokens, examples = dataset_tokens(train_file, load_tokenizer(str(path), log=log))
-    device = "cuda" if train.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu"
-    fp32 = train.precision == "fp32" or (train.precision == "auto" and device == "cpu" and not cpu_has_fast_bf16())
+    device = device_kind(train.device)
+    dtype_bytes = pick_precision(train.precision, device).itemsize  # the dtype training will compute in
     total = run_tokens(tokens, examples, epochs=train.epochs, max_steps=train.max_steps, batch_size=train.batch_size,
                        grad_accum=train.grad_accum, max_length=train.max_length, packing=train.packing)
     return estimate_run(shape_of(path), method=train.method, tokens=total, batch_size=train.batch_size,
-                        max_length=train.max_length, lora_r=train.lora_r, device=device, dtype_bytes=4 if fp32 else 2,
+                        max_length=train.max_length, lora_r=train.lora_r, device=device, dtype_bytes=dtype_bytes,
                         gradient_checkpointing=train.gradient_checkpointing)

@@ -53,6 +53,13 @@ class Setup:
                     for prompt in self.prompts]
 
 
+def device_kind(device: str) -> str:
+    """"cuda" or "cpu": where `[train] device` will train, known before the process group exists."""
+    import torch
+
+    return "cuda" if device in ("auto", "cuda") and torch.cuda.is_available() else "cpu"
+
+
 def pick_device(device: str, world: World) -> str:
     import torch
 
