@@ -18,6 +18,7 @@ from pathlib import Path
 from botsmith.atomic import atomic_dir
 from botsmith.bot_folder import open_bot
 from botsmith.errors import BotsmithError
+from botsmith.models.resolve import hub_offline
 from botsmith.records import read_records
 
 DATASET_FILES = ("train.jsonl", "validation.jsonl", "stats.json")
@@ -59,7 +60,7 @@ def _snapshot(repo: str, log: Callable[[str], None]) -> Path:
         return Path(snapshot_download(repo, repo_type="dataset", allow_patterns=patterns, local_files_only=True))
     except (LocalEntryNotFoundError, OSError, ValueError):
         pass
-    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}:
+    if hub_offline():
         raise BotsmithError(f"the Hub dataset {repo} is not in the Hugging Face cache and HF_HUB_OFFLINE is set",
                             hint="fetch it once while online, or build the dataset from sources: botsmith build")
     log(f"Downloading the dataset {repo} from the Hugging Face Hub...")

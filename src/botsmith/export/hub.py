@@ -128,7 +128,9 @@ def _reason(error: Exception, token: str) -> str:
 
 
 def _refuse_offline() -> None:
-    if os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}:
+    from botsmith.models.resolve import hub_offline
+
+    if hub_offline():
         raise BotsmithError("cannot push: HF_HUB_OFFLINE is set", hint="unset HF_HUB_OFFLINE when you are online")
 
 

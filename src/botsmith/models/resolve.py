@@ -45,6 +45,7 @@ def resolve_model(spec: str, *, log=print) -> Path:
 
 
 def hub_offline() -> bool:
+    """Whether HF_HUB_OFFLINE asks that nothing be fetched from (or pushed to) the Hub."""
     return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
