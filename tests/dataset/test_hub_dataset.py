@@ -57,6 +57,9 @@ def test_train_on_a_hub_dataset_and_offline_errors(tmp_path, tiny_llama):
     assert refused.stderr.strip().splitlines()[-1].startswith("botsmith: error: the Hub dataset you/oz-fragments is "
                                                                "not in the Hugging Face cache and HF_HUB_OFFLINE is set")
     assert not (other.dataset_dir / "train.jsonl").exists()
+    misnamed = cli("train", str(other.root), "--dataset", "bad name!", env=offline)
+    assert misnamed.returncode != 0 and "Traceback" not in misnamed.stderr
+    assert misnamed.stderr.strip().splitlines()[-1].startswith("botsmith: error: 'bad name!' is not a Hub dataset id")
     cached = cli("add", "hub-dataset", "you/oz-fragments", "--bot", str(other.root),
                  env={**offline, "HF_HOME": str(tmp_path / "hf")})  # fetched once: offline from the cache
     assert cached.returncode == 0, cached.stderr

@@ -18,7 +18,7 @@ from pathlib import Path
 from botsmith.atomic import atomic_dir
 from botsmith.bot_folder import open_bot
 from botsmith.errors import BotsmithError
-from botsmith.models.resolve import hub_offline
+from botsmith.models.resolve import HUB_ID, hub_offline
 from botsmith.records import read_records
 
 DATASET_FILES = ("train.jsonl", "validation.jsonl", "stats.json")
@@ -28,6 +28,8 @@ SOURCE_FILE = "hub_source.json"  # which repo and commit data/dataset came from
 def fetch_hub_dataset(bot_dir: str | Path, repo: str, *, log: Callable[[str], None] = print) -> Path:
     """Download dataset repo `repo` into the bot's data/dataset (replacing it); returns that folder."""
     folder = open_bot(bot_dir)
+    if not HUB_ID.match(repo):
+        raise BotsmithError(f"'{repo}' is not a Hub dataset id", hint="name it as owner/name, e.g. you/oz-fragments")
     snapshot = _snapshot(repo, log)
     found = {name: _find(snapshot, name) for name in DATASET_FILES}
     if found["train.jsonl"] is None:
