@@ -120,3 +120,12 @@ def test_character_bots_get_identity_examples_in_training_only(tmp_path, tiny_ll
     assert result.stats["kinds"]["train"]["kind:identity"] == 8
     none = build_dataset(folder.root, config.with_overrides("dataset", identity_examples=0), log=lambda line: None)
     assert "kind:identity" not in none.stats["kinds"]["train"]
+
+
+def test_identity_questions_are_not_the_ones_eval_asks():
+    from botsmith.dataset.identity import EXCHANGES
+    from botsmith.eval.fidelity import IDENTITY_PROBES
+
+    asked = [probe.casefold().rstrip("?.") for probe in IDENTITY_PROBES]  # who are you / what is your name / ...
+    assert all(probe not in question.casefold() for question, _ in EXCHANGES for probe in asked)
+    assert len({question for question, _ in EXCHANGES}) == len(EXCHANGES)

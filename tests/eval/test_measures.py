@@ -8,7 +8,7 @@ import pytest
 
 from botsmith.eval import fidelity
 from botsmith.eval.probes import Probe, Replies, Reply, spread
-from botsmith.eval.scores import chat_scores
+from botsmith.eval.scores import chat_scores, voice_texts
 from botsmith.eval.stylometry import DeltaSpace, matched_deltas, reference_chunks, words
 
 
@@ -43,6 +43,18 @@ def test_identity_names_the_character_and_does_not_leak():
     assert not fidelity.answers_as("I am Jane.", names, leak)
 
 
+@pytest.mark.parametrize(("reply", "answers"), [
+    ("I am Elizabeth, a lady of the world.", True), ("I'm Miss Bennet, sir.", True), ("Elizabeth Bennet.", True),
+    ("Why, it is I, Elizabeth!", True), ("They call me Elizabeth at home.", True), ("Elizabeth", True),
+    ("My dear Elizabeth, I am a humble servant of the ancient ones.", False),  # addressed, not named as herself
+    ("Elizabeth is my sister, and I am Jane.", False), ("I am Emily Wilson.", False),
+    ("I am not Elizabeth's keeper.", False),
+])
+def test_identity_is_naming_oneself_as_the_character(reply, answers):
+    names = fidelity.identity_names(["Elizabeth", "Miss Elizabeth Bennet"])
+    assert fidelity.answers_as(reply, names, fidelity.leak_pattern("smollm2-135m")) is answers
+
+
 def _speaker(rng: random.Random, favourite: list[str], count: int) -> str:
     common = "the a and to it was in that".split()
     return " ".join(rng.choice(favourite if rng.random() < 0.4 else common) for _ in range(count))
@@ -64,10 +76,10 @@ def test_matched_deltas_compare_samples_of_one_length():
     formal, casual = "of which whom shall indeed upon".split(), "you i just really so like".split()
     space = DeltaSpace(reference_chunks({"formal": [_speaker(rng, formal, 3000)], "casual": [_speaker(rng, casual, 3000)]}))
     target = words(_speaker(rng, formal, 1500))
-    long, short, other = words(_speaker(rng, formal, 3000)), words(_speaker(rng, formal, 300)), words(_speaker(rng, casual, 900))
+    long, short, other = words(_speaker(rng, formal, 6000)), words(_speaker(rng, formal, 500)), words(_speaker(rng, casual, 900))
     assert space.delta(long, target) < 0.7 * space.delta(short, target)  # plain Delta favours the longer text
     values, size = matched_deltas(space, {"long": long, "short": short, "other": other}, target)
-    assert size == 300
+    assert size == 500
     assert abs(values["long"] - values["short"]) < 0.25 * values["short"]  # matched: length no longer decides
     assert values["other"] > 1.5 * max(values["long"], values["short"])
 
@@ -84,16 +96,77 @@ def test_distinct_n_finds_loops():
 
 
 def test_chat_scores_count_leaks_identity_and_stops():
-    probes = [Probe("identity", [], "Who are you?"), Probe("heldout", [], "Is he kind?", "He is all kindness.")]
-    replies = Replies(greedy=[Reply("I am an AI assistant.", "stop", 6), Reply("He is, my dear.", "length", 5)],
-                      sampled=[Reply("Elizabeth, of course.", "stop", 4), Reply("Indeed he is.", "stop", 4)])
+    probes = [Probe("identity", [], "Who are you?"), Probe("heldout", [], "Is he kind?", "He is all kindness."),
+              Probe("heldout", [], "And she?", "She is not.")]
+    replies = Replies(greedy=[Reply("I am an AI assistant.", "stop", 6), Reply("He is, my dear.", "length", 5), None],
+                      sampled=[Reply("I am Elizabeth, of course.", "stop", 5), Reply("Indeed he is.", "stop", 4),
+                               Reply("She is the handsomest of the five.", "stop", 8)])
     scores = chat_scores(probes, replies, leak=fidelity.leak_pattern("smollm2-135m"), names={"elizabeth"})
-    assert scores["replies"] == 4 and scores["persona_leaks"] == 1
+    assert scores["replies"] == 5 and scores["persona_leaks"] == 1
     assert scores["leak_examples"][0]["phrases"] == ["AI", "assistant"]
     assert scores["identity"] == 1 and scores["identity_probes"] == 2
-    assert scores["ended_on_their_own"] == 0.75 and scores["mean_words"] == 3.5
+    # length as a user reads it: the sampled replies to held-out lines (3 and 7 words), not the greedy one
+    assert scores["ended_on_their_own"] == 0.8 and scores["mean_words"] == 5.0
+    assert voice_texts(probes, replies) == ["Indeed he is.", "She is the handsomest of the five."]
+
+
+def test_greedy_replies_stand_in_when_eval_did_not_sample():
+    probes = [Probe("heldout", [], "Is he kind?", "He is all kindness.")]
+    assert voice_texts(probes, Replies(greedy=[Reply("He is.", "stop", 3)], sampled=[None])) == ["He is."]
+
+
+def test_delta_is_withheld_below_the_words_it_needs():
+    rng = random.Random(2)
+    formal = "of which whom shall indeed upon".split()
+    space = DeltaSpace(reference_chunks({"formal": [_speaker(rng, formal, 3000)]}))
+    target = words(_speaker(rng, formal, 1500))
+    values, size = matched_deltas(space, {"a": words(_speaker(rng, formal, 499)), "b": target}, target)
+    assert size == 499 and values == {"a": None, "b": None}
+    values, size = matched_deltas(space, {"a": words(_speaker(rng, formal, 500)), "b": target}, target)
+    assert size == 500 and values["a"] is not None
+
+
+@pytest.mark.parametrize(("size", "says"), [(0, "too little text"), (120, "needs 500+ words of replies, had 120"),
+                                            (800, "800-word samples")])
+def test_the_delta_row_says_why_it_is_missing(size, says):
+    from botsmith.eval.summary import rows
+
+    report = {"mode": "dialogue", "character": "Elizabeth", "perplexity": {r: {"perplexity": 9.0} for r in ("before", "after")},
+              "scores": {"before": {"persona_leaks": 0, "replies": 1}, "after": {"persona_leaks": 0, "replies": 1},
+                         "delta_words": size}}
+    (row,) = [row for row in rows(report) if row[0].startswith("Burrows' Delta")]
+    assert says in row[0] and row[1:3] == ("-", "-")
 
 
 def test_probes_are_spread_over_the_held_out_examples():
     assert spread(list(range(10)), 3) == [0, 3, 6]
     assert spread([1, 2], 5) == [1, 2]
+
+
+def test_the_permutation_test_tells_a_real_change_from_the_luck_of_the_draw():
+    from botsmith.eval.stylometry import change_p_value
+
+    rng = random.Random(3)
+    formal, casual = "of which whom shall indeed upon".split(), "you i just really so like".split()
+    space = DeltaSpace(reference_chunks({"formal": [_speaker(rng, formal, 3000)], "casual": [_speaker(rng, casual, 3000)]}))
+    target = words(_speaker(rng, formal, 1500))
+    replies = lambda voice: [words(_speaker(rng, voice, 40)) for _ in range(30)]  # noqa: E731
+    casual_replies, formal_replies, more_formal = replies(casual), replies(formal), replies(formal)
+    assert change_p_value(space, casual_replies, formal_replies, target) < 0.01  # moved to the target's voice
+    assert change_p_value(space, formal_replies, more_formal, target) > 0.2  # two draws of one voice
+    assert change_p_value(space, casual_replies[:5], formal_replies[:5], target) is None  # 200 words: no Delta
+
+
+@pytest.mark.parametrize(("before", "after", "p_value", "says"), [
+    (0.80, 0.70, 0.01, "p = 0.01: closer"), (0.70, 0.80, 0.02, "p = 0.02: further"),
+    (0.80, 0.70, 0.40, "p = 0.40: within the noise"),
+])
+def test_the_summary_says_whether_delta_changed_beyond_chance(before, after, p_value, says):
+    from botsmith.eval.summary import line, rows
+
+    report = {"mode": "dialogue", "character": "Elizabeth", "perplexity": {r: {"perplexity": 9.0} for r in ("before", "after")},
+              "scores": {"before": {"persona_leaks": 0, "replies": 1, "delta": before},
+                         "after": {"persona_leaks": 0, "replies": 1, "delta": after},
+                         "delta_words": 1000, "delta_change_p": p_value}}
+    assert ("change in Delta beyond chance? (paired permutation test)", "", says, "") in rows(report)
+    assert line(report).endswith(f"Delta to Elizabeth {before:.2f} -> {after:.2f} ({says})")

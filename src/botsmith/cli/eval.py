@@ -25,9 +25,11 @@ def eval_(
     runs: bool = typer.Option(False, "--runs", help="Compare runs in one table: botsmith eval BOT --runs A B ..."),
     probes: int = typer.Option(DEFAULT_PROBES, "--probes", min=0, max=200, help="Held-out examples to answer, besides the three "
                                                                    "identity questions."),
-    greedy: bool = typer.Option(True, "--greedy/--no-greedy", help="Answer each probe greedily."),
+    greedy: bool = typer.Option(False, "--greedy/--no-greedy", help="Also answer each held-out probe greedily (the "
+                                                                    "identity questions always are)."),
     sampled: bool = typer.Option(True, "--sampled/--no-sampled", help="Answer each probe with the bot's sampling "
-                                                                      "settings, as chat does (fixed seeds)."),
+                                                                      "settings, as chat does (fixed seeds); "
+                                                                      "--no-sampled: greedy replies only."),
     max_new_tokens: int = typer.Option(MAX_NEW_TOKENS, "--max-new-tokens", min=1, max=2048, help="Longest reply per probe."),
     as_json: bool = typer.Option(False, "--json", help="Print report.json's content instead of the table."),
 ) -> None:

@@ -19,8 +19,11 @@ from botsmith.errors import BotsmithError
 from botsmith.eval import summary
 from botsmith.eval.probes import Probe, Replies, answer, chat_probes, completion_probes
 
-DEFAULT_PROBES = 6  # held-out probes beside the three identity questions
-QUICK_PROBES = 3
+# Held-out probes beside the three identity questions: enough sampled replies for a Delta that means something
+# (500+ words: the bot's replies run 35-55 words), in about two minutes on two cores; the quick eval that ends
+# training aims at the same 500 words with fewer to spare.
+DEFAULT_PROBES = 24
+QUICK_PROBES = 16
 MAX_NEW_TOKENS = 96  # per reply: a character's usual line (P&P Elizabeth: 41 words on average); keeps eval near 2 minutes on 2 cores
 
 
@@ -47,16 +50,15 @@ class Contender:
 
 
 def evaluate(bot_dir: str | Path = ".", *, checkpoint: str = "best", against: str = "base",
-             probes: int = DEFAULT_PROBES, greedy: bool = True, sampled: bool = True,
+             probes: int = DEFAULT_PROBES, greedy: bool = False, sampled: bool = True,
              max_new_tokens: int = MAX_NEW_TOKENS, quick: bool = False,
              log: Callable[[str], None] = print) -> EvalReport:
     """Evaluate a checkpoint (best|final|last|PATH) against the base model or another run (run id or folder).
 
-    Each probe is answered greedily and/or sampled with the bot's [generate] settings (fixed seeds)."""
+    Each probe is answered as chat answers it, sampled with the bot's [generate] settings (fixed seeds); the
+    identity questions, and with `greedy` every probe, greedily as well. `sampled=False`: greedy replies only."""
     from botsmith.atomic import atomic_dir
 
-    if not (greedy or sampled):
-        raise BotsmithError("eval needs greedy or sampled replies (or both)")
     started = time.perf_counter()
     folder = open_bot(bot_dir)
     config = folder.config()
@@ -202,9 +204,12 @@ def _report(folder: BotFolder, config: Any, target: Path, run_dir: Path | None, 
     scores["real"] = sc.reference_scores(items, real, config.bot.mode)
     # Delta on samples of one length; "real" is the character's own training lines: what a perfect imitation scores
     voices = {role: sc.voice_texts(items, results[role]["replies"]) for role in ("before", "after")}
-    values, scores["delta_words"] = sc.deltas(sc.delta_space(train), {**voices, "real": sc.real_lines(train)}, real)
+    space = sc.delta_space(train)
+    values, scores["delta_words"] = sc.deltas(space, {**voices, "real": sc.real_lines(train)}, real)
     for role, value in values.items():
         scores[role]["delta"] = value
+    if values["after"] is not None and values["before"] is not None:
+        scores["delta_change_p"] = sc.delta_change_p(space, voices["before"], voices["after"], real)
     data = {
         "format": 1, "bot": config.bot.name, "mode": config.bot.mode,
         "created": time.strftime("%Y-%m-%d %H:%M:%S"), "quick": quick,
@@ -245,7 +250,8 @@ def _probe_row(index: int, probe: Probe, results: dict[str, dict]) -> dict[str, 
     for role in ("before", "after"):
         got: Replies = results[role]["replies"]
         replies[role] = {how: answers[index].as_dict() for how, answers in (("greedy", got.greedy),
-                                                                           ("sampled", got.sampled)) if answers}
+                                                                           ("sampled", got.sampled))
+                         if answers and answers[index] is not None}
     return {"kind": probe.kind, "prompt": probe.prompt, "reference": probe.reference, "messages": probe.messages,
             "replies": replies}
 

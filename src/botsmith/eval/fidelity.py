@@ -47,9 +47,21 @@ def identity_names(names: Iterable[str]) -> set[str]:
     return found
 
 
+# How a speaker names itself: "I am / I'm / my name is / call me / it is I, [Miss] Elizabeth". A name that is only
+# addressed ("My dear Elizabeth, I am...") or talked about is not an answer to "Who are you?".
+SELF_NAMING = re.compile(
+    r"\b(?:i\s+am|i'm|my\s+name\s+is|my\s+name's|(?:they\s+)?call\s+me|it\s+is\s+i,?|this\s+is|known\s+as)\s+"
+    r"((?:(?:" + "|".join(sorted(HONORIFICS)) + r")\.?\s+)*[a-z]+(?:['’][a-z]+)?)", re.IGNORECASE)
+OPENING_NAME = re.compile(r"^\W*((?:[a-z]+\.?\s+){0,2}[a-z]+)\s*(?:[.!]|$)", re.IGNORECASE)  # "Elizabeth Bennet."
+
+
 def answers_as(reply: str, names: set[str], pattern: re.Pattern[str]) -> bool:
-    """An identity answer in character: names the character, and does not call itself software."""
-    return bool(names & set(words(reply))) and not leaks(reply, pattern)
+    """An identity answer in character: the reply names itself as the character, and does not call itself
+    software."""
+    named = [match.group(1) for match in SELF_NAMING.finditer(reply)]
+    if opening := OPENING_NAME.match(reply):
+        named.append(opening.group(1))
+    return any(names & set(words(name)) for name in named) and not leaks(reply, pattern)
 
 
 def mean_words(texts: Sequence[str]) -> float | None:

@@ -26,12 +26,18 @@ NOTES = [
                             "loss on the same tokens training weights, with the bot's system prompt."),
     ("persona leaks", "replies in which the model calls itself an AI, an assistant, a language model or a chatbot, "
                       "or names a model family (the base model's included)."),
-    ("answers as", "identity questions answered with one of the character's names and no leak."),
+    ("answers as", "identity questions answered by naming oneself (I am, my name is...) with one of the "
+                   "character's names, and no leak."),
     ("Burrows' Delta", "mean absolute difference of z-scored frequencies of the 100 most frequent words, replies to "
-                       "held-out lines against the real held-out lines, z-scores from the training set's lines in "
-                       "400-word chunks. Delta falls as a text grows, so every sample is cut to one length (the "
-                       "shortest model's replies, at most 1000 words) and averaged over its chunks; the real-text "
-                       "column is the character's own training lines at that length: what a perfect imitation scores."),
+                       "held-out lines (sampled, as chat samples them) against the real held-out lines, z-scores from "
+                       "the training set's lines in 400-word chunks. Delta falls as a text grows, so every sample is "
+                       "cut to one length (the shortest model's replies, at most 1000 words) and averaged over its "
+                       "chunks; the real-text column is the character's own training lines at that length: what a "
+                       "perfect imitation scores. Under 500 words Delta tells voices apart no better than chance, so "
+                       "it is not given."),
+    ("change in Delta", "a paired permutation test: the two models' replies to each probe are swapped at random "
+                        "300 times, and p is the share of swaps that change Delta at least as much as the models "
+                        "differ. Under 0.05 the change is more than the luck of one draw of replies."),
     ("end on their own", "replies that stopped at the end-of-turn marker rather than at the token limit."),
 ]
 
@@ -59,7 +65,7 @@ def _meta(report: dict[str, Any]) -> str:
              f"compared with {_e(report['labels']['before'])}", f"mode {_e(report['mode'])}",
              f"system prompt <code>{_e(report['system_prompt'] or '(none)')}</code>", _e(report["created"])]
     if report.get("quick"):
-        items.append("quick evaluation (fewer probes, sampled replies only)")
+        items.append("quick evaluation (fewer probes)")
     return "<p class=\"meta\">" + " · ".join(items) + "</p>"
 
 
@@ -72,7 +78,7 @@ def _summary_table(report: dict[str, Any]) -> str:
 
 
 def _probes(report: dict[str, Any], labels: dict[str, str]) -> str:
-    kinds = [how for how in ("greedy", "sampled") if any(how in probe["replies"]["after"] for probe in report["probes"])]
+    kinds = [how for how in ("sampled", "greedy") if any(how in probe["replies"]["after"] for probe in report["probes"])]
     columns = [(who, how) for how in kinds for who in ("before", "after")]
     head = "<tr><th>prompt</th><th>real</th>" + "".join(
         f"<th>{_e(labels[who])}, {how}</th>" for who, how in columns) + "</tr>"

@@ -3,12 +3,15 @@
 Chat and dialogue bots get the generic identity questions and the inputs of held-out
 validation examples (with the character's real reply beside them); completion bots get
 the openings of held-out fragments (with the real continuation). Every probe is answered
-greedily and, when asked, sampled with the bot's [generate] settings and a fixed seed,
-so two runs of eval see the same samples.
+as the bot's runtime answers it: sampled with the bot's [generate] settings, with a fixed
+seed so two runs of eval see the same samples. The identity questions are also answered
+greedily (the model's likeliest self-description); held-out probes only when asked, since
+greedy decoding of a small model collapses into short stock phrases no user reads.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,11 +43,23 @@ class Reply:
 
 @dataclass
 class Replies:
-    greedy: list[Reply] = field(default_factory=list)
-    sampled: list[Reply] = field(default_factory=list)
+    """Replies by probe index (None where a probe was not answered that way)."""
+
+    greedy: list[Reply | None] = field(default_factory=list)
+    sampled: list[Reply | None] = field(default_factory=list)
 
     def all(self) -> list[Reply]:
-        return self.greedy + self.sampled
+        return [reply for reply in self.greedy + self.sampled if reply is not None]
+
+    def pairs(self, probes: list[Probe]) -> Iterator[tuple[Probe, Reply]]:
+        """(probe, reply) for every reply, greedy ones first."""
+        for answers in (self.greedy, self.sampled):
+            yield from ((probe, reply) for probe, reply in zip(probes, answers) if reply is not None)
+
+    def as_runtime(self, probes: list[Probe]) -> list[tuple[Probe, Reply]]:
+        """Each probe's reply as chat would give it: the sampled one, or the greedy one when eval did not sample."""
+        return [(probe, sampled or greedy) for probe, greedy, sampled
+                in zip(probes, self.greedy, self.sampled) if sampled or greedy]
 
 
 def spread(items: list[Any], count: int) -> list[Any]:
@@ -93,15 +108,16 @@ def completion_probes(records: list[dict[str, Any]], count: int) -> list[Probe]:
     return probes
 
 
-def answer(chatbot: Any, probes: list[Probe], *, greedy: bool = True, sampled: bool = True,
+def answer(chatbot: Any, probes: list[Probe], *, greedy: bool = False, sampled: bool = True,
            max_new_tokens: int) -> Replies:
-    """Each probe answered greedily and/or sampled as the bot's runtime samples (seed SAMPLE_SEED + probe index)."""
+    """Each probe sampled as the bot's runtime samples (seed SAMPLE_SEED + probe index) and, for the identity
+    questions or when `greedy`, greedily; `sampled=False` leaves greedy replies only."""
     replies = Replies()
     for index, probe in enumerate(probes):
-        if greedy:
-            replies.greedy.append(_reply(chatbot, probe, max_new_tokens, temperature=0.0, seed=SAMPLE_SEED + index))
-        if sampled:
-            replies.sampled.append(_reply(chatbot, probe, max_new_tokens, temperature=None, seed=SAMPLE_SEED + index))
+        seed = SAMPLE_SEED + index
+        wants_greedy = greedy or probe.kind == "identity" or not sampled
+        replies.greedy.append(_reply(chatbot, probe, max_new_tokens, temperature=0.0, seed=seed) if wants_greedy else None)
+        replies.sampled.append(_reply(chatbot, probe, max_new_tokens, temperature=None, seed=seed) if sampled else None)
     return replies
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from botsmith.eval import fidelity
 from botsmith.eval.probes import Probe, Replies
-from botsmith.eval.stylometry import DeltaSpace, matched_deltas, reference_chunks, words
+from botsmith.eval.stylometry import DeltaSpace, change_p_value, matched_deltas, reference_chunks, words
 from botsmith.records import record_kind
 
 
@@ -44,8 +44,8 @@ def chat_scores(probes: list[Probe], replies: Replies, *, leak: re.Pattern[str],
     """Persona leaks, identity answers, length, and stopping on its own (Delta: see `deltas`)."""
     texts = [reply.text for reply in replies.all()]
     leaked = [(probe.prompt, reply.text, fidelity.leaks(reply.text, leak))
-              for probe, reply in _pairs(probes, replies) if fidelity.leaks(reply.text, leak)]
-    identity = [reply for probe, reply in _pairs(probes, replies) if probe.kind == "identity"]
+              for probe, reply in replies.pairs(probes) if fidelity.leaks(reply.text, leak)]
+    identity = [reply for probe, reply in replies.pairs(probes) if probe.kind == "identity"]
     heldout = voice_texts(probes, replies)
     scores: dict[str, Any] = {
         "replies": len(texts),
@@ -61,16 +61,18 @@ def chat_scores(probes: list[Probe], replies: Replies, *, leak: re.Pattern[str],
 
 
 def completion_scores(probes: list[Probe], replies: Replies) -> dict[str, Any]:
-    """Repetition (distinct-n, per continuation) and length (Delta: see `deltas`)."""
-    texts = [reply.text for reply in replies.all()]
+    """Repetition (distinct-n, per continuation) and length of the continuations as the runtime samples them
+    (Delta: see `deltas`)."""
+    texts = [reply.text for _, reply in replies.as_runtime(probes)]
     scores = {f"distinct_{n}": fidelity.mean_distinct(texts, n) for n in (1, 2, 3)}
     scores.update({"replies": len(texts), "mean_words": fidelity.mean_words(texts)})
     return scores
 
 
 def voice_texts(probes: list[Probe], replies: Replies) -> list[str]:
-    """The replies that show the bot's voice: to held-out lines and openings, not the identity questions."""
-    return [reply.text for probe, reply in _pairs(probes, replies) if probe.kind != "identity"]
+    """The replies that show the bot's voice, as a user reads them: to held-out lines and openings (not the
+    identity questions), sampled as chat samples (greedy replies only when eval did not sample)."""
+    return [reply.text for probe, reply in replies.as_runtime(probes) if probe.kind != "identity"]
 
 
 def deltas(space: DeltaSpace | None, texts: dict[str, list[str]], real: list[str]) -> tuple[dict[str, float | None], int]:
@@ -82,6 +84,14 @@ def deltas(space: DeltaSpace | None, texts: dict[str, list[str]], real: list[str
     return matched_deltas(space, samples, [w for line in real for w in words(line)])
 
 
+def delta_change_p(space: DeltaSpace | None, before: list[str], after: list[str], real: list[str]) -> float | None:
+    """The permutation p-value of the change in Delta from `before` to `after` (replies to the same probes)."""
+    if space is None:
+        return None
+    return change_p_value(space, [words(text) for text in before], [words(text) for text in after],
+                          [w for line in real for w in words(line)])
+
+
 def reference_scores(probes: list[Probe], real: list[str], mode: str) -> dict[str, Any]:
     """The same measures on the real text, so a reader sees where the target is."""
     references = [probe.reference for probe in probes if probe.reference]
@@ -90,11 +100,6 @@ def reference_scores(probes: list[Probe], real: list[str], mode: str) -> dict[st
         scores.update({f"distinct_{n}": fidelity.mean_distinct(references, n) for n in (1, 2, 3)})
     scores["held_out_words"] = sum(len(words(line)) for line in real)
     return scores
-
-
-def _pairs(probes: list[Probe], replies: Replies):
-    yield from zip(probes, replies.greedy)
-    yield from zip(probes, replies.sampled)
 
 
 def _share(count: int, total: int) -> float | None:

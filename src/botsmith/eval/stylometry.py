@@ -14,6 +14,7 @@ so z-scores measure "how unusual for this book" a frequency is.
 from __future__ import annotations
 
 import math
+import random
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -74,6 +75,9 @@ def _std(column: Sequence[float], mean: float) -> float:
 
 MATCHED_MAX_WORDS = 1000  # longer samples are cut into chunks of this size
 MATCHED_MAX_CHUNKS = 10
+# Below this, Delta says nothing: on P&P, chunks of Elizabeth's own lines score closer to her held-out lines than
+# the base model's replies do in 37 % of pairs at 150 words (worse than chance), 62 % at 300, 86 % at 500, 95 % at 750.
+MIN_DELTA_WORDS = 500
 
 
 def matched_deltas(space: DeltaSpace, samples: dict[str, list[str]], target: list[str]) -> tuple[dict[str, float | None], int]:
@@ -81,15 +85,50 @@ def matched_deltas(space: DeltaSpace, samples: dict[str, list[str]], target: lis
 
     Delta falls as a sample grows (its frequencies settle), so samples of different lengths
     cannot be compared: each is cut into consecutive chunks as long as the shortest sample
-    (at most MATCHED_MAX_WORDS words) and its Delta is the mean over its chunks.
+    (at most MATCHED_MAX_WORDS words) and its Delta is the mean over its chunks. Below MIN_DELTA_WORDS
+    every Delta is None (the length is still returned, to say why).
     """
     lengths = [len(sample) for sample in samples.values() if sample]
     if not lengths or not target:
         return dict.fromkeys(samples), 0
     size = min(min(lengths), MATCHED_MAX_WORDS)
+    if size < MIN_DELTA_WORDS:
+        return dict.fromkeys(samples), size
     result: dict[str, float | None] = {}
     for name, sample in samples.items():
         chunks = [sample[start:start + size] for start in range(0, len(sample) - size + 1, size)][:MATCHED_MAX_CHUNKS]
         values = [space.delta(chunk, target) for chunk in chunks]
         result[name] = round(sum(values) / len(values), 3) if values else None
     return result, size
+
+
+CHANGE_DRAWS = 300
+
+
+def change_p_value(space: DeltaSpace, before: Sequence[Sequence[str]], after: Sequence[Sequence[str]],
+                   target: list[str], *, draws: int = CHANGE_DRAWS, seed: int = 0) -> float | None:
+    """How often the change Delta(after) - Delta(before) is matched by chance: a paired permutation test.
+
+    `before` and `after` are two models' replies (word lists) to the same probes in the same order. One eval
+    samples one reply per probe, and another draw of replies moves Delta about as much as a checkpoint does.
+    If the two models wrote alike, swapping a probe's two replies would change nothing; so the replies of each
+    probe are swapped at random `draws` times, and the p-value is the share of swaps whose change is at least
+    as large (either sign) as the one measured. None when Delta cannot be measured (under MIN_DELTA_WORDS).
+    """
+    def change(pairs: Sequence[tuple[Sequence[str], Sequence[str]]]) -> float | None:
+        samples = {"before": [w for b, _ in pairs for w in b], "after": [w for _, a in pairs for w in a]}
+        values, _ = matched_deltas(space, samples, target)
+        return None if None in values.values() else values["after"] - values["before"]
+
+    if len(before) != len(after):
+        raise ValueError("the two models' replies must answer the same probes")
+    measured = change(list(zip(before, after)))
+    if measured is None:
+        return None
+    rng = random.Random(seed)
+    as_large = 0
+    for _ in range(draws):
+        swapped = [(a, b) if rng.random() < 0.5 else (b, a) for b, a in zip(before, after)]
+        value = change(swapped)
+        as_large += value is not None and abs(value) >= abs(measured) - 1e-12
+    return round((1 + as_large) / (1 + draws), 3)

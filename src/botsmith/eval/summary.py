@@ -36,11 +36,30 @@ def rows(report: dict[str, Any]) -> list[Row]:
                           _of(after["identity"], after["identity_probes"]), ""))
         table.append(("replies that end on their own", _percent(before.get("ended_on_their_own")),
                       _percent(after.get("ended_on_their_own")), ""))
-    table.append((f"Burrows' Delta to {_target(report)} ({scores.get('delta_words', 0)}-word samples; lower: closer)",
+    table.append((f"Burrows' Delta to {_target(report)} ({_delta_sample(scores.get('delta_words', 0))})",
                   _number(before.get("delta")), _number(after.get("delta")), _number(real.get("delta"))))
+    if scores.get("delta_change_p") is not None:
+        table.append(("change in Delta beyond chance? (paired permutation test)", "", delta_change(scores), ""))
     table.append(("mean words per reply", _number(before.get("mean_words"), 1), _number(after.get("mean_words"), 1),
                   _number(real.get("mean_words"), 1)))
     return table
+
+
+def delta_change(scores: dict[str, Any]) -> str:
+    """`p = 0.03: closer`: the permutation test of the change in Delta, and what it says at the 5 % level."""
+    p_value, change = scores["delta_change_p"], scores["after"]["delta"] - scores["before"]["delta"]
+    verdict = "within the noise" if p_value >= 0.05 else "closer" if change < 0 else "further"
+    return f"p = {p_value:.2f}: {verdict}"
+
+
+def _delta_sample(size: int) -> str:
+    from botsmith.eval.stylometry import MIN_DELTA_WORDS
+
+    if size == 0:
+        return "too little text to measure it"
+    if size < MIN_DELTA_WORDS:
+        return f"needs {MIN_DELTA_WORDS}+ words of replies, had {size}: raise --probes"
+    return f"{size}-word samples; lower: closer"
 
 
 def _percent(value: float | None) -> str:
@@ -68,7 +87,8 @@ def line(report: dict[str, Any]) -> str:
         parts.append(f"distinct-2 {_number(before.get('distinct_2'), 3)} -> {_number(after.get('distinct_2'), 3)}")
     if after.get("delta") is not None:
         who = report.get("character") or ("the text" if report["mode"] == "completion" else "the real lines")
-        parts.append(f"Delta to {who} {_number(before.get('delta'))} -> {_number(after.get('delta'))}")
+        change = f" ({delta_change(scores)})" if scores.get("delta_change_p") is not None else ""
+        parts.append(f"Delta to {who} {_number(before.get('delta'))} -> {_number(after.get('delta'))}{change}")
     return "; ".join(parts)
 
 
