@@ -1,10 +1,11 @@
 """Training throughput: botsmith train vs the Hugging Face Trainer + PEFT LoRA setup a user would write.
 
 Same data, same tokens, same hyperparameters for every arm:
-  the default model (smollm2-135m), LoRA r=16 alpha=32 on every linear layer of the blocks, LoRA dropout
-  --lora-dropout (default 0, botsmith's default), 256-token sequences, batch 8, AdamW lr 2e-4 with cosine decay and no warmup (so every arm
-  uses the same rate at every step: HF's warmup starts at 0, botsmith's does not), STEPS optimizer
-  steps over the same STEPS*8 sequences cut from Pride and Prejudice, whose last tenth is held out.
+  the default model (smollm2-135m), LoRA r=16 alpha=32 on every linear layer of the blocks, LoRA
+  dropout --lora-dropout (default 0, botsmith's default), 256-token sequences, batch 8, AdamW lr 2e-4
+  with cosine decay and no warmup (so every arm uses the same rate at every step: HF's warmup starts at
+  0, botsmith's does not), STEPS optimizer steps over the same STEPS*8 sequences cut from Pride and
+  Prejudice, whose last tenth is held out.
 Arms (--arms):
   trainer-fp32    Trainer + PEFT in fp32, what runs by default on a CPU
   trainer-bf16    Trainer + PEFT with bf16=True (autocast), what a user with a bf16 CPU would also try
