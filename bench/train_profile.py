@@ -8,7 +8,7 @@ products (mm, addmm, bmm, the flash attention kernels), other torch operators (e
 copies, random draws), and the rest (Python between operators, the step's own time, autograd nodes).
 Self times add up to the wall time of the profiled steps.
 
-    flock /tmp/botsmith-cpu.lock .venv/bin/python bench/train_profile.py [--steps 4] [--top 20]
+    flock /tmp/botsmith-cpu.lock .venv/bin/python bench/train_profile.py [--steps 4] [--top 20] [--lora-dropout 0]
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=4)
     parser.add_argument("--top", type=int, default=20)
     parser.add_argument("--shapes", action="store_true", help="also the top operators by input shapes")
+    parser.add_argument("--lora-dropout", type=float, default=0.0, help="LoRA dropout (botsmith's default: 0)")
     args = parser.parse_args()
     if args.steps < 2:
         parser.error("--steps must be at least 2 (the first step is not profiled)")
@@ -70,9 +71,10 @@ def main() -> None:
         make_data(work, args.steps)
         profiler, hook = profiled_steps(args.steps, args.shapes)
         with profiler:
-            result = arm_botsmith(work, args.steps)
+            result = arm_botsmith(work, args.steps, args.lora_dropout)
         hook.remove()
-    print(f"botsmith train, {args.steps} steps of 8 x 256 tokens, steps 2-{args.steps} profiled")
+    print(f"botsmith train, {args.steps} steps of 8 x 256 tokens, LoRA dropout {args.lora_dropout:g}, "
+          f"steps 2-{args.steps} profiled")
     print_profile(profiler, args.top, result["seconds"], result["tokens"], args.shapes)
 
 

@@ -1,10 +1,11 @@
 """Training throughput: botsmith train vs the Hugging Face Trainer + PEFT LoRA setup a user would write.
 
 Same data, same tokens, same hyperparameters for every arm:
-  the default model (smollm2-135m), LoRA r=16 alpha=32 dropout=0.05 on every linear layer of the
-  blocks, 256-token sequences, batch 8, AdamW lr 2e-4 with cosine decay and no warmup (so every arm
-  uses the same rate at every step: HF's warmup starts at 0, botsmith's does not), STEPS optimizer
-  steps over the same STEPS*8 sequences cut from Pride and Prejudice, whose last tenth is held out.
+  the default model (smollm2-135m), LoRA r=16 alpha=32 on every linear layer of the blocks, LoRA
+  dropout --lora-dropout (default 0, botsmith's default), 256-token sequences, batch 8, AdamW lr 2e-4
+  with cosine decay and no warmup (so every arm uses the same rate at every step: HF's warmup starts at
+  0, botsmith's does not), STEPS optimizer steps over the same STEPS*8 sequences cut from Pride and
+  Prejudice, whose last tenth is held out.
 Arms (--arms):
   trainer-fp32    Trainer + PEFT in fp32, what runs by default on a CPU
   trainer-bf16    Trainer + PEFT with bf16=True (autocast), what a user with a bf16 CPU would also try
@@ -16,7 +17,7 @@ hook on torch's optimizer step records when each step ends, a step's time is fro
 before (data, forward, backward, optimizer, logging: everything), and the first step (one-off setup)
 is left out.
 
-    flock /tmp/botsmith-cpu.lock .venv/bin/python bench/train_throughput.py [--steps 12] [--rounds 2]
+    flock /tmp/botsmith-cpu.lock .venv/bin/python bench/train_throughput.py [--steps 12] [--rounds 2] [--lora-dropout 0]
 
 The rounds run the arms in alternating order (ABC, CBA, ...), so a change in the shared CPU's speed
 during the benchmark weighs on all arms alike. Prints a table (tokens/s over all runs, median step,
@@ -38,7 +39,7 @@ import time
 from pathlib import Path
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "pride_and_prejudice.txt"
-SEQ, BATCH, RANK, ALPHA, DROPOUT, LR, SEED = 256, 8, 16, 32, 0.05, 2e-4, 42
+SEQ, BATCH, RANK, ALPHA, LR, SEED = 256, 8, 16, 32, 2e-4, 42
 HELD_OUT_SEQUENCES = 16
 
 
@@ -76,7 +77,7 @@ LABELS = {"trainer-fp32": "HF Trainer + PEFT, fp32", "trainer-bf16": "HF Trainer
           "botsmith": "botsmith train", "botsmith-plain": "botsmith, cpu_kernels=false"}
 
 
-def arm_trainer(work: Path, steps: int, bf16: bool) -> dict:
+def arm_trainer(work: Path, steps: int, bf16: bool, dropout: float) -> dict:
     """What a user writes without botsmith: Trainer + PEFT LoRA on the CPU, in fp32 or with bf16 autocast."""
     import torch
     from peft import LoraConfig, get_peft_model
@@ -84,7 +85,7 @@ def arm_trainer(work: Path, steps: int, bf16: bool) -> dict:
 
     tokenizer = AutoTokenizer.from_pretrained(str(model_path()))
     model = AutoModelForCausalLM.from_pretrained(str(model_path()), dtype=torch.float32)
-    model = get_peft_model(model, LoraConfig(r=RANK, lora_alpha=ALPHA, lora_dropout=DROPOUT, target_modules="all-linear",
+    model = get_peft_model(model, LoraConfig(r=RANK, lora_alpha=ALPHA, lora_dropout=dropout, target_modules="all-linear",
                                              task_type="CAUSAL_LM"))
     rows = [{"input_ids": ids} for ids in tokenizer(texts(work / "train.jsonl"), truncation=True, max_length=SEQ)["input_ids"]]
     args = TrainingArguments(output_dir=str(work / "hf"), per_device_train_batch_size=BATCH, max_steps=steps,
@@ -122,7 +123,7 @@ class StepClock:
                 "rates": self.rates, "adapter": adapter}
 
 
-def arm_botsmith(work: Path, steps: int, cpu_kernels: bool = True) -> dict:
+def arm_botsmith(work: Path, steps: int, dropout: float, cpu_kernels: bool = True) -> dict:
     from botsmith.bot_folder import new_bot
     from botsmith.config import save_config
     from botsmith.train import train
@@ -130,7 +131,7 @@ def arm_botsmith(work: Path, steps: int, cpu_kernels: bool = True) -> dict:
     folder = new_bot(work / "bot", mode="completion")
     (folder.dataset_dir / "train.jsonl").write_text((work / "train.jsonl").read_text())
     config = folder.config().with_overrides(
-        "train", method="lora", lora_r=RANK, lora_alpha=ALPHA, lora_dropout=DROPOUT, batch_size=BATCH, max_length=SEQ,
+        "train", method="lora", lora_r=RANK, lora_alpha=ALPHA, lora_dropout=dropout, batch_size=BATCH, max_length=SEQ,
         learning_rate=LR, schedule="cosine", warmup_steps=0, warmup_ratio=0.0, max_steps=steps, eval_every=10_000,
         seed=SEED, sample_prompts=["It is a truth universally acknowledged"], sample_tokens=8, cpu_kernels=cpu_kernels)
     save_config(folder.root, config)
@@ -161,23 +162,24 @@ def held_out_loss(work: Path, adapter: str) -> float:
     return total / count
 
 
-def run_arm(name: str, work: Path, steps: int) -> dict:
+def run_arm(name: str, work: Path, steps: int, dropout: float) -> dict:
     """One arm in a fresh process, so its peak memory is its own."""
-    out = subprocess.run([sys.executable, __file__, "--arm", name, "--work", str(work), "--steps", str(steps)],
+    out = subprocess.run([sys.executable, __file__, "--arm", name, "--work", str(work), "--steps", str(steps),
+                          "--lora-dropout", str(dropout)],
                          capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit(f"{name} arm failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def child(arm: str, work: Path, steps: int) -> None:
+def child(arm: str, work: Path, steps: int, dropout: float) -> None:
     import torch
 
     torch.set_num_threads(os.cpu_count() or 2)
     if arm in BASELINES:
-        result = arm_trainer(work, steps, bf16=arm == "trainer-bf16")
+        result = arm_trainer(work, steps, bf16=arm == "trainer-bf16", dropout=dropout)
     else:
-        result = arm_botsmith(work, steps, cpu_kernels=arm == "botsmith")
+        result = arm_botsmith(work, steps, dropout, cpu_kernels=arm == "botsmith")
     result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 
@@ -185,6 +187,7 @@ def child(arm: str, work: Path, steps: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=12)
+    parser.add_argument("--lora-dropout", type=float, default=0.0, help="every arm's LoRA dropout (botsmith's default: 0)")
     parser.add_argument("--rounds", type=int, default=2, help="each arm runs this many times, in alternating order")
     parser.add_argument("--arms", default="trainer-fp32,trainer-bf16,botsmith",
                         help=f"comma-separated, from {', '.join(ARMS)}")
@@ -197,19 +200,19 @@ def main() -> None:
     if not arms or any(arm not in ARMS for arm in arms):
         parser.error(f"--arms: choose from {', '.join(ARMS)}")
     if args.arm:
-        return child(args.arm, Path(args.work), args.steps)
+        return child(args.arm, Path(args.work), args.steps, args.lora_dropout)
     work = Path(tempfile.mkdtemp(prefix="botsmith-bench-"))
     os.environ.setdefault("BOTSMITH_HOME", str(Path.home() / ".cache" / "botsmith"))
     make_data(work, args.steps)
-    runs = run_rounds(work, arms, args.steps, args.rounds)
+    runs = run_rounds(work, arms, args.steps, args.rounds, args.lora_dropout)
     results = {name: combined(arm_runs) for name, arm_runs in runs.items()}
     for result in results.values():
         result["held_out"] = held_out_loss(work, result["adapter"])
-    print_table(results, args.steps, args.rounds)
+    print_table(results, args.steps, args.rounds, args.lora_dropout)
     print_rounds(runs)
 
 
-def run_rounds(work: Path, arms: list[str], steps: int, rounds: int) -> dict[str, list[dict]]:
+def run_rounds(work: Path, arms: list[str], steps: int, rounds: int, dropout: float) -> dict[str, list[dict]]:
     """Each arm `rounds` times, in order ABC then CBA ...; each run its own outputs, the same training data."""
     runs: dict[str, list[dict]] = {arm: [] for arm in arms}
     for round_index in range(rounds):
@@ -217,7 +220,7 @@ def run_rounds(work: Path, arms: list[str], steps: int, rounds: int) -> dict[str
             run_work = work / f"round{round_index}-{name}"
             run_work.mkdir()
             shutil.copy(work / "train.jsonl", run_work / "train.jsonl")
-            runs[name].append(run_arm(name, run_work, steps))
+            runs[name].append(run_arm(name, run_work, steps, dropout))
             print(f"round {round_index + 1}: {name} {tokens_per_s(runs[name][-1]):.1f} tokens/s", file=sys.stderr)
     return runs
 
@@ -233,10 +236,10 @@ def combined(arm_runs: list[dict]) -> dict:
             "peak_mb": max(r["peak_mb"] for r in arm_runs), "adapter": arm_runs[0]["adapter"]}
 
 
-def print_table(results: dict, steps: int, rounds: int) -> None:
+def print_table(results: dict, steps: int, rounds: int, dropout: float) -> None:
     baselines = [name for name in BASELINES if name in results]
     print(f"\n{steps} steps x {BATCH} x {SEQ} tokens, {rounds} run(s) per arm, smollm2-135m, LoRA r={RANK} "
-          f"alpha={ALPHA}, {os.cpu_count()} CPU threads; steps 2-{steps} of each run timed")
+          f"alpha={ALPHA} dropout={dropout:g}, {os.cpu_count()} CPU threads; steps 2-{steps} of each run timed")
     print("tokens/s: tokens of the timed steps / their time; median: tokens per step / median step time "
           "(robust to other jobs on a shared CPU); vs: this arm's tokens/s over that Trainer arm's")
     header = f"{'arm':<30} {'tokens/s':>9} {'median':>8} {'s/step':>7} {'peak MB':>8} {'held-out loss':>14}"

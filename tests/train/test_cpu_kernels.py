@@ -97,3 +97,20 @@ def test_sibling_projections_share_one_dropout_mask(tiny_llama):
     with torch.no_grad():
         model(input_ids=torch.randint(3, 400, (2, 16)), use_cache=False)
     assert not (seen[f"{layer}.self_attn.q_proj"] == 0).any()  # no dropout in evaluation
+
+
+def test_fused_norms_stay_installed_across_train_and_eval(tiny_llama):
+    """transformers 5 re-applies its Hub kernels (each norm's own forward) whenever the training mode changes;
+    the fused norms must survive the run's first evaluation."""
+    from transformers import AutoModelForCausalLM
+
+    from botsmith.train.cpu_kernels import install_cpu_kernels
+
+    model = AutoModelForCausalLM.from_pretrained(str(tiny_llama), dtype=torch.bfloat16)
+    report = install_cpu_kernels(model, lora=False)
+    assert report.active["RMSNorm"] == 2 * model.config.num_hidden_layers + 1
+    model.eval()
+    model.train()
+    norm = model.model.norm
+    out = norm(torch.randn(2, 3, norm.weight.shape[0]).to(torch.bfloat16).requires_grad_(True))
+    assert type(out.grad_fn).__name__ == "RMSNormFunctionBackward"

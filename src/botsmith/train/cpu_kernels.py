@@ -49,6 +49,7 @@ def install_cpu_kernels(model: Any, *, lora: bool) -> KernelReport:
     from botsmith.train.sibling_lora import use_sibling_lora
 
     report = KernelReport(enabled=True)
+    keep_forwards_across_mode_changes(model)
     if lora:
         report.add("LoRA dropout", use_fast_dropout(model, report.failures))
         report.add("fused LoRA forward", use_fast_lora_forward(model, report.failures))
@@ -56,3 +57,18 @@ def install_cpu_kernels(model: Any, *, lora: bool) -> KernelReport:
     report.add("RMSNorm", use_fast_rms_norm(model, report.failures))
     report.add("attention backward", use_cpu_attention(model, report.failures))
     return report
+
+
+def keep_forwards_across_mode_changes(model: Any) -> None:
+    """Stop transformers from putting its own forwards back on every train()/eval().
+
+    transformers 5 loads models with Hub kernels on ("kernels" installed, USE_HUB_KERNELS unset) and
+    "kernelizes" the model again whenever its training mode changes: each RMSNorm decorated for Hub
+    kernels gets its class's forward back, which undid the fused RMSNorm at the run's first
+    evaluation, silently. On the CPU those Hub kernels fall back to the class's forward anyway, so
+    switching them off here loses nothing.
+    """
+    get_base = getattr(model, "get_base_model", None)
+    base = get_base() if callable(get_base) else model
+    if getattr(base, "use_kernels", False):
+        base.use_kernels = False  # resets the layers to their own forwards, before botsmith's are installed
