@@ -140,7 +140,7 @@ def test_the_delta_row_says_why_it_is_missing(size, says):
 
 def test_probes_are_spread_over_the_held_out_examples():
     assert spread(list(range(10)), 3) == [0, 3, 6]
-    assert spread([1, 2], 5) == [1, 2]
+    assert spread([1, 2], 5) == [1, 2, 1, 2, 1] and spread([], 3) == []
 
 
 def test_the_permutation_test_tells_a_real_change_from_the_luck_of_the_draw():

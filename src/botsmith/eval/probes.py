@@ -63,9 +63,11 @@ class Replies:
 
 
 def spread(items: list[Any], count: int) -> list[Any]:
-    """`count` items evenly spread over the list (held-out examples come in chapter order)."""
+    """`count` items evenly spread over the list (held-out examples come in chapter order); past its length,
+    every item again, in order: each probe has its own seed, so a second round gives other samples (more
+    words for Delta from a small validation split)."""
     if count >= len(items):
-        return list(items)
+        return [items[index % len(items)] for index in range(count)] if items else []
     step = len(items) / count
     return [items[int(index * step)] for index in range(count)]
 
