@@ -159,7 +159,7 @@ def test_the_permutation_test_tells_a_real_change_from_the_luck_of_the_draw():
 
 @pytest.mark.parametrize(("before", "after", "p_value", "says"), [
     (0.80, 0.70, 0.01, "p = 0.01: closer"), (0.70, 0.80, 0.02, "p = 0.02: further"),
-    (0.80, 0.70, 0.40, "p = 0.40: within the noise"),
+    (0.80, 0.70, 0.40, "p = 0.4: within the noise"), (0.70, 0.80, 0.053, "p = 0.053: within the noise"),
 ])
 def test_the_summary_says_whether_delta_changed_beyond_chance(before, after, p_value, says):
     from botsmith.eval.summary import line, rows

@@ -49,7 +49,7 @@ def delta_change(scores: dict[str, Any]) -> str:
     """`p = 0.03: closer`: the permutation test of the change in Delta, and what it says at the 5 % level."""
     p_value, change = scores["delta_change_p"], scores["after"]["delta"] - scores["before"]["delta"]
     verdict = "within the noise" if p_value >= 0.05 else "closer" if change < 0 else "further"
-    return f"p = {p_value:.2f}: {verdict}"
+    return f"p = {p_value:.2g}: {verdict}"
 
 
 def _delta_sample(size: int) -> str:
