@@ -208,8 +208,7 @@ def _report(folder: BotFolder, config: Any, target: Path, run_dir: Path | None, 
     values, scores["delta_words"] = sc.deltas(space, {**voices, "real": sc.real_lines(train)}, real)
     for role, value in values.items():
         scores[role]["delta"] = value
-    if values["after"] is not None and values["before"] is not None:
-        scores["delta_change_p"] = sc.delta_change_p(space, voices["before"], voices["after"], real)
+    scores["delta_change_p"] = sc.delta_change_p(space, voices["before"], voices["after"], real)  # None: no Delta
     data = {
         "format": 1, "bot": config.bot.name, "mode": config.bot.mode,
         "created": time.strftime("%Y-%m-%d %H:%M:%S"), "quick": quick,

@@ -7,7 +7,7 @@ from typing import Any
 
 from botsmith.eval import fidelity
 from botsmith.eval.probes import Probe, Replies
-from botsmith.eval.stylometry import DeltaSpace, change_p_value, matched_deltas, reference_chunks, words
+from botsmith.eval.stylometry import DeltaSpace, change_p_value, matched_deltas, reference_chunks, words, words_of
 from botsmith.records import record_kind
 
 
@@ -80,16 +80,14 @@ def deltas(space: DeltaSpace | None, texts: dict[str, list[str]], real: list[str
     on samples of equal length; and that length in words."""
     if space is None:
         return dict.fromkeys(texts), 0
-    samples = {name: [w for text in group for w in words(text)] for name, group in texts.items()}
-    return matched_deltas(space, samples, [w for line in real for w in words(line)])
+    return matched_deltas(space, {name: words_of(group) for name, group in texts.items()}, words_of(real))
 
 
 def delta_change_p(space: DeltaSpace | None, before: list[str], after: list[str], real: list[str]) -> float | None:
     """The permutation p-value of the change in Delta from `before` to `after` (replies to the same probes)."""
     if space is None:
         return None
-    return change_p_value(space, [words(text) for text in before], [words(text) for text in after],
-                          [w for line in real for w in words(line)])
+    return change_p_value(space, [words(text) for text in before], [words(text) for text in after], words_of(real))
 
 
 def reference_scores(probes: list[Probe], real: list[str], mode: str) -> dict[str, Any]:

@@ -29,11 +29,16 @@ def words(text: str) -> list[str]:
     return WORD.findall(text.lower().replace("’", "'"))
 
 
+def words_of(texts: Iterable[str]) -> list[str]:
+    """The words of several texts, one after another: a sample for Delta."""
+    return [word for text in texts for word in words(text)]
+
+
 def reference_chunks(texts_by_speaker: dict[str, Sequence[str]], size: int = CHUNK_WORDS) -> list[list[str]]:
     """Each speaker's lines, in order, cut into chunks of `size` words (a shorter tail is dropped)."""
     chunks = []
     for texts in texts_by_speaker.values():
-        stream = [word for text in texts for word in words(text)]
+        stream = words_of(texts)
         chunks += [stream[start:start + size] for start in range(0, len(stream) - size + 1, size)]
     return chunks
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from botsmith.eval.stylometry import MIN_DELTA_WORDS
+
 Row = tuple[str, str, str, str]  # measure, before, after, real text
 
 
@@ -53,8 +55,6 @@ def delta_change(scores: dict[str, Any]) -> str:
 
 
 def _delta_sample(size: int) -> str:
-    from botsmith.eval.stylometry import MIN_DELTA_WORDS
-
     if size == 0:
         return "too little text to measure it"
     if size < MIN_DELTA_WORDS:

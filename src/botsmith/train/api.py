@@ -51,9 +51,10 @@ def train(bot_dir: str | Path, config: BotConfig | None = None, *, resume: bool 
     if resumed is not None:
         config = resumed.config()
     config = config or folder.config()
-    world = init_world(device_kind(config.train.device))
+    device = device_kind(config.train.device)
+    world = init_world(device)
     try:
-        with run_process_state(config.train, cpu=device_kind(config.train.device) == "cpu") as notes:
+        with run_process_state(config.train, cpu=device == "cpu") as notes:
             return _train(folder, config, resumed, world, log, notes)
     finally:
         shutdown(world)
