@@ -50,6 +50,8 @@ def test_report_compares_the_checkpoint_with_its_base(trained_bot):
     assert after["replies"] == 8 and after["identity_probes"] == 6 and 0 <= after["persona_leaks"] <= 8
     # a few words of replies: too few for Delta to mean anything, so it is not given
     assert after["delta"] is None and data["scores"]["delta_words"] < 500 and "Delta" not in data["summary"]
+    for values in data["scores"]["markers"].values():  # style markers: each with both models' rates, the real one, p
+        assert set(values) == {"before", "after", "real", "p"} and 0 < values["p"] <= 1
     assert data["system_prompt"] == "You are Ada." and data["character"] == "Ada"
     assert data["summary"].startswith("held-out perplexity ") and " -> " in data["summary"]
     assert "held-out perplexity" in report.table() and "base model" in report.table()

@@ -170,3 +170,50 @@ def test_the_summary_says_whether_delta_changed_beyond_chance(before, after, p_v
                          "delta_words": 1000, "delta_change_p": p_value}}
     assert ("change in Delta beyond chance? (paired permutation test)", "", says, "") in rows(report)
     assert line(report).endswith(f"Delta to Elizabeth {before:.2f} -> {after:.2f} ({says})")
+
+
+def test_style_markers_count_what_a_reader_sees():
+    from botsmith.eval.markers import MARKERS, tally
+
+    text = "I'm sure it's Jane's; don't you think so? Yes! He said -- well — nothing."
+    counted = {marker.key: tally(marker, text)[1] for marker in MARKERS}
+    assert tally(MARKERS[0], text)[0] == 13  # words: I'm, it's, Jane's and don't count once each
+    assert counted["contractions"] == 3  # I'm, it's, don't; "Jane's" is a possessive
+    assert (counted["semicolons"], counted["questions"], counted["exclamations"], counted["dashes"]) == (1, 1, 1, 2)
+    assert counted["sentence_words"] == 3  # "so?", "Yes!", "nothing."
+
+
+def _replies(rng: random.Random, sentences: list[str], count: int) -> list[str]:
+    return [" ".join(rng.choice(sentences) for _ in range(4)) for _ in range(count)]
+
+
+def test_style_markers_tell_a_real_move_from_the_luck_of_the_draw():
+    from botsmith.eval.markers import marker_scores, verdict
+
+    rng = random.Random(5)
+    modern = ["I'm sure it's fine, don't worry about it.", "That's what I'd say to her.", "You can't be serious."]
+    austen = ["I am sure it is well; but you must not think of it.", "Indeed, I should not; he is gone.",
+              "It is a truth which I cannot deny; and yet I do."]
+    before, after, real = _replies(rng, modern, 30), _replies(rng, austen, 30), _replies(rng, austen, 20)
+    moved = marker_scores(before, after, real)
+    assert moved["contractions"]["before"] > 50 and moved["contractions"]["after"] == 0 == moved["contractions"]["real"]
+    assert verdict(moved["contractions"]) == "closer" and verdict(moved["semicolons"]) == "closer"
+    assert moved["semicolons"]["p"] < 0.01
+    same = marker_scores(after, _replies(rng, austen, 30), real)  # two draws of one voice
+    assert all(verdict(values) == "within the noise" for values in same.values())
+    assert marker_scores(before[:2], after[:2], real) == {}  # under 100 words of replies: no rates
+
+
+def test_the_summary_shows_the_style_markers_and_what_moved():
+    from botsmith.eval.summary import line, rows
+
+    markers = {"semicolons": {"before": 1.2, "after": 10.1, "real": 9.5, "p": 0.003},
+               "commas": {"before": 54.4, "after": 53.2, "real": 67.9, "p": 0.83},
+               "word_letters": {"before": 4.3, "after": 3.86, "real": 4.2, "p": 0.003}}
+    report = {"mode": "dialogue", "character": "Elizabeth", "perplexity": {r: {"perplexity": 9.0} for r in ("before", "after")},
+              "scores": {"before": {"persona_leaks": 0, "replies": 1}, "after": {"persona_leaks": 0, "replies": 1},
+                         "delta_words": 0, "markers": markers}}
+    assert ("semicolons per 1,000 words (p = 0.003: closer)", "1.2", "10.1", "9.5") in rows(report)
+    assert ("commas per 1,000 words (p = 0.83: within the noise)", "54.4", "53.2", "67.9") in rows(report)
+    assert ("letters per word (p = 0.003: further)", "4.30", "3.86", "4.20") in rows(report)
+    assert line(report).endswith("style markers nearer the real text 1/3, further 1/3")

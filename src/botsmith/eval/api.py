@@ -187,6 +187,7 @@ def _report(folder: BotFolder, config: Any, target: Path, run_dir: Path | None, 
             quick: bool) -> dict[str, Any]:
     from botsmith.eval import fidelity
     from botsmith.eval import scores as sc
+    from botsmith.eval.markers import marker_scores
     from botsmith.models import read_checkpoint_info
     from botsmith.train.metrics import read_metrics
 
@@ -209,6 +210,7 @@ def _report(folder: BotFolder, config: Any, target: Path, run_dir: Path | None, 
     for role, value in values.items():
         scores[role]["delta"] = value
     scores["delta_change_p"] = sc.delta_change_p(space, voices["before"], voices["after"], real)  # None: no Delta
+    scores["markers"] = marker_scores(voices["before"], voices["after"], real)
     data = {
         "format": 1, "bot": config.bot.name, "mode": config.bot.mode,
         "created": time.strftime("%Y-%m-%d %H:%M:%S"), "quick": quick,

@@ -39,6 +39,10 @@ NOTES = [
                         "300 times, and p is the share of swaps that change Delta at least as much as the models "
                         "differ. Under 0.05 the change is more than the luck of one draw of replies."),
     ("end on their own", "replies that stopped at the end-of-turn marker rather than at the token limit."),
+    ("style markers", "words per sentence, letters per word, and commas, semicolons, dashes, exclamation marks, "
+                      "question marks and contractions per 1,000 words: one rate over all of a model's replies to "
+                      "held-out lines, beside the real held-out lines' rate; p is the same permutation test, on the "
+                      "change in distance to the real rate. Delta counts words only and misses these habits."),
 ]
 
 

@@ -14,10 +14,11 @@ so z-scores measure "how unusual for this book" a frequency is.
 from __future__ import annotations
 
 import math
-import random
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+
+from botsmith.eval.paired import DRAWS, paired_permutation_p
 
 WORD = re.compile(r"[a-z]+(?:['’][a-z]+)*")
 MFW = 100  # most frequent words compared
@@ -107,33 +108,16 @@ def matched_deltas(space: DeltaSpace, samples: dict[str, list[str]], target: lis
     return result, size
 
 
-CHANGE_DRAWS = 300
-
-
 def change_p_value(space: DeltaSpace, before: Sequence[Sequence[str]], after: Sequence[Sequence[str]],
-                   target: list[str], *, draws: int = CHANGE_DRAWS, seed: int = 0) -> float | None:
-    """How often the change Delta(after) - Delta(before) is matched by chance: a paired permutation test.
+                   target: list[str], *, draws: int = DRAWS, seed: int = 0) -> float | None:
+    """How often the change Delta(after) - Delta(before) is matched by chance (`paired.paired_permutation_p`).
 
-    `before` and `after` are two models' replies (word lists) to the same probes in the same order. One eval
-    samples one reply per probe, and another draw of replies moves Delta about as much as a checkpoint does.
-    If the two models wrote alike, swapping a probe's two replies would change nothing; so the replies of each
-    probe are swapped at random `draws` times, and the p-value is the share of swaps whose change is at least
-    as large (either sign) as the one measured. None when Delta cannot be measured (under MIN_DELTA_WORDS).
+    `before` and `after` are two models' replies (word lists) to the same probes in the same order. None when
+    Delta cannot be measured (under MIN_DELTA_WORDS).
     """
-    def change(pairs: Sequence[tuple[Sequence[str], Sequence[str]]]) -> float | None:
-        samples = {"before": [w for b, _ in pairs for w in b], "after": [w for _, a in pairs for w in a]}
+    def change(before: list[Sequence[str]], after: list[Sequence[str]]) -> float | None:
+        samples = {"before": [w for reply in before for w in reply], "after": [w for reply in after for w in reply]}
         values, _ = matched_deltas(space, samples, target)
         return None if None in values.values() else values["after"] - values["before"]
 
-    if len(before) != len(after):
-        raise ValueError("the two models' replies must answer the same probes")
-    measured = change(list(zip(before, after)))
-    if measured is None:
-        return None
-    rng = random.Random(seed)
-    as_large = 0
-    for _ in range(draws):
-        swapped = [(a, b) if rng.random() < 0.5 else (b, a) for b, a in zip(before, after)]
-        value = change(swapped)
-        as_large += value is not None and abs(value) >= abs(measured) - 1e-12
-    return round((1 + as_large) / (1 + draws), 3)
+    return paired_permutation_p(before, after, change, draws=draws, seed=seed)

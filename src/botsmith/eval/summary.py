@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from botsmith.eval import markers
 from botsmith.eval.stylometry import MIN_DELTA_WORDS
 
 Row = tuple[str, str, str, str]  # measure, before, after, real text
@@ -44,14 +45,30 @@ def rows(report: dict[str, Any]) -> list[Row]:
         table.append(("change in Delta beyond chance? (paired permutation test)", "", delta_change(scores), ""))
     table.append(("mean words per reply", _number(before.get("mean_words"), 1), _number(after.get("mean_words"), 1),
                   _number(real.get("mean_words"), 1)))
+    for key, values in scores.get("markers", {}).items():
+        table.append((f"{markers.label(key)} ({_p_verdict(values['p'], markers.verdict(values))})",
+                      *(_number(values[side], markers.digits(key)) for side in ("before", "after", "real"))))
     return table
+
+
+def _p_verdict(p_value: float | None, verdict: str) -> str:
+    return verdict if p_value is None else f"p = {p_value:.2g}: {verdict}"
+
+
+def markers_line(scores: dict[str, Any]) -> str | None:
+    """`style markers nearer the real text 3/8, further 1/8`: the markers that moved beyond chance."""
+    found = scores.get("markers", {})
+    if not found:
+        return None
+    verdicts = [markers.verdict(values) for values in found.values()]
+    return f"style markers nearer the real text {verdicts.count('closer')}/{len(found)}, " \
+           f"further {verdicts.count('further')}/{len(found)}"
 
 
 def delta_change(scores: dict[str, Any]) -> str:
     """`p = 0.03: closer`: the permutation test of the change in Delta, and what it says at the 5 % level."""
     p_value, change = scores["delta_change_p"], scores["after"]["delta"] - scores["before"]["delta"]
-    verdict = "within the noise" if p_value >= 0.05 else "closer" if change < 0 else "further"
-    return f"p = {p_value:.2g}: {verdict}"
+    return _p_verdict(p_value, "within the noise" if p_value >= 0.05 else "closer" if change < 0 else "further")
 
 
 def _delta_sample(size: int) -> str:
@@ -89,6 +106,8 @@ def line(report: dict[str, Any]) -> str:
         who = report.get("character") or ("the text" if report["mode"] == "completion" else "the real lines")
         change = f" ({delta_change(scores)})" if scores.get("delta_change_p") is not None else ""
         parts.append(f"Delta to {who} {_number(before.get('delta'))} -> {_number(after.get('delta'))}{change}")
+    if markers_line(scores):
+        parts.append(markers_line(scores))
     return "; ".join(parts)
 
 
