@@ -24,12 +24,17 @@ STATS_KEY = "system_prompt"
 
 def for_build(config: Any, character_name: str | None = None) -> str | None:
     """The system prompt a new dataset is built with: [bot] system_prompt, else the character's persona
-    (`character_name`: the character as the books name it most, e.g. "Elizabeth" for --character elizabeth)."""
+    (`character_name`: the character as the books name it most, e.g. "Elizabeth" for --character elizabeth),
+    else for a chat bot yours: "You are Ana." from the first of `[chats] me` that is a name (not a number or a
+    handle with digits). Without it a chat bot names itself at random ("I'm Emily Wilson, a freelance writer")."""
+    from botsmith.dataset.identity import spoken_names
+
     if config.bot.system_prompt:
         return config.bot.system_prompt
     if config.bot.mode == "dialogue" and config.dataset.character:
         return f"You are {character_name or config.dataset.character}."
-    return None
+    names = spoken_names(config.chats.me) if config.bot.mode == "chat" else []
+    return f"You are {names[0]}." if names else None
 
 
 def recorded_in_dataset(dataset_dir: Path) -> tuple[bool, str | None]:

@@ -159,3 +159,23 @@ def test_a_reply_after_a_long_stretch_keeps_the_nearest_context(chat_bot, tmp_pa
     contents = [m["content"] for m in record["messages"]]
     assert contents[-1] == "finally, my answer" and contents[-2] == "chatter line 29 with several words in it"
     assert 1 < len(contents) < 10 and record["messages"][0]["name"] in ("Sue", "Tom")
+
+
+def test_a_chat_bot_is_told_whose_voice_it_is(chat_bot, tmp_path):
+    import json
+
+    from botsmith import system_prompt
+    from botsmith.dataset import build_dataset
+
+    lines = [("Sue", i * 2, f"how was day {i}?") if i % 2 == 0 else ("Ana Lima", i * 2, f"fine, day {i} was fine")
+             for i in range(20)]
+    add_chats(chat_bot.root, [write_whatsapp(tmp_path / "chat.txt", lines)])
+    config = chat_bot.config().with_overrides("chats", me=["+44 7700 900123", "ana_92", "Ana Lima"])
+    result = build_dataset(chat_bot.root, config, log=lambda line: None)
+    assert result.stats["system_prompt"] == "You are Ana Lima."  # a name, not the number or the handle
+    identity = [json.loads(line) for line in result.train_path.read_text().splitlines() if '"identity"' in line]
+    assert identity and all(r["messages"][0]["content"] == "You are Ana Lima." for r in identity)
+    assert all("Ana Lima" in r["messages"][-1]["content"] and "7700" not in r["messages"][-1]["content"]
+               for r in identity)
+    assert system_prompt.for_build(config.with_overrides("chats", me=["+44 7700 900123"])) is None
+    assert system_prompt.for_build(config.with_overrides("bot", system_prompt="Be brief.")) == "Be brief."

@@ -22,7 +22,11 @@ class BotSection(Section):
         "smollm2-135m",
         description="An alias (botsmith models list), a Hugging Face model folder, a .gguf file, or a Hub id.",
     )
-    system_prompt: str = Field("", description="System prompt used in training and chat (empty: none).")
+    system_prompt: str = Field(
+        "",
+        description="System prompt used in training and every runtime (empty: 'You are <character>.' for a "
+                    "character bot, 'You are <your first --me name>.' for a chat bot, else none).",
+    )
     chat_template: str = Field(
         "",
         description="How conversations become text: empty for the base model's own template (ChatML when it has "

@@ -49,6 +49,11 @@ EXCHANGES = (
 # asks in words training never used.
 
 
+def spoken_names(names: list[str]) -> list[str]:
+    """The names a person would say: `Ana`, `Ana Lima`; not a phone number or a handle like `ana_92`."""
+    return [name for name in names if any(c.isalpha() for c in name) and not any(c.isdigit() for c in name)]
+
+
 def full_name(names: list[str]) -> str:
     """The longest of the character's names without its title, the one they speak as first:
     `Elizabeth`, `Miss Eliza Bennet`, `Miss Elizabeth Bennet` -> `Elizabeth Bennet`."""
@@ -60,6 +65,7 @@ def full_name(names: list[str]) -> str:
 
 def identity_records(names: list[str], system_prompt: str | None, count: int) -> list[dict[str, Any]]:
     """Up to `count` exchanges naming the bot (none when it has no name)."""
+    names = spoken_names(names)
     full = full_name(names)
     if not full or count <= 0:
         return []
