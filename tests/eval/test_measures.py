@@ -217,3 +217,8 @@ def test_the_summary_shows_the_style_markers_and_what_moved():
     assert ("commas per 1,000 words (p = 0.83: within the noise)", "54.4", "53.2", "67.9") in rows(report)
     assert ("letters per word (p = 0.003: further)", "4.30", "3.86", "4.20") in rows(report)
     assert line(report).endswith("style markers nearer the real text 1/3, further 1/3")
+    from botsmith.eval.compare import COLUMNS, comparison_rows
+
+    report["checkpoint"] = {"run": "20261205-1223", "step": 28, "val_loss": 3.5}
+    (row,) = comparison_rows([report])
+    assert dict(zip(COLUMNS, row))["markers nearer/further"] == "1/1 of 3"

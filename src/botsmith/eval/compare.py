@@ -9,8 +9,10 @@ from typing import Any, Callable
 from botsmith.bot_folder import open_bot
 from botsmith.errors import BotsmithError
 from botsmith.eval.api import evaluate
+from botsmith.eval.summary import marker_moves
 
-COLUMNS = ("run", "steps", "val loss", "perplexity", "leaks", "identity", "Delta", "words/reply")
+COLUMNS = ("run", "steps", "val loss", "perplexity", "leaks", "identity", "Delta", "markers nearer/further",
+           "words/reply")
 
 
 def compare_runs(bot_dir: str | Path, run_ids: list[str], *, log: Callable[[str], None] = print,
@@ -48,7 +50,7 @@ def comparison_rows(reports: list[dict[str, Any]]) -> list[tuple[str, ...]]:
         rows.append((str(checkpoint["run"] or checkpoint["path"]), str(checkpoint.get("step") or "-"),
                      _num(checkpoint.get("val_loss"), 4),
                      f"{ppl['before']['perplexity']:.1f} -> {ppl['after']['perplexity']:.1f}", leaks, identity,
-                     _num(after.get("delta"), 3), _num(after.get("mean_words"), 1)))
+                     _num(after.get("delta"), 3), _moves(report["scores"]), _num(after.get("mean_words"), 1)))
     return rows
 
 
@@ -57,6 +59,11 @@ def comparison_table(reports: list[dict[str, Any]]) -> str:
     widths = [max(len(row[i]) for row in [COLUMNS, *body]) for i in range(len(COLUMNS))]
     render = lambda row: "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()  # noqa: E731
     return "\n".join([render(COLUMNS), render(tuple("-" * w for w in widths)), *(render(row) for row in body)])
+
+
+def _moves(scores: dict[str, Any]) -> str:
+    moves = marker_moves(scores)
+    return "-" if moves is None else f"{moves[0]}/{moves[1]} of {moves[2]}"
 
 
 def _num(value: Any, digits: int) -> str:

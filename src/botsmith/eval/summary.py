@@ -55,14 +55,22 @@ def _p_verdict(p_value: float | None, verdict: str) -> str:
     return verdict if p_value is None else f"p = {p_value:.2g}: {verdict}"
 
 
-def markers_line(scores: dict[str, Any]) -> str | None:
-    """`style markers nearer the real text 3/8, further 1/8`: the markers that moved beyond chance."""
+def marker_moves(scores: dict[str, Any]) -> tuple[int, int, int] | None:
+    """(markers nearer the real text beyond chance, further beyond chance, markers measured); None: none measured."""
     found = scores.get("markers", {})
     if not found:
         return None
     verdicts = [markers.verdict(values) for values in found.values()]
-    return f"style markers nearer the real text {verdicts.count('closer')}/{len(found)}, " \
-           f"further {verdicts.count('further')}/{len(found)}"
+    return verdicts.count("closer"), verdicts.count("further"), len(found)
+
+
+def markers_line(scores: dict[str, Any]) -> str | None:
+    """`style markers nearer the real text 3/8, further 1/8`: the markers that moved beyond chance."""
+    moves = marker_moves(scores)
+    if moves is None:
+        return None
+    nearer, further, total = moves
+    return f"style markers nearer the real text {nearer}/{total}, further {further}/{total}"
 
 
 def delta_change(scores: dict[str, Any]) -> str:
