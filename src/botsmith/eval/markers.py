@@ -3,8 +3,9 @@
 Burrows' Delta (stylometry.py) compares the most frequent words and nothing else: it does not
 see that the base model writes "I'm" and "don't" where Austen never does, or that Elizabeth's
 clauses hang on semicolons. On Pride and Prejudice those are the habits a tuned bot picks up
-first (per 1,000 words of replies: contractions 37.5 -> 7.2 against her 0, semicolons 1.2 ->
-10.1 against her 9.5), while its function-word profile stays within the noise of ~1,000 words.
+first (per 1,000 words of replies to held-out lines: contractions 39.0 -> 5.7 against her 0,
+semicolons 1.8 -> 9.1 against her 9.5), while its function-word profile stays within the noise
+of ~1,000 words.
 Each marker is a rate over all of a model's replies together, compared with the same rate in
 the held-out real text; whether a model moved towards it is tested as Delta is (paired.py).
 """
@@ -19,8 +20,8 @@ from botsmith.eval.paired import paired_permutation_p
 
 WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
 # n't 'm 're 've 'll 'd after anything, 's only after pronouns and a few adverbs ("Jane's" is a possessive)
-CONTRACTION = re.compile(r"\b(?:\w+n['’]t|\w+['’](?:m|re|ve|ll|d)|(?:it|he|she|that|what|there|here|who|let|where|how)['’]s)\b",
-                         re.IGNORECASE)
+CONTRACTION = re.compile(r"\b(?:\w+n['’]t|\w+['’](?:m|re|ve|ll|d)"
+                         r"|(?:it|he|she|that|what|there|here|who|let|where|how)['’]s)\b", re.IGNORECASE)
 SENTENCE_END = re.compile(r"[.!?]+(?=\s|$|[\"'”’)])")
 MIN_WORDS = 100  # fewer words of replies than this: no rates
 

@@ -114,8 +114,9 @@ def line(report: dict[str, Any]) -> str:
         who = report.get("character") or ("the text" if report["mode"] == "completion" else "the real lines")
         change = f" ({delta_change(scores)})" if scores.get("delta_change_p") is not None else ""
         parts.append(f"Delta to {who} {_number(before.get('delta'))} -> {_number(after.get('delta'))}{change}")
-    if markers_line(scores):
-        parts.append(markers_line(scores))
+    moved = markers_line(scores)
+    if moved:
+        parts.append(moved)
     return "; ".join(parts)
 
 
