@@ -47,6 +47,7 @@ def install_cpu_kernels(model: Any, *, lora: bool) -> KernelReport:
     from botsmith.train.dropout import use_fast_dropout, use_fast_lora_forward
     from botsmith.train.rms_norm import use_fast_rms_norm
     from botsmith.train.sibling_lora import use_sibling_lora
+    from botsmith.train.swiglu import use_fused_swiglu
 
     report = KernelReport(enabled=True)
     keep_forwards_across_mode_changes(model)
@@ -55,6 +56,7 @@ def install_cpu_kernels(model: Any, *, lora: bool) -> KernelReport:
         report.add("fused LoRA forward", use_fast_lora_forward(model, report.failures))
         report.add("sibling LoRA groups", use_sibling_lora(model, report.failures))
     report.add("RMSNorm", use_fast_rms_norm(model, report.failures))
+    report.add("SwiGLU", use_fused_swiglu(model, report.failures))
     report.add("attention backward", use_cpu_attention(model, report.failures))
     return report
 
