@@ -51,7 +51,8 @@ def swiglu_backward(grad: torch.Tensor, gate: torch.Tensor, up: torch.Tensor) ->
     sigmoid = torch.sigmoid(gate_f)
     silu = gate_f * sigmoid
     grad_gate = g * up_f * sigmoid * (1.0 + gate_f * (1.0 - sigmoid))
-    return torch.cat([grad_gate, g * silu], -1).to(gate.dtype)
+    # (rounded before the concatenation: inductor's kernel for the other order measured ~30 % slower)
+    return torch.cat([grad_gate.to(gate.dtype), (g * silu).to(gate.dtype)], -1)
 
 
 KERNELS: dict[str, Callable[..., Any]] = {
