@@ -12,8 +12,8 @@ sibling_lora.py then uses as its combined gradient without copying.
 Only these small functions are compiled, with dynamic shapes (one kernel for every batch,
 length and width of a dtype): the first compile in a process costs a few seconds, most of it
 importing torch's compiler; the kernels are kept in torch's on-disk cache for later runs.
-Where compiling fails (no C++ compiler, an unsupported platform), `compiled()` says so and
-the callers keep their ATen versions.
+Where compiling fails (no C++ compiler, an unsupported platform), the first call raises, the
+kernels' probes log why, and the callers keep their ATen versions.
 """
 
 from __future__ import annotations
