@@ -7,7 +7,7 @@ import copy
 import pytest
 import torch
 
-from botsmith.train import attention, dropout, loss, rms_norm, sibling_lora
+from botsmith.train import attention, dropout, loss, rms_norm, sibling_lora, swiglu
 from botsmith.train.cpu_kernels import install_cpu_kernels
 from botsmith.train.loss import LossComputer
 from botsmith.train.prepare import find_target_modules
@@ -59,7 +59,7 @@ def _close(ours, theirs, dtype) -> bool:
 def test_every_kernel_together_gives_peft_and_transformers_loss_and_gradients(dtype):
     plain, fast = _peft_model(dtype), _peft_model(dtype)
     report = install_cpu_kernels(fast, lora=True)
-    assert set(report.active) == {"fused LoRA forward", "sibling LoRA groups", "RMSNorm", "attention backward"}
+    assert set(report.active) == {"fused LoRA forward", "sibling LoRA groups", "RMSNorm", "SwiGLU", "attention backward"}
     assert not report.failures  # (no dropout here: p = 0 keeps PEFT's Identity)
     loss_plain, grads_plain = _loss_and_grads(plain, fused=False)
     loss_fast, grads_fast = _loss_and_grads(fast, fused=True)
@@ -101,15 +101,17 @@ def _scaled(function, factor=1.01):
 
 
 def _break_rms_norm(monkeypatch):
-    class Wrong(rms_norm.RMSNormFunction):
-        apply = staticmethod(_scaled(rms_norm.RMSNormFunction.apply))
-    monkeypatch.setattr(rms_norm, "RMSNormFunction", Wrong)
+    wrong = []
+    for function in rms_norm.FUNCTIONS:  # the compiled kernel and the ATen one it falls back to
+        wrong.append(type(f"Wrong{function.__name__}", (function,), {"apply": staticmethod(_scaled(function.apply))}))
+    monkeypatch.setattr(rms_norm, "FUNCTIONS", tuple(wrong))
 
 
 SABOTAGE = {  # each makes one kernel compute 1% too much
     "RMSNorm": _break_rms_norm,
     "attention backward": lambda mp: mp.setattr(attention, "attention_forward", _scaled(attention.attention_forward)),
     "fused LoRA forward": lambda mp: mp.setattr(dropout, "fast_lora_forward", _scaled(dropout.fast_lora_forward)),
+    "SwiGLU": lambda mp: mp.setattr(swiglu, "fused_mlp_forward", _scaled(swiglu.fused_mlp_forward)),
     "sibling LoRA groups": lambda mp: mp.setattr(sibling_lora.SiblingGroup, "_run",
                                                  _scaled(sibling_lora.SiblingGroup._run)),
 }
@@ -121,7 +123,7 @@ def test_a_kernel_that_computes_something_else_is_refused_and_logged(monkeypatch
     model = _peft_model(torch.float32)
     report = install_cpu_kernels(model, lora=True)
     assert kernel not in report.active
-    assert len(report.active) == 3  # the others still pass their probes
+    assert len(report.active) == 4  # the others still pass their probes
     failed = [line for line in report.lines() if line.startswith("kernel probe failed")]
     assert failed and all("differs by" in line for line in failed)
 
@@ -185,7 +187,7 @@ def test_a_run_names_its_kernels_and_leaves_the_process_as_it_found_it(tmp_path,
         torch.set_num_threads(threads)
     log = (result.run_dir / "train.log").read_text()
     assert "kernels: LoRA dropout (14), fused LoRA forward (14), sibling LoRA groups (4), RMSNorm (5), " \
-           "attention backward, fused loss" in log
+           "SwiGLU (2), attention backward, fused loss" in log
     assert "kernel probe failed" not in log and "denormal floats flush to zero during the run" in log
     assert attention.NAME not in AttentionInterface._global_mapping
     assert attention.NAME not in AttentionMaskInterface._global_mapping

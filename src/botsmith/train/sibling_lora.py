@@ -49,7 +49,7 @@ class SiblingLoRAFunction(torch.autograd.Function):
         dropped, a_all, low, weight_t, scales = ctx.saved_tensors
         grads = [g if g is not None else torch.zeros(len(low), w, dtype=low.dtype, device=low.device)
                  for g, w in zip(grads, ctx.widths)]
-        grad_out = torch.cat(grads, 1)
+        grad_out = _side_by_side(grads)
         width_in = ctx.width_in
         need_x = ctx.needs_input_grad[0]
         # Rows of weight_t: x's columns, then low's; only low's when x needs no gradient (the first layer).
@@ -61,6 +61,20 @@ class SiblingLoRAFunction(torch.autograd.Function):
         grad_dropped = grad_low @ a_all if ctx.needs_input_grad[1] else None
         grad_bs = [g.t() @ part for g, part in zip(grads, low.split(ctx.ranks, 1))]
         return (grad_x, grad_dropped, None, None, grad_a, None, None, None, *grad_bs)
+
+
+def _side_by_side(grads: list[torch.Tensor]) -> torch.Tensor:
+    """The outputs' gradients as one (rows x total width) matrix: the tensor they are column blocks of, in order,
+    where they are (SwiGLU's backward writes gate's and up's that way, swiglu.py), else a concatenation."""
+    first = grads[0]
+    rows, width = first.shape[0], sum(g.shape[1] for g in grads)
+    offset = first.storage_offset()
+    for g in grads:
+        if g.untyped_storage().data_ptr() != first.untyped_storage().data_ptr() or g.stride() != (width, 1) \
+                or g.storage_offset() != offset or g.dtype != first.dtype or g.shape[0] != rows:
+            return torch.cat(grads, 1)
+        offset += g.shape[1]
+    return first.as_strided((rows, width), (width, 1))
 
 
 class SiblingGroup:
