@@ -7,12 +7,16 @@ import torch
 
 from botsmith.train import dropout, rms_norm
 from botsmith.train.rms_norm import RMSNormFunction, use_fast_rms_norm
+from tests.train.conftest import generated_kernels_work
 
 
 @pytest.mark.parametrize("function", rms_norm.FUNCTIONS, ids=lambda function: function.__name__)
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
 def test_rms_norm_functions_match_llama_rms_norm(dtype, function):
     from transformers.models.llama.modeling_llama import LlamaRMSNorm
+
+    if function is not RMSNormFunction and not generated_kernels_work():
+        pytest.skip("no C++ compiler for torch's inductor here: the generated kernel cannot be built")
 
     torch.manual_seed(0)
     norm = LlamaRMSNorm(64, eps=1e-5).to(dtype)
@@ -44,16 +48,21 @@ def test_norms_are_swapped_only_where_the_probe_finds_llamas_arithmetic(tiny_lla
     failures: list[str] = []
     with torch.no_grad():
         before = model(input_ids=ids).logits
-        assert use_fast_rms_norm(model, failures) == 2 * layers + 1 and not failures
+        assert use_fast_rms_norm(model, failures) == 2 * layers + 1 and not _unexpected(failures)
         after = model(input_ids=ids).logits
     assert (before.float() - after.float()).abs().max() <= (1e-5 if dtype == torch.float32 else 0.0)
     small = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=4, num_key_value_heads=2,
                  vocab_size=100, head_dim=8)
     qwen = Qwen2ForCausalLM(Qwen2Config(**small)).to(dtype)
-    assert use_fast_rms_norm(qwen, failures) == 3 and not failures  # the same arithmetic under another name
+    assert use_fast_rms_norm(qwen, failures) == 3 and not _unexpected(failures)  # Llama's arithmetic, another name
     gemma = GemmaForCausalLM(GemmaConfig(**small)).to(dtype)
     assert use_fast_rms_norm(gemma, failures) == 0  # (1 + weight): keeps its own, and the log says why
-    assert len(failures) == 1 and "GemmaRMSNorm keeps its own forward" in failures[0]
+    assert len(_unexpected(failures)) == 1 and "GemmaRMSNorm keeps its own forward" in _unexpected(failures)[0]
+
+
+def _unexpected(failures: list[str]) -> list[str]:
+    """The probe failures, less the generated kernel's refusal where no C++ compiler can build it (ATen's serves)."""
+    return [line for line in failures if generated_kernels_work() or "the compiled one was refused" not in line]
 
 
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float32])
@@ -117,4 +126,5 @@ def test_fused_norms_stay_installed_across_train_and_eval(tiny_llama):
     model.train()
     norm = model.model.norm
     out = norm(torch.randn(2, 3, norm.weight.shape[0]).to(torch.bfloat16).requires_grad_(True))
-    assert type(out.grad_fn).__name__ == "CompiledRMSNormFunctionBackward"  # the generated kernel, where it compiles
+    expected = "CompiledRMSNormFunctionBackward" if generated_kernels_work() else "RMSNormFunctionBackward"
+    assert type(out.grad_fn).__name__ == expected  # the generated kernel where it compiles, else the ATen one

@@ -80,7 +80,7 @@ def _probe(mlp: Any) -> str | None:
             theirs = outputs_and_grads(lambda: type(mlp).forward(mlp, x), [x, *trained])
             ours = outputs_and_grads(lambda: fused_mlp_forward(mlp, x), [x, *trained])
     except Exception as error:
-        return f"the probe raised {type(error).__name__}: {str(error)[:200]}"
+        return f"the probe raised {type(error).__name__}: {error}"
     finally:
         mlp.train(was_training)
     names = ["output", "input gradient"] + [f"gradient {i}" for i in range(len(trained))]
