@@ -3,8 +3,8 @@
 Burrows' Delta (stylometry.py) compares the most frequent words and nothing else: it does not
 see that the base model writes "I'm" and "don't" where Austen never does, or that Elizabeth's
 clauses hang on semicolons. On Pride and Prejudice those are the habits a tuned bot picks up
-first (per 1,000 words of replies to held-out lines: contractions 39.0 -> 5.7 against her 0,
-semicolons 1.8 -> 9.1 against her 9.5), while its function-word profile stays within the noise
+first (per 1,000 words of replies to held-out lines: contractions 39.0 -> 4.7 against her 0,
+semicolons 1.8 -> 9.3 against her 9.5), while its function-word profile stays within the noise
 of ~1,000 words.
 Each marker is a rate over all of a model's replies together, compared with the same rate in
 the held-out real text; whether a model moved towards it is tested as Delta is (paired.py).
