@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from botsmith.eval.paired import paired_permutation_p
+from botsmith.eval import paired
 
 WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
 # n't 'm 're 've 'll 'd after anything, 's only after pronouns and a few adverbs ("Jane's" is a possessive)
@@ -82,7 +82,7 @@ def marker_scores(before: Sequence[str], after: Sequence[str], real: Sequence[st
             continue
         change = _distance_change(marker, values["real"])
         scores[marker.key] = {**{name: round(value, 2) for name, value in values.items()},
-                              "p": paired_permutation_p(counted["before"], counted["after"], change)}
+                              "p": paired.paired_permutation_p(counted["before"], counted["after"], change)}
     return scores
 
 
@@ -96,10 +96,8 @@ def _distance_change(marker: Marker, target: float) -> Callable[[list, list], fl
 
 
 def verdict(values: dict) -> str:
-    """closer / further (at the 5 % level) / within the noise, for one marker's scores."""
-    if values["p"] is None or values["p"] >= 0.05:
-        return "within the noise"
-    return "closer" if abs(values["after"] - values["real"]) < abs(values["before"] - values["real"]) else "further"
+    """closer / further / within the noise (`paired.verdict`), for one marker's scores."""
+    return paired.verdict(values["p"], abs(values["after"] - values["real"]) < abs(values["before"] - values["real"]))
 
 
 def label(key: str) -> str:

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 Reply = TypeVar("Reply")
 DRAWS = 300
+LEVEL = 0.05  # a change with p under this is "closer" or "further"; otherwise "within the noise"
 
 
 def paired_permutation_p(before: Sequence[Reply], after: Sequence[Reply],
@@ -34,3 +35,11 @@ def paired_permutation_p(before: Sequence[Reply], after: Sequence[Reply],
                        [b if swap else a for b, a, swap in zip(before, after, swaps)])
         as_large += value is not None and abs(value) >= abs(measured) - 1e-12
     return round((1 + as_large) / (1 + draws), 3)
+
+
+def verdict(p_value: float | None, nearer: bool) -> str:
+    """What a change towards (`nearer`) or away from the real text says at the LEVEL: closer, further, or
+    within the noise (also when it could not be tested)."""
+    if p_value is None or p_value >= LEVEL:
+        return "within the noise"
+    return "closer" if nearer else "further"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from botsmith.eval import markers
+from botsmith.eval import markers, paired
 from botsmith.eval.stylometry import MIN_DELTA_WORDS
 
 Row = tuple[str, str, str, str]  # measure, before, after, real text
@@ -76,7 +76,7 @@ def markers_line(scores: dict[str, Any]) -> str | None:
 def delta_change(scores: dict[str, Any]) -> str:
     """`p = 0.03: closer`: the permutation test of the change in Delta, and what it says at the 5 % level."""
     p_value, change = scores["delta_change_p"], scores["after"]["delta"] - scores["before"]["delta"]
-    return _p_verdict(p_value, "within the noise" if p_value >= 0.05 else "closer" if change < 0 else "further")
+    return _p_verdict(p_value, paired.verdict(p_value, change < 0))
 
 
 def _delta_sample(size: int) -> str:
