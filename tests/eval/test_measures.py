@@ -7,7 +7,7 @@ import random
 import pytest
 
 from botsmith.eval import fidelity
-from botsmith.eval.probes import Probe, Replies, Reply, spread
+from botsmith.eval.probes import Probe, Replies, Reply, chat_probes, spread
 from botsmith.eval.scores import chat_scores, voice_texts
 from botsmith.eval.stylometry import DeltaSpace, matched_deltas, reference_chunks, words
 
@@ -141,6 +141,20 @@ def test_the_delta_row_says_why_it_is_missing(size, says):
 def test_probes_are_spread_over_the_held_out_examples():
     assert spread(list(range(10)), 3) == [0, 3, 6]
     assert spread([1, 2], 5) == [1, 2, 1, 2, 1] and spread([], 3) == []
+
+
+def test_each_held_out_reply_is_asked_once_with_its_longest_context():
+    def record(*turns):
+        roles = ["user", "assistant"] * 3
+        return {"messages": [{"role": "system", "content": "You are Elizabeth."}]
+                + [{"role": role, "content": text} for role, text in zip(roles, turns)]}
+
+    pair = record("How is Jane?", "Better, I thank you.")
+    window = record("You look pale.", "I am well.", "How is Jane?", "Better, I thank you.")
+    other = record("Shall you dance?", "Not with him.")
+    heldout = [p for p in chat_probes([pair, window, other], 4) if p.kind == "heldout"]
+    assert [p.reference for p in heldout] == ["Better, I thank you.", "Not with him.", "Better, I thank you.", "Not with him."]
+    assert heldout[0].messages == window["messages"][:-1]
 
 
 def test_the_permutation_test_tells_a_real_change_from_the_luck_of_the_draw():

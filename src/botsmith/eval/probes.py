@@ -76,12 +76,24 @@ def chat_probes(records: list[dict[str, Any]], count: int) -> list[Probe]:
     """The identity questions, then `count` held-out conversations cut before their last reply."""
     probes = [Probe("identity", [{"role": "user", "content": question}], question) for question in IDENTITY_PROBES]
     usable = [r for r in records if record_kind(r) == "messages" and _last_reply_index(r["messages"]) > 0]
-    for record in spread(usable, count):
+    for record in spread(_one_per_reply(usable), count):
         messages = record["messages"]
         cut = _last_reply_index(messages)
         context = [dict(message) for message in messages[:cut]]
         probes.append(Probe("heldout", context, _shown(context[-1]), messages[cut]["content"]))
     return probes
+
+
+def _one_per_reply(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One record per real reply, the one with the most context, in first-seen order: a window ends on the
+    reply its own last pair ends on (9 of the 45 P&P validation examples), and asking for one line twice
+    would spend probes on it that other lines could use."""
+    longest: dict[str, dict[str, Any]] = {}
+    for record in records:
+        reply = record["messages"][_last_reply_index(record["messages"])]["content"]
+        if reply not in longest or len(record["messages"]) > len(longest[reply]["messages"]):
+            longest[reply] = record
+    return list(longest.values())
 
 
 def _last_reply_index(messages: list[dict[str, Any]]) -> int:
