@@ -59,6 +59,24 @@ def test_fast_logits_match_the_model_at_every_step(parrot, dtype_name, tolerance
         torch.testing.assert_close(ours.float(), theirs.float(), rtol=tolerance, atol=tolerance * theirs.abs().max().item())
 
 
+def test_a_huge_residual_stream_rounds_as_in_transformers(parrot):
+    """Real checkpoints carry residual values in the thousands at some tokens (SmolLM2 after a few epochs of
+    LoRA: ~13,000), where one bf16 step is 64: the residual add must round as transformers' does (product
+    rounded, then added), or later layers that cancel the huge values leave the difference in the logits."""
+    import torch
+
+    loaded = _load(parrot, "bfloat16")
+    with torch.no_grad():
+        loaded.model.model.embed_tokens.weight[7] *= 3000
+    fast, generic = fast_runner(loaded.model), GenericRunner(loaded.model)
+    ids = list(range(3, 20))
+    with torch.inference_mode():
+        pairs = [(fast.prefill(ids, 30), generic.prefill(ids, 30))]
+        pairs += [(fast.step(token), generic.step(token)) for token in (7, 7, 9)]
+    for ours, theirs in pairs:
+        assert torch.equal(ours, theirs)
+
+
 def test_a_prompt_that_continues_the_last_one_runs_only_its_new_tokens(parrot):
     import torch
 

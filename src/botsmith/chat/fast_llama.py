@@ -9,7 +9,7 @@ per layer that transformers' modules dispatch. This pass does the same arithmeti
     weights concatenated once (the model's own parameters become views into them,
     so no memory is duplicated and the generic path still works);
   - a new token runs as vectors (`step`): RMSNorm in two calls, RoPE on queries and
-    keys together, residual adds fused into `addmv`, one-slot cache writes;
+    keys together, residual adds rounded as transformers rounds them, one-slot cache writes;
   - keys and values go into a cache preallocated for the whole reply;
   - optionally the matrices are int8 copies (chat/projections.py), made once here.
 
