@@ -54,10 +54,11 @@ _POSSESSIVE_AFTER = re.compile(_LEAD + r"(?:was|were)\s+(?P<subject>" + _NAME + 
 # `but Sir Walter's remark was, soon afterwards--` before the speech
 _POSSESSIVE_BEFORE = re.compile(r"(?P<subject>" + _NAME + r"|(?:his|her|their)\s+[a-z]+)['’]s\s+(?:[a-z]+\s+){0,3}?"
                                 + _SPEECH_NOUN + r"\s+(?:was|were)\b[^.!?;\"“”]{0,40}\Z")
-# `when her friend prevented her, by saying,`: a clause's subject, then a participle of speech
-_BEFORE_SAYING = re.compile(r"(?:^|[,;:]\s*|\b(?:when|and|then|while|as)\s+)" + _SUBJECT + r"(?:\s+[a-z]+){1,8}?,?\s+"
-                            r"(?:by\s+)?(?:saying|asking|crying|adding|exclaiming|replying|whispering|observing)\b"
-                            r"[^.!?\"“”]{0,40}\Z")
+# `when her friend prevented her, by saying,`, `she revived it by turning round, and saying,`, `Miss
+# Crawford had only time to say,`: a clause's subject, then a participle or an infinitive of speech
+_BEFORE_SAYING = re.compile(r"(?:^|[,;:]\s*|\b(?:when|and|then|while|as)\s+)" + _SUBJECT + r"(?:\s+[a-z]+){1,10}?,?\s+"
+                            r"(?:(?:and\s+)?(?:by\s+)?(?:saying|asking|crying|adding|exclaiming|replying|whispering|"
+                            r"observing)|to\s+(?:say|ask|add|reply|whisper|observe|remark))\b[^.!?\"“”]{0,40}\Z")
 TITLED_NAME = re.compile(r"\b(?=[A-Z])" + _TITLE + _CAP + r"(?:\s+" + _CAP + r")?")
 _ANY_VERB = re.compile(r"\b" + VERB + r"\b")
 _SENTENCE_SUBJECT = re.compile(r"(?:^|[.!?]\s+)" + _SUBJECT)

@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from botsmith.extract.dialogue.aliases import alias_table, family_names, first_name_gender
-from botsmith.extract.dialogue.attribution import TITLED_NAME, Cue, title_gender
+from botsmith.extract.dialogue.attribution import TITLED_NAME, Cue, sentences, title_gender
 
 _FAMILY = {  # relation: (gender of the person it is relative to, or None for any; title of the speaker)
     "wife": ("m", "Mrs."), "lady": ("m", "Mrs."), "husband": ("f", "Mr."),
@@ -26,6 +26,10 @@ _CONVERSATION_GAP = 1500  # characters of narration after which an exchange is o
 _PRONOUN_AFTER = re.compile(r"\b(he|himself|she|herself)\b")  # not him/her: often someone else
 _HIS_AFTER = re.compile(r"\bhis\b")  # weaker: `Elinor looked surprised at his emotion; ... she said`
 _SENTENCE_END = re.compile(r"[.!?]\s")
+_NO_ANSWER = re.compile(r"\b(?:(?:made|gave|returned|attempted|make|making)\s+no\s+(?:answer|reply|rejoinder)|"
+                        r"had\s+nothing\s+to\s+say|said\s+nothing|(?:was|remained|kept)\s+silent|"
+                        r"did\s+not\s+(?:answer|reply)|no\s+inclination\s+of\s+replying|"
+                        r"(?:could|would)\s+not\s+(?:answer|reply)|too\s+much\s+\w+\s+to\s+(?:make\s+any\s+)?(?:reply|answer))\b")
 
 
 @dataclass(frozen=True)
@@ -152,6 +156,7 @@ class SpeakerTracker:
         self.since_speech: list[Entity] = []  # people named in the narration since the last speech
         self.topics: dict[str, Entity] = {}  # gender -> whom the narration is about (its paragraphs' he/she)
         self.called: set[str] = set()  # names the paragraph being attributed calls: none of them is speaking
+        self.silent: Entity | None = None  # who the narration since the last speech says made no answer
 
     def narration(self, narration: str, length: int | None = None, *, around_speech: bool = False) -> None:
         """Narration: who is named in it; a long stretch ends the exchange.
@@ -165,6 +170,7 @@ class SpeakerTracker:
                 self.since_speech.append(self._named(name))
         if not around_speech:
             self._follow_topic(narration)
+            self.silent = self._made_no_answer(narration) or self.silent
         if (length if length is not None else len(narration)) > _CONVERSATION_GAP:
             self.turns = []
         del self.mentions[:-30]
@@ -182,6 +188,21 @@ class SpeakerTracker:
         for gender, pronoun in (("f", "She "), ("m", "He ")):
             if gender in found and not opening.startswith(pronoun):
                 self.topics[gender] = found[gender]
+
+    def _made_no_answer(self, narration: str) -> Entity | None:
+        """Who the words of silence are about: the name right before them (`in Elizabeth no inclination of
+        replying`), else their sentence's first name (`Edmund looked round at Mr. Rushworth too, but had
+        nothing to say.`)."""
+        quiet = _NO_ANSWER.search(narration)
+        if quiet is None or self.cast.pattern is None:
+            return None
+        sentence = (sentences(narration[:quiet.start()]) or [""])[-1]
+        found = list(self.cast.pattern.finditer(sentence))
+        if not found:
+            return None
+        between = sentence[found[-1].end():]
+        nearest = found[-1] if len(between.split()) <= 1 and not any(c in between for c in ",;:") else found[0]
+        return self._named(self.cast.canonical(" ".join(nearest.group().split())))
 
     def topic(self, gender: str | None) -> Entity | None:
         return self.topics.get(gender) if gender else None
@@ -204,6 +225,7 @@ class SpeakerTracker:
     def spoke(self, entity: Entity, addressed: list[str]) -> None:
         """Record a speech; whom it addressed is kept while the same speaker goes on talking."""
         self.since_speech = []
+        self.silent = None
         names = [self.cast.canonical(n) for n in addressed if self.cast.speaks(self.cast.canonical(n))]
         same_speaker = bool(self.turns) and self.turns[-1] == entity
         self.addressed = (self.addressed + names) if same_speaker else names
@@ -307,6 +329,9 @@ class SpeakerTracker:
         """No tag: whoever was just addressed, the other side of a running exchange, someone the
         narration just named; the protagonist only when the scene names nobody else."""
         previous = self.turns[-1] if self.turns else None
+        if self.silent is not None and previous not in (None, self.silent):
+            self.addressed = [self.silent.key]  # the one who made no answer is answered by the next speech
+            return previous  # `... but had nothing to say.` then more from the same speaker
         for name in self.addressed:  # `When is your next ball to be, Lizzy?` is answered by Lizzy
             if (previous is None or name != previous.key) and name not in self.called:
                 return self._named(name)
