@@ -37,5 +37,20 @@ def test_someone_who_makes_no_answer_is_answered_by_the_same_speaker() -> None:
             "“And a happy one.”\n")
     assert speakers(text) == ["Edmund", "Mary", "Mary", "Edmund", "Mary"]
     named_before = text.replace("Edmund looked round at Mr. Rushworth too, but had nothing to say.",
-                                "Then perceiving in Edmund no inclination of replying, Mary looked away.")
+                                "Then perceiving in Edmund no inclination of replying, she looked away.")
     assert speakers(named_before) == ["Edmund", "Mary", "Mary", "Edmund", "Mary"]
+
+
+def test_she_added_goes_on_with_the_last_speaker_unless_the_narration_names_another() -> None:
+    opening = "“Good evening,” said Elizabeth.\n\n“This is a most unfortunate affair,” said Mary.\n\n"
+    added = "Then perceiving in Elizabeth no inclination of replying, she added, “We may learn from it.”\n"
+    assert speakers(opening + added) == ["Elizabeth", "Mary", "Mary"]
+    agreed = "Elizabeth readily agreed. “Only,” she added, “we may overtake them.”\n"
+    assert speakers(opening + agreed) == ["Elizabeth", "Mary", "Elizabeth"]
+
+
+def test_silence_is_over_once_someone_else_is_named_after_it() -> None:
+    text = ("“Good evening,” said Elizabeth.\n\n“He only told me what I have now told you,” said Colonel Fitzwilliam.\n\n"
+            "Elizabeth made no answer, and walked on. After watching her a little, Fitzwilliam asked her why "
+            "she was so thoughtful.\n\n“I am thinking of what you have been telling me,” said she.\n")
+    assert speakers(text) == ["Elizabeth", "Colonel Fitzwilliam", "Elizabeth"]

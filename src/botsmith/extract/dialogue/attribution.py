@@ -8,7 +8,7 @@ noun phrases to characters is `speakers.py`'s job; this module only reads the wo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 SPEECH_VERBS = (
     "said says cried cries replied replies asked asks answered answers returned returns continued observed "
@@ -93,6 +93,7 @@ class Cue:
     kind: str  # "name", "pronoun" or "np"
     value: str  # the name, pronoun or noun phrase, whitespace collapsed
     gender: str | None  # "m", "f", "n", "narrator", "group" or None when unknown
+    goes_on: bool = field(default=False, compare=False)  # `she added`, `he went on`: the speaker carries on
 
 
 def cue_after(narration: str) -> Cue | None:
@@ -109,7 +110,7 @@ def match_tag(narration: str) -> tuple[Cue, int] | None:
         if match:
             cue = _cue(match.group("subject"))
             if cue is not None:
-                return cue, match.end()
+                return _with_verb(cue, match.group()), match.end()
     return None
 
 
@@ -142,9 +143,16 @@ def cue_before(narration: str) -> Cue | None:
                 break
             cue = _cue(match.group("subject"))
             if cue is not None:
-                return cue
+                return _with_verb(cue, match.group())
             pos = match.start() + 1
     return None
+
+
+_GOES_ON = re.compile(r"\b(?:added|adds|adding|continued|continues|went\s+on|goes\s+on|resumed|pursued|proceeded)\b")
+
+
+def _with_verb(cue: Cue, tag: str) -> Cue:
+    return replace(cue, goes_on=True) if _GOES_ON.search(tag) else cue
 
 
 def narration_subject(narration: str) -> Cue | None:

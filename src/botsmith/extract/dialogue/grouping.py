@@ -114,6 +114,7 @@ def _speakers(text: str, para_start: int, qs: list[Quote], cues: list[Cue | None
     """The paragraph's quotations grouped by speaker, in order."""
     called = _addressed(text, qs, tracker)
     tracker.called = {tracker.cast.canonical(name) for name in called}
+    tracker.before_speech(text[para_start:qs[0].open_mark])
     try:
         if not any(cues):
             entity = _untagged_speaker(text, para_start, qs, tracker, lead_in, gap)

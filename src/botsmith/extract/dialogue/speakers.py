@@ -190,12 +190,12 @@ class SpeakerTracker:
                 self.topics[gender] = found[gender]
 
     def _made_no_answer(self, narration: str) -> Entity | None:
-        """Who the words of silence are about: the name right before them (`in Elizabeth no inclination of
+        """Who the words of silence are about, when nobody is named after them: the name right before them (`in Elizabeth no inclination of
         replying`), else their sentence's first name (`Edmund looked round at Mr. Rushworth too, but had
         nothing to say.`)."""
         quiet = _NO_ANSWER.search(narration)
-        if quiet is None or self.cast.pattern is None:
-            return None
+        if quiet is None or self.cast.pattern is None or self.cast.pattern.search(narration, quiet.end()):
+            return None  # `Elizabeth made no answer ... Fitzwilliam asked her why`: she is asked again
         sentence = (sentences(narration[:quiet.start()]) or [""])[-1]
         found = list(self.cast.pattern.finditer(sentence))
         if not found:
@@ -203,6 +203,11 @@ class SpeakerTracker:
         between = sentence[found[-1].end():]
         nearest = found[-1] if len(between.split()) <= 1 and not any(c in between for c in ",;:") else found[0]
         return self._named(self.cast.canonical(" ".join(nearest.group().split())))
+
+    def before_speech(self, narration: str) -> None:
+        """The paragraph's own narration before its speech: `Then perceiving in Elizabeth no inclination
+        of replying, she added,` is not Elizabeth."""
+        self.silent = self._made_no_answer(narration) or self.silent
 
     def topic(self, gender: str | None) -> Entity | None:
         return self.topics.get(gender) if gender else None
@@ -245,6 +250,10 @@ class SpeakerTracker:
             return self._named(self.cast.canonical(cue.value))
         if cue.gender == "narrator":
             return Entity("I", "I", None)
+        if cue.goes_on and cue.kind == "pronoun":
+            going_on = self._going_on(cue.gender, same_paragraph_names)
+            if going_on is not None:
+                return going_on
         relative = None
         if cue.kind == "np":
             relative = self._spouse(cue, speech_names) or self._companion(cue, same_paragraph_names)
@@ -253,6 +262,17 @@ class SpeakerTracker:
         if cue.gender in (None, "group"):
             return self._anonymous_entity(cue.gender)
         return self._by_gender(cue.gender, same_paragraph_names, continues, recent_narration)
+
+    def _going_on(self, gender: str | None, same_paragraph_names: list[str]) -> Entity | None:
+        """`she added`, `he went on`: the last speaker, unless the paragraph names someone else of that
+        gender who may speak (`Catherine readily agreed. "Only," she added,`)."""
+        previous = self.turns[-1] if self.turns else None
+        if previous is None or previous.name is None or previous.gender not in (gender, None):
+            return None
+        named = [self._named(name) for name in same_paragraph_names]
+        if any(e != previous and e.gender == gender and self._may_speak(e) for e in named):
+            return None
+        return previous if self._may_speak(previous) else None
 
     def _companion(self, cue: Cue, same_paragraph_names: list[str]) -> Entity | None:
         """`her friend prevented her, by saying,`: not the woman just named but the other participant."""
@@ -313,8 +333,9 @@ class SpeakerTracker:
         return entity
 
     def _may_speak(self, entity: Entity) -> bool:
-        """Nobody calls himself by name: `There can be no want of gallantry, Admiral,` is not the Admiral."""
-        return entity.key not in self.called
+        """Nobody calls himself by name: `There can be no want of gallantry, Admiral,` is not the Admiral;
+        nor is someone the narration just said made no answer."""
+        return entity.key not in self.called and entity != self.silent
 
     def _other_participant(self, recent: int | None = None) -> Entity | None:
         """The latest speaker of the running exchange who is not the one who spoke last
