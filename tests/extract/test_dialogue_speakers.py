@@ -54,3 +54,10 @@ def test_silence_is_over_once_someone_else_is_named_after_it() -> None:
             "Elizabeth made no answer, and walked on. After watching her a little, Fitzwilliam asked her why "
             "she was so thoughtful.\n\n“I am thinking of what you have been telling me,” said she.\n")
     assert speakers(text) == ["Elizabeth", "Colonel Fitzwilliam", "Elizabeth"]
+
+
+def test_her_aunt_after_a_woman_spoke_is_not_that_woman() -> None:
+    text = ("“Can you so wholly give him up?” said Mrs. Gardiner.\n\n“Not perhaps,” replied Elizabeth.\n\n"
+            "“Well, then,” replied Mr. Gardiner.\n\n“It does seem shocking,” replied Elizabeth.\n\n"
+            "“But you see that Jane,” said her aunt, “does not think so ill of him.”\n")
+    assert speakers(text) == ["Mrs. Gardiner", "Elizabeth", "Mr. Gardiner", "Elizabeth", "Mrs. Gardiner"]

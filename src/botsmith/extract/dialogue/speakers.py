@@ -21,6 +21,8 @@ _FAMILY = {  # relation: (gender of the person it is relative to, or None for an
     "wife": ("m", "Mrs."), "lady": ("m", "Mrs."), "husband": ("f", "Mr."),
     "mother": (None, "Mrs."), "father": (None, "Mr."),
 }
+_KIN = frozenset("aunt uncle sister brother mother father cousin niece nephew wife husband daughter son "
+                 "friend companion grandmother grandfather".split())
 _COMPANIONS = frozenset("friend companion partner sister brother cousin neighbour neighbor visitor guest".split())
 _CONVERSATION_GAP = 1500  # characters of narration after which an exchange is over
 _PRONOUN_AFTER = re.compile(r"\b(he|himself|she|herself)\b")  # not him/her: often someone else
@@ -261,7 +263,18 @@ class SpeakerTracker:
             return relative
         if cue.gender in (None, "group"):
             return self._anonymous_entity(cue.gender)
-        return self._by_gender(cue.gender, same_paragraph_names, continues, recent_narration)
+        return self._by_gender(cue.gender, same_paragraph_names, continues, recent_narration,
+                               not_this=self._kin_of(cue))
+
+    def _kin_of(self, cue: Cue) -> Entity | None:
+        """`said her aunt` right after a woman spoke: she is the niece, not the aunt."""
+        words = cue.value.split()
+        previous = self.turns[-1] if self.turns else None
+        if cue.kind != "np" or len(words) != 2 or words[0] not in ("his", "her") or words[1] not in _KIN:
+            return None
+        if previous is None or previous.gender != {"his": "m", "her": "f"}[words[0]]:
+            return None
+        return previous
 
     def _going_on(self, gender: str | None, same_paragraph_names: list[str]) -> Entity | None:
         """`she added`, `he went on`: the last speaker, unless the paragraph names someone else of that
@@ -311,20 +324,21 @@ class SpeakerTracker:
         return None
 
     def _by_gender(self, gender: str, same_paragraph_names: list[str], continues: bool,
-                   recent_narration: bool = True) -> Entity:
+                   recent_narration: bool = True, not_this: Entity | None = None) -> Entity:
         """`said she`: someone of that gender named just before; else, in a running exchange, the
         other participant, then the speaker going on; else the last one of that gender named."""
         fits = (lambda e: e.gender in (None, "n")) if gender == "n" else (lambda e: e.gender == gender)
         nearby = [self._named(name) for name in same_paragraph_names]
         for entity in [*reversed(nearby), *(reversed(self.since_speech) if recent_narration else ())]:
-            if entity.gender in (gender, None) and self._may_speak(entity):  # `The Dormouse woke. 'No,' he said`
-                return entity
+            if entity.gender in (gender, None) and self._may_speak(entity) and entity != not_this:
+                return entity  # `The Dormouse woke. 'No,' he said`
         previous = self.turns[-1] if self.turns else None
         other = None if continues else self._other_participant(recent=3)
         candidates = [other, *(self._named(name) for name in self.addressed), previous, *reversed(self.mentions)]
         for gender_known in (True, False):  # failing anyone of that gender, someone whose gender is unknown
             for entity in candidates:
-                if entity is None or (entity.name is None and entity is not previous) or not self._may_speak(entity):
+                if (entity is None or (entity.name is None and entity is not previous) or not self._may_speak(entity)
+                        or entity == not_this):
                     continue
                 if fits(entity) if gender_known else (entity.gender is None and entity.name is not None):
                     return entity
