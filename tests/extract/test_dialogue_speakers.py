@@ -7,6 +7,8 @@ someone else (the checks below were run against the code before each rule landed
 from __future__ import annotations
 
 from botsmith.extract import extract_dialogue
+from botsmith.extract.dialogue.attribution import Cue
+from botsmith.extract.dialogue.speakers import Cast
 
 
 def speakers(text: str) -> list[str | None]:
@@ -61,3 +63,17 @@ def test_her_aunt_after_a_woman_spoke_is_not_that_woman() -> None:
             "“Well, then,” replied Mr. Gardiner.\n\n“It does seem shocking,” replied Elizabeth.\n\n"
             "“But you see that Jane,” said her aunt, “does not think so ill of him.”\n")
     assert speakers(text) == ["Mrs. Gardiner", "Elizabeth", "Mr. Gardiner", "Elizabeth", "Mrs. Gardiner"]
+
+
+def test_narration_that_leaves_two_people_by_themselves_starts_a_new_exchange() -> None:
+    text = ("“Welcome home,” said Jane.\n\n“Good evening,” said Mary.\n\n“Good evening,” said Elizabeth.\n\n"
+            "“We must stem the tide of malice,” said Mary.\n\n"
+            "In the afternoon, Elizabeth and Jane were able to be for half an hour by themselves; and "
+            "Elizabeth continued the subject by saying, “But tell me all.”\n\n"
+            "“Colonel Forster did own it.”\n\n“And was Denny convinced?”\n\n“Yes.”\n")
+    assert speakers(text)[4:] == ["Elizabeth", "Jane", "Elizabeth", "Jane"]
+
+
+def test_a_surname_under_another_title_is_not_its_titled_holder() -> None:
+    cast = Cast.from_cues("Mr. Bennet came. Mr. Bennet went. Bennet sat.", [Cue("name", "Mr. Bennet", "m")])
+    assert cast.mentions("Bennet, Miss Bennet and Mr.\nBennet") == ["Mr. Bennet", "Mr. Bennet"]

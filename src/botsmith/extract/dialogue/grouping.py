@@ -148,7 +148,7 @@ def _untagged_speaker(text: str, para_start: int, qs: list[Quote], tracker: Spea
         topic = tracker.topic(lead.gender)
         if fresh and topic is not None and lead_in.lstrip()[:4].lower() == lead.value.lower() + " ":
             return topic  # the lead-in opens on the same she: the person the narration is about
-        names = _subjects_last(lead_in, tracker) if fresh else []
+        names = tracker.cast.subjects_last(lead_in) if fresh else []
         return tracker.speaker(lead, same_paragraph_names=names, continues=False, weak=None, recent_narration=fresh)
     return tracker.speaker(None, same_paragraph_names=[], continues=continues, weak=weak or lead)
 
@@ -179,23 +179,6 @@ def _tagged_groups(text: str, para_start: int, qs: list[Quote], cues: list[Cue |
                 groups.append((entity, []))
         groups[-1][1].append(quote)
     return groups
-
-
-def _subjects_last(narration: str, tracker: SpeakerTracker) -> list[str]:
-    """Cast names in the narration, those that begin a sentence or clause moved to the end
-    (resolution reads the list backwards): `Mr. Bennet was among the earliest of those who
-    waited on Mr. Bingley. ... he suddenly addressed her` means Mr. Bennet."""
-    pattern = tracker.cast.pattern
-    if pattern is None:
-        return []
-    objects, subjects = [], []
-    for match in pattern.finditer(narration):
-        if narration[match.end():match.end() + 2] in ("’s", "'s"):
-            continue  # `re-perusing Jane's last letter`: Jane is not there
-        before = narration[:match.start()].rstrip()
-        at_start = not before or before[-1] in ".;:!?" or before.endswith((" and", " but"))
-        (subjects if at_start else objects).append(tracker.cast.canonical(" ".join(match.group().split())))
-    return objects + subjects
 
 
 def _narration_speaker(narration: str, tracker: SpeakerTracker) -> Cue | None:

@@ -25,9 +25,13 @@ _KIN = frozenset("aunt uncle sister brother mother father cousin niece nephew wi
                  "friend companion grandmother grandfather".split())
 _COMPANIONS = frozenset("friend companion partner sister brother cousin neighbour neighbor visitor guest".split())
 _CONVERSATION_GAP = 1500  # characters of narration after which an exchange is over
+# `Miss Bennet` is not Mr. Bennet, whom a bare `Bennet` means: a title before a surname the cast knows alone
+_TITLE_BEFORE = re.compile(r"\b(?:Miss|Mrs|Mr|Sir|Lady|Dr|Misses)\.?\s+\Z")
 _PRONOUN_AFTER = re.compile(r"\b(he|himself|she|herself)\b")  # not him/her: often someone else
 _HIS_AFTER = re.compile(r"\bhis\b")  # weaker: `Elinor looked surprised at his emotion; ... she said`
 _SENTENCE_END = re.compile(r"[.!?]\s")
+_NEW_CONVERSATION = re.compile(r"\b(?:by\s+themselves|alone\s+together|left\s+alone|t[êe]te-[àa]-t[êe]te|"
+                               r"the\s+(?:former|latter)\s+(?!of\b|was\b|is\b)[a-z]+)")
 _NO_ANSWER = re.compile(r"\b(?:(?:made|gave|returned|attempted|make|making)\s+no\s+(?:answer|reply|rejoinder)|"
                         r"had\s+nothing\s+to\s+say|said\s+nothing|(?:was|remained|kept)\s+silent|"
                         r"did\s+not\s+(?:answer|reply)|no\s+inclination\s+of\s+replying|"
@@ -74,7 +78,7 @@ class Cast:
         cast.family = family_names(names, text)
         every_name = set(names) | set(cast._aliases)
         if every_name:
-            alternation = "|".join(re.escape(n) for n in sorted(every_name, key=len, reverse=True))
+            alternation = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(every_name, key=len, reverse=True))
             # the lookahead lets the engine skip every position that cannot start a name
             cast.pattern = re.compile(r"\b(?=[A-Z])(?:" + alternation + r")\b")
             _vote_pronouns(text, cast.pattern, votes)
@@ -120,10 +124,25 @@ class Cast:
 
     def mentions(self, narration: str) -> list[str]:
         """Cast names in a piece of narration, in order."""
+        return [self.canonical(" ".join(m.group().split())) for m in self._mentioned(narration)]
+
+    def subjects_last(self, narration: str) -> list[str]:
+        """Cast names in the narration, those that begin a sentence or clause moved to the end
+        (resolution reads the list backwards): `Mr. Bennet was among the earliest of those who
+        waited on Mr. Bingley. ... he suddenly addressed her` means Mr. Bennet."""
+        objects, subjects = [], []
+        for match in self._mentioned(narration):
+            before = narration[max(0, match.start() - 6):match.start()].rstrip()
+            at_start = match.start() == 0 or not before or before[-1] in ".;:!?" or before.endswith((" and", " but"))
+            (subjects if at_start else objects).append(self.canonical(" ".join(match.group().split())))
+        return objects + subjects
+
+    def _mentioned(self, narration: str) -> list[re.Match[str]]:
         if self.pattern is None:
             return []
-        return [self.canonical(" ".join(m.group().split())) for m in self.pattern.finditer(narration)
-                if narration[m.end():m.end() + 2] not in ("’s", "'s")]  # Alice's shoulder is not Alice
+        return [m for m in self.pattern.finditer(narration)
+                if narration[m.end():m.end() + 2] not in ("’s", "'s")  # Alice's shoulder is not Alice
+                and not _TITLE_BEFORE.search(narration, max(0, m.start() - 8), m.start())]
 
 
 def _vote_pronouns(text: str, pattern: re.Pattern[str], votes: dict[str, Counter]) -> None:
@@ -172,7 +191,7 @@ class SpeakerTracker:
                 self.since_speech.append(self._named(name))
         if not around_speech:
             self._follow_topic(narration)
-            self.silent = self._made_no_answer(narration) or self.silent
+            self.before_speech(narration)
         if (length if length is not None else len(narration)) > _CONVERSATION_GAP:
             self.turns = []
         del self.mentions[:-30]
@@ -210,6 +229,8 @@ class SpeakerTracker:
         """The paragraph's own narration before its speech: `Then perceiving in Elizabeth no inclination
         of replying, she added,` is not Elizabeth."""
         self.silent = self._made_no_answer(narration) or self.silent
+        if _NEW_CONVERSATION.search(narration):
+            self.turns = []  # `the two elder Miss Bennets were able to be for half an hour by themselves`
 
     def topic(self, gender: str | None) -> Entity | None:
         return self.topics.get(gender) if gender else None
