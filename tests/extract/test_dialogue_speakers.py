@@ -77,3 +77,10 @@ def test_narration_that_leaves_two_people_by_themselves_starts_a_new_exchange() 
 def test_a_surname_under_another_title_is_not_its_titled_holder() -> None:
     cast = Cast.from_cues("Mr. Bennet came. Mr. Bennet went. Bennet sat.", [Cue("name", "Mr. Bennet", "m")])
     assert cast.mentions("Bennet, Miss Bennet and Mr.\nBennet") == ["Mr. Bennet", "Mr. Bennet"]
+
+
+def test_he_is_the_subject_of_the_narration_before_rather_than_a_man_it_mentions() -> None:
+    text = ("“Good day,” said Mr. Gardiner.\n\n“Poor dear child! And where is Mr. Bennet?” said Mrs. Bennet.\n\n"
+            "They all exclaimed; and Mr. Gardiner told her that he would assist Mr. Bennet in every endeavour.\n\n"
+            "“Do not give way to useless alarm,” added he.\n")
+    assert speakers(text) == ["Mr. Gardiner", "Mrs. Bennet", "Mr. Gardiner"]

@@ -185,11 +185,11 @@ class SpeakerTracker:
         Names in the tags around a speech (`around_speech`) are remembered as mentions but
         not as the people just introduced for the next speech.
         """
-        for name in self.cast.mentions(narration):
-            self.mentions.append(self._named(name))
-            if not around_speech:
-                self.since_speech.append(self._named(name))
+        self.mentions.extend(self._named(name) for name in self.cast.mentions(narration))
         if not around_speech:
+            # subjects last, as resolution reads backwards: `Mr. Gardiner ... told her that he would
+            # assist Mr. Bennet` then `added he` is Mr. Gardiner
+            self.since_speech.extend(self._named(name) for name in self.cast.subjects_last(narration))
             self._follow_topic(narration)
             self.before_speech(narration)
         if (length if length is not None else len(narration)) > _CONVERSATION_GAP:
