@@ -84,3 +84,17 @@ def test_he_is_the_subject_of_the_narration_before_rather_than_a_man_it_mentions
             "They all exclaimed; and Mr. Gardiner told her that he would assist Mr. Bennet in every endeavour.\n\n"
             "“Do not give way to useless alarm,” added he.\n")
     assert speakers(text) == ["Mr. Gardiner", "Mrs. Bennet", "Mr. Gardiner"]
+
+
+def test_a_reply_that_opens_by_calling_someone_answers_the_untagged_speech_before_it() -> None:
+    text = ("“Your opinion is unchanged, I presume?” said Edward.\n\n“Undoubtedly,” said Marianne.\n\n"
+            "“Marianne is as steadfast as ever, you see,” said Elinor.\n\n"
+            "“She is only grown a little more grave than she was.”\n\n"
+            "“Nay, Edward,” said Marianne, “you need not reproach me.”\n")
+    assert speakers(text) == ["Edward", "Marianne", "Elinor", "Edward", "Marianne"]
+    # the untagged speech called someone itself: the reply turning to a third person says nothing about it
+    text = ("“I do not cough for my own amusement,” replied Kitty.\n\n“I am sick of Mr. Bingley,” cried Mrs. Bennet.\n\n"
+            "“I am sorry to hear that; but I have paid the visit,” said Mr. Bennet.\n\n"
+            "“How good it was in you, my dear Mr. Bennet!”\n\n"
+            "“Now, Kitty, you may cough as much as you choose,” said Mr. Bennet.\n")
+    assert speakers(text) == ["Kitty", "Mrs. Bennet", "Mr. Bennet", "Mrs. Bennet", "Mr. Bennet"]

@@ -20,6 +20,7 @@ from botsmith.extract.turns import SpeechTurn, Utterance
 
 _CONTEXT_CHARS = 300
 _LEAD_IN_GAP = 300  # after this much narration the next speech starts an exchange: its narration says who
+_OPENING = 40  # `Nay, Edward,`: a name called this near the start of a reply answers that person
 _FRESH_GAP = 600  # after this much, `he said` in it means someone it names, not a participant of the exchange
 
 
@@ -47,6 +48,9 @@ def build_turns(text: str, layout: Layout, quotes: list[Quote]) -> tuple[list[Sp
             continue
         lead_in = context if (introduces(context) or gap >= _LEAD_IN_GAP) else ""
         groups = _speakers(text, para.start, qs, cues[index], tracker, lead_in, gap)
+        if len(groups) == 1 and gap == 0 and spoken and spoken[-1][0] == index - 1:
+            opening = _addressed(text, qs[:1], tracker, within=_OPENING)
+            _answered(turns, spoken, tracker, opening, layout.paragraphs[index - 1].start)
         for n, (entity, group) in enumerate(groups):
             _add(turns, text, entity, group, layout.scenes[scene], context if n == 0 else "")
         if len(groups) == 1:
@@ -54,6 +58,22 @@ def build_turns(text: str, layout: Layout, quotes: list[Quote]) -> tuple[list[Sp
         tracker.narration(_narration_of(text, para.start, para.end, qs), 0, around_speech=True)
         gap, context = 0, _trailing_narration(text, para.end, qs[-1])
     return _name_by_alternation(turns, spoken), cast.other_names()
+
+
+def _answered(turns: list[SpeechTurn], spoken: list[tuple[int, Entity]], tracker: SpeakerTracker,
+              called: list[str], previous_start: int) -> None:
+    """A speech that calls someone by name answers them: the paragraph just before, whose speaker only
+    alternation gave, is theirs (`"She is only grown a little more grave."` / `"Nay, Edward," said Marianne`)."""
+    last = turns[-1] if turns else None
+    if last is None or last.utterances[0].start < previous_start or not called:
+        return  # the turn began before the paragraph: it is not the paragraph's alone
+    entity = tracker.answered(called)
+    if entity is None:
+        return
+    last.speaker, last.extra["speaker_id"] = entity.name, entity.key
+    spoken[-1] = (spoken[-1][0], entity)
+    if len(turns) > 1 and turns[-2].scene == last.scene and turns[-2].extra["speaker_id"] == entity.key:
+        turns[-2].utterances.extend(turns.pop().utterances)
 
 
 def _name_by_alternation(turns: list[SpeechTurn], spoken: list[tuple[int, Entity]]) -> list[SpeechTurn]:
@@ -213,14 +233,15 @@ def _narration_of(text: str, start: int, end: int, qs: list[Quote]) -> str:
     return " ".join(pieces)
 
 
-def _addressed(text: str, qs: list[Quote], tracker: SpeakerTracker) -> list[str]:
-    """Names called in the speech (`My dear Mr. Bennet,`, `..., Lizzy?`): the likely next speaker."""
+def _addressed(text: str, qs: list[Quote], tracker: SpeakerTracker, within: int | None = None) -> list[str]:
+    """Names called in the speech (`My dear Mr. Bennet,`, `..., Lizzy?`): the likely next speaker.
+    `within`: only in the first characters of each quotation."""
     pattern = tracker.cast.pattern
     if pattern is None:
         return []
     names = []
     for quote in qs:
-        speech = text[quote.start:quote.end]
+        speech = text[quote.start:quote.end if within is None else min(quote.end, quote.start + within)]
         for match in pattern.finditer(speech):
             after = speech[match.end():match.end() + 2].lstrip()
             before = speech[max(0, match.start() - 6):match.start()].rstrip()

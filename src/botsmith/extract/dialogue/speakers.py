@@ -168,6 +168,8 @@ class SpeakerTracker:
     def __init__(self, cast: Cast) -> None:
         self.cast = cast
         self._anonymous = 0
+        self._guessing = False  # the speaker being decided comes from alternation alone
+        self._guessed = (False, False)  # whether it did (and the speech called nobody), for the last two speeches
         self.new_scene()
 
     def new_scene(self) -> None:
@@ -248,6 +250,7 @@ class SpeakerTracker:
             return self.turns[-1]
         if weak is not None:
             return self._named(self.cast.canonical(weak.value))
+        self._guessing = True
         return self._alternate()
 
     def spoke(self, entity: Entity, addressed: list[str]) -> None:
@@ -259,6 +262,21 @@ class SpeakerTracker:
         self.addressed = (self.addressed + names) if same_speaker else names
         self.turns.append(entity)
         self.mentions.append(entity)
+        self._guessed = (self._guessed[-1], self._guessing and not names)
+        self._guessing = False
+
+    def answered(self, called: list[str]) -> Entity | None:
+        """The speech just recorded opens by calling someone (`"Nay, Edward," said Marianne`) right after a
+        speech that called nobody and whose speaker only alternation gave: that speech was the one called,
+        unless they spoke just before it. Returns the new speaker."""
+        if len(self.turns) < 2 or not self._guessed[0]:
+            return None
+        names = [self.cast.canonical(n) for n in called]
+        names = [n for n in names if self.cast.speaks(n) and n not in (e.key for e in self.turns[-3:])]
+        if len(names) != 1:
+            return None
+        self.turns[-2] = self._named(names[0])
+        return self.turns[-2]
 
     def _named(self, name: str) -> Entity:
         return Entity(name, name, self.cast.gender(name))
