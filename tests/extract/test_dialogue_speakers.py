@@ -98,3 +98,10 @@ def test_a_reply_that_opens_by_calling_someone_answers_the_untagged_speech_befor
             "“How good it was in you, my dear Mr. Bennet!”\n\n"
             "“Now, Kitty, you may cough as much as you choose,” said Mr. Bennet.\n")
     assert speakers(text) == ["Kitty", "Mrs. Bennet", "Mr. Bennet", "Mrs. Bennet", "Mr. Bennet"]
+
+
+def test_a_speech_that_calls_someone_sir_is_answered_by_a_man() -> None:
+    text = ("“It is very pretty, madam,” said Mr. Tilney.\n\n“How can you,” said Catherine, “be so strange?”\n\n"
+            "“I am quite of your opinion, sir,” replied Mrs. Allen.\n\n"
+            "“But then you know, madam, muslin always turns to some account.”\n")
+    assert speakers(text) == ["Mr. Tilney", "Catherine", "Mrs. Allen", "Mr. Tilney"]

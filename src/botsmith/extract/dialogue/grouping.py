@@ -138,10 +138,10 @@ def _speakers(text: str, para_start: int, qs: list[Quote], cues: list[Cue | None
     try:
         if not any(cues):
             entity = _untagged_speaker(text, para_start, qs, tracker, lead_in, gap)
-            tracker.spoke(entity, called)
+            tracker.spoke(entity, called, _polite_address(text, qs))
             return [(entity, list(qs))]
         groups = _tagged_groups(text, para_start, qs, cues, tracker)
-        tracker.spoke(groups[-1][0], _addressed(text, groups[-1][1], tracker))
+        tracker.spoke(groups[-1][0], _addressed(text, groups[-1][1], tracker), _polite_address(text, groups[-1][1]))
         return groups
     finally:
         tracker.called = set()
@@ -251,6 +251,18 @@ def _addressed(text: str, qs: list[Quote], tracker: SpeakerTracker, within: int 
             if (not after or after[0] in ",!?.") and (not before or before[-1] == "," or before.endswith("dear")):
                 names.append(" ".join(match.group().split()))
     return names
+
+
+_POLITE = re.compile(r"(?:^|[,;!?.]\s+)(?:[Ss]ir|[Mm]adam|[Mm]a['’]am)(?=\s*[,;!?.]|\s*\Z)")
+
+
+def _polite_address(text: str, qs: list[Quote]) -> str | None:
+    """"m" for a speech that calls someone `sir`, "f" for `madam` or `ma'am`: the next speaker's gender."""
+    for quote in qs:
+        found = _POLITE.search(text, quote.start, quote.end)
+        if found:
+            return "m" if found.group().lstrip(",;!?. \n").lower().startswith("s") else "f"
+    return None
 
 
 def _add(turns: list[SpeechTurn], text: str, entity: Entity, quotes: list[Quote], scene: str, context: str) -> None:

@@ -180,6 +180,7 @@ class SpeakerTracker:
         self.topics: dict[str, Entity] = {}  # gender -> whom the narration is about (its paragraphs' he/she)
         self.called: set[str] = set()  # names the paragraph being attributed calls: none of them is speaking
         self.silent: Entity | None = None  # who the narration since the last speech says made no answer
+        self.polite: str | None = None  # the gender the last speech's `sir` or `madam` gives the one addressed
 
     def narration(self, narration: str, length: int | None = None, *, around_speech: bool = False) -> None:
         """Narration: who is named in it; a long stretch ends the exchange.
@@ -253,13 +254,15 @@ class SpeakerTracker:
         self._guessing = True
         return self._alternate()
 
-    def spoke(self, entity: Entity, addressed: list[str]) -> None:
-        """Record a speech; whom it addressed is kept while the same speaker goes on talking."""
+    def spoke(self, entity: Entity, addressed: list[str], polite: str | None = None) -> None:
+        """Record a speech; whom it addressed is kept while the same speaker goes on talking.
+        `polite`: the gender of a `sir` ("m") or `madam` ("f") the speech calls."""
         self.since_speech = []
         self.silent = None
         names = [self.cast.canonical(n) for n in addressed if self.cast.speaks(self.cast.canonical(n))]
         same_speaker = bool(self.turns) and self.turns[-1] == entity
         self.addressed = (self.addressed + names) if same_speaker else names
+        self.polite = (polite or self.polite) if same_speaker else polite
         self.turns.append(entity)
         self.mentions.append(entity)
         self._guessed = (self._guessed[-1], self._guessing and not names)
@@ -409,6 +412,10 @@ class SpeakerTracker:
         for name in self.addressed:  # `When is your next ball to be, Lizzy?` is answered by Lizzy
             if (previous is None or name != previous.key) and name not in self.called:
                 return self._named(name)
+        if self.polite is not None:  # `I am quite of your opinion, sir,` is answered by a man
+            for entity in [*reversed(self.turns[-6:]), *reversed(self.mentions[-8:])]:
+                if entity != previous and entity.gender == self.polite and entity.name and self._may_speak(entity):
+                    return entity
         other = self._other_participant()
         if other is not None:
             return other
