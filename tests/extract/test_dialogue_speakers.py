@@ -105,3 +105,9 @@ def test_a_speech_that_calls_someone_sir_is_answered_by_a_man() -> None:
             "“I am quite of your opinion, sir,” replied Mrs. Allen.\n\n"
             "“But then you know, madam, muslin always turns to some account.”\n")
     assert speakers(text) == ["Mr. Tilney", "Catherine", "Mrs. Allen", "Mr. Tilney"]
+    # the `sir` answers only the very next speech: after narration the exchange goes on as before
+    text = ("“I will take my three turns,” said Mr. Woodhouse.\n\n“Do, papa,” said Emma.\n\n"
+            "“Thank you, sir, I am going myself,” said Mr. Knightley.\n\n"
+            "Mr. Woodhouse at last was off; but Mr. Knightley sat down again.\n\n"
+            "“She is a pretty little creature,” said he.\n\n“I am glad you think so.”\n")
+    assert speakers(text)[3:] == ["Mr. Knightley", "Emma"]

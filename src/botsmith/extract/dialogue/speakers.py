@@ -195,6 +195,7 @@ class SpeakerTracker:
             self.since_speech.extend(self._named(name) for name in self.cast.subjects_last(narration))
             self._follow_topic(narration)
             self.before_speech(narration)
+            self.polite = None
         if (length if length is not None else len(narration)) > _CONVERSATION_GAP:
             self.turns = []
         del self.mentions[:-30]
@@ -262,7 +263,7 @@ class SpeakerTracker:
         names = [self.cast.canonical(n) for n in addressed if self.cast.speaks(self.cast.canonical(n))]
         same_speaker = bool(self.turns) and self.turns[-1] == entity
         self.addressed = (self.addressed + names) if same_speaker else names
-        self.polite = (polite or self.polite) if same_speaker else polite
+        self.polite = polite  # only the very next speech answers it (`Thank you, sir`, then he leaves)
         self.turns.append(entity)
         self.mentions.append(entity)
         self._guessed = (self._guessed[-1], self._guessing and not names)
