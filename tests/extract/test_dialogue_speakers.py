@@ -111,3 +111,22 @@ def test_a_speech_that_calls_someone_sir_is_answered_by_a_man() -> None:
             "Mr. Woodhouse at last was off; but Mr. Knightley sat down again.\n\n"
             "“She is a pretty little creature,” said he.\n\n“I am glad you think so.”\n")
     assert speakers(text)[3:] == ["Mr. Knightley", "Emma"]
+
+
+def test_whoever_the_narration_says_left_drops_out_of_the_exchange() -> None:
+    text = ("“Do go, papa,” said Emma.\n\n“I will take my three turns,” said Mr. Woodhouse.\n\n"
+            "“Thank you, I am going myself,” said Mr. Knightley.\n\n"
+            "Mr. Woodhouse at last was off; but Mr. Knightley sat down again.\n\n"
+            "“She is a pretty little creature,” said he.\n\n“I am glad you think so.”\n\n"
+            "“Come, you are anxious for a compliment.”\n\n“Thank you.”\n")
+    assert speakers(text)[3:] == ["Mr. Knightley", "Emma", "Mr. Knightley", "Emma"]
+
+
+def test_the_narration_leading_in_does_not_name_someone_the_speech_calls() -> None:
+    lead_in = ("While she was gone, Mr. Knightley called, and sat some time with Mr. Woodhouse and Emma, till "
+               "Mr. Woodhouse, who had previously made up his mind to walk out, was persuaded by his daughter not "
+               "to defer it. Mr. Knightley, who had nothing of ceremony about him, was offering by his short, "
+               "decided answers, an amusing contrast to the protracted apologies and civil hesitations of the other.")
+    text = (lead_in + "\n\n“Well, if you will excuse me, Mr. Knightley, I shall go out.”\n\n"
+            "“My dear sir, do not make a stranger of me,” said Mr. Knightley.\n")
+    assert speakers(text)[0] != "Mr. Knightley"

@@ -32,6 +32,8 @@ _HIS_AFTER = re.compile(r"\bhis\b")  # weaker: `Elinor looked surprised at his e
 _SENTENCE_END = re.compile(r"[.!?]\s")
 _NEW_CONVERSATION = re.compile(r"\b(?:by\s+themselves|alone\s+together|left\s+alone|t[êe]te-[àa]-t[êe]te|"
                                r"the\s+(?:former|latter)\s+(?!of\b|was\b|is\b)[a-z]+)")
+_LEAVES = re.compile(r"\b(?:was\s+off|went\s+(?:out|away|home)|walked\s+(?:off|away|out)|left\s+the\s+(?:room|house)|"
+                     r"took\s+(?:his|her)\s+leave|set\s+off|quitted\s+the\s+room|withdrew|departed)\b")
 _NO_ANSWER = re.compile(r"\b(?:(?:made|gave|returned|attempted|make|making)\s+no\s+(?:answer|reply|rejoinder)|"
                         r"had\s+nothing\s+to\s+say|said\s+nothing|(?:was|remained|kept)\s+silent|"
                         r"did\s+not\s+(?:answer|reply)|no\s+inclination\s+of\s+replying|"
@@ -181,6 +183,7 @@ class SpeakerTracker:
         self.called: set[str] = set()  # names the paragraph being attributed calls: none of them is speaking
         self.silent: Entity | None = None  # who the narration since the last speech says made no answer
         self.polite: str | None = None  # the gender the last speech's `sir` or `madam` gives the one addressed
+        self.gone: set[str] = set()  # who the narration says left, until a tag names them again
 
     def narration(self, narration: str, length: int | None = None, *, around_speech: bool = False) -> None:
         """Narration: who is named in it; a long stretch ends the exchange.
@@ -215,24 +218,40 @@ class SpeakerTracker:
                 self.topics[gender] = found[gender]
 
     def _made_no_answer(self, narration: str) -> Entity | None:
-        """Who the words of silence are about, when nobody is named after them: the name right before them (`in Elizabeth no inclination of
-        replying`), else their sentence's first name (`Edmund looked round at Mr. Rushworth too, but had
-        nothing to say.`)."""
+        """Who the narration says made no answer, when nobody is named after the words of silence
+        (`Elizabeth made no answer ... Fitzwilliam asked her why`: she is asked again)."""
         quiet = _NO_ANSWER.search(narration)
         if quiet is None or self.cast.pattern is None or self.cast.pattern.search(narration, quiet.end()):
-            return None  # `Elizabeth made no answer ... Fitzwilliam asked her why`: she is asked again
-        sentence = (sentences(narration[:quiet.start()]) or [""])[-1]
+            return None
+        return self._subject_before(narration, quiet.start())
+
+    def _subject_before(self, narration: str, end: int) -> Entity | None:
+        """Whom the words at `end` are about: the name right before them (`in Elizabeth no inclination
+        of replying`, `Mr. Woodhouse at last was off`), else their sentence's first name (`Edmund looked
+        round at Mr. Rushworth too, but had nothing to say.`)."""
+        if self.cast.pattern is None:
+            return None
+        sentence = (sentences(narration[:end]) or [""])[-1]
         found = list(self.cast.pattern.finditer(sentence))
         if not found:
             return None
         between = sentence[found[-1].end():]
-        nearest = found[-1] if len(between.split()) <= 1 and not any(c in between for c in ",;:") else found[0]
+        nearest = found[-1] if len(between.split()) <= 2 and not any(c in between for c in ",;:") else found[0]
         return self._named(self.cast.canonical(" ".join(nearest.group().split())))
+
+    def _leaving(self, narration: str) -> None:
+        """`Mr. Woodhouse at last was off`: whoever leaves is out of the exchange until a tag names them."""
+        for leaves in _LEAVES.finditer(narration):
+            person = self._subject_before(narration, leaves.start())
+            if person is not None:
+                self.gone.add(person.key)
+                self.turns = [e for e in self.turns if e.key != person.key]
 
     def before_speech(self, narration: str) -> None:
         """The paragraph's own narration before its speech: `Then perceiving in Elizabeth no inclination
         of replying, she added,` is not Elizabeth."""
         self.silent = self._made_no_answer(narration) or self.silent
+        self._leaving(narration)
         if _NEW_CONVERSATION.search(narration):
             self.turns = []  # `the two elder Miss Bennets were able to be for half an hour by themselves`
 
@@ -250,8 +269,8 @@ class SpeakerTracker:
             return self._resolve(cue, same_paragraph_names, continues, speech_names, recent_narration)
         if continues and self.turns:
             return self.turns[-1]
-        if weak is not None:
-            return self._named(self.cast.canonical(weak.value))
+        if weak is not None and self.cast.canonical(weak.value) not in self.called:
+            return self._named(self.cast.canonical(weak.value))  # unless the speech calls them by name
         self._guessing = True
         return self._alternate()
 
@@ -260,6 +279,7 @@ class SpeakerTracker:
         `polite`: the gender of a `sir` ("m") or `madam` ("f") the speech calls."""
         self.since_speech = []
         self.silent = None
+        self.gone.discard(entity.key)
         names = [self.cast.canonical(n) for n in addressed if self.cast.speaks(self.cast.canonical(n))]
         same_speaker = bool(self.turns) and self.turns[-1] == entity
         self.addressed = (self.addressed + names) if same_speaker else names
@@ -392,7 +412,7 @@ class SpeakerTracker:
     def _may_speak(self, entity: Entity) -> bool:
         """Nobody calls himself by name: `There can be no want of gallantry, Admiral,` is not the Admiral;
         nor is someone the narration just said made no answer."""
-        return entity.key not in self.called and entity != self.silent
+        return entity.key not in self.called and entity != self.silent and entity.key not in self.gone
 
     def _other_participant(self, recent: int | None = None) -> Entity | None:
         """The latest speaker of the running exchange who is not the one who spoke last
