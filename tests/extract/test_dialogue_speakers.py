@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from botsmith.extract import extract_dialogue
 from botsmith.extract.dialogue.attribution import Cue
-from botsmith.extract.dialogue.speakers import Cast
+from botsmith.extract.dialogue.cast import Cast
 
 
 def speakers(text: str) -> list[str | None]:

@@ -15,7 +15,8 @@ from botsmith.extract.dialogue.attribution import (Cue, cue_after, cue_before, i
                                                    narration_subject, sentences)
 from botsmith.extract.dialogue.layout import Layout
 from botsmith.extract.dialogue.scan import Quote
-from botsmith.extract.dialogue.speakers import Cast, Entity, SpeakerTracker
+from botsmith.extract.dialogue.cast import Cast
+from botsmith.extract.dialogue.speakers import Entity, SpeakerTracker
 from botsmith.extract.turns import SpeechTurn, Utterance
 
 _CONTEXT_CHARS = 300
