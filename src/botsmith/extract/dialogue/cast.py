@@ -95,25 +95,31 @@ class Cast:
 
     def mentions(self, narration: str) -> list[str]:
         """Cast names in a piece of narration, in order."""
-        return [self.canonical(" ".join(m.group().split())) for m in self._mentioned(narration)]
+        return self.mentions_both_ways(narration)[0]
 
     def subjects_last(self, narration: str) -> list[str]:
         """Cast names in the narration, those that begin a sentence or clause moved to the end
         (resolution reads the list backwards): `Mr. Bennet was among the earliest of those who
         waited on Mr. Bingley. ... he suddenly addressed her` means Mr. Bennet."""
-        objects, subjects = [], []
-        for match in self._mentioned(narration):
-            before = narration[max(0, match.start() - 6):match.start()].rstrip()
-            at_start = match.start() == 0 or not before or before[-1] in ".;:!?" or before.endswith((" and", " but"))
-            (subjects if at_start else objects).append(self.canonical(" ".join(match.group().split())))
-        return objects + subjects
+        return self.mentions_both_ways(narration)[1]
 
-    def _mentioned(self, narration: str) -> list[re.Match[str]]:
+    def mentions_both_ways(self, narration: str) -> tuple[list[str], list[str]]:
+        """(cast names in text order, the same with subjects last), from one pass over the narration."""
         if self.pattern is None:
-            return []
-        return [m for m in self.pattern.finditer(narration)
-                if narration[m.end():m.end() + 2] not in ("’s", "'s")  # Alice's shoulder is not Alice
-                and not _TITLE_BEFORE.search(narration, max(0, m.start() - 8), m.start())]
+            return [], []
+        in_order, objects, subjects = [], [], []
+        for match in self.pattern.finditer(narration):
+            start, end = match.span()
+            if narration[end:end + 2] in ("’s", "'s"):
+                continue  # Alice's shoulder is not Alice
+            if " " not in match.group() and _TITLE_BEFORE.search(narration, max(0, start - 8), start):
+                continue
+            name = self.canonical(" ".join(match.group().split()))
+            before = narration[max(0, start - 6):start].rstrip()
+            at_start = not before or before[-1] in ".;:!?" or before.endswith((" and", " but"))
+            in_order.append(name)
+            (subjects if at_start else objects).append(name)
+        return in_order, objects + subjects
 
 
 def _vote_pronouns(text: str, pattern: re.Pattern[str], votes: dict[str, Counter]) -> None:

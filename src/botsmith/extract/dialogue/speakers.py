@@ -25,14 +25,17 @@ _KIN = frozenset("aunt uncle sister brother mother father cousin niece nephew wi
                  "friend companion grandmother grandfather".split())
 _COMPANIONS = frozenset("friend companion partner sister brother cousin neighbour neighbor visitor guest".split())
 _CONVERSATION_GAP = 1500  # characters of narration after which an exchange is over
-_NEW_CONVERSATION = re.compile(r"\b(?:by\s+themselves|alone\s+together|left\s+alone|t[êe]te-[àa]-t[êe]te|"
-                               r"the\s+(?:former|latter)\s+(?!of\b|was\b|is\b)[a-z]+)")
-_LEAVES = re.compile(r"\b(?:was\s+off|went\s+(?:out|away|home)|walked\s+(?:off|away|out)|left\s+the\s+(?:room|house)|"
-                     r"took\s+(?:his|her)\s+leave|set\s+off|quitted\s+the\s+room|withdrew|departed)\b")
-_NO_ANSWER = re.compile(r"\b(?:(?:made|gave|returned|attempted|make|making)\s+no\s+(?:answer|reply|rejoinder)|"
-                        r"had\s+nothing\s+to\s+say|said\s+nothing|(?:was|remained|kept)\s+silent|"
-                        r"did\s+not\s+(?:answer|reply)|no\s+inclination\s+of\s+replying|"
-                        r"(?:could|would)\s+not\s+(?:answer|reply)|too\s+much\s+\w+\s+to\s+(?:make\s+any\s+)?(?:reply|answer))\b")
+# What narration says about the exchange, found in one pass (this runs on every paragraph): two people
+# by themselves start a new one, someone leaves it, someone makes no answer
+_NEW_CONVERSATION = (r"by\s+themselves|alone\s+together|left\s+alone|t[êe]te-[àa]-t[êe]te|"
+                     r"the\s+(?:former|latter)\s+(?!of\b|was\b|is\b)[a-z]+")
+_LEAVES = (r"was\s+off|went\s+(?:out|away|home)|walked\s+(?:off|away|out)|left\s+the\s+(?:room|house)|"
+           r"took\s+(?:his|her)\s+leave|set\s+off|quitted\s+the\s+room|withdrew|departed")
+_NO_ANSWER = (r"(?:made|gave|returned|attempted|make|making)\s+no\s+(?:answer|reply|rejoinder)|"
+              r"had\s+nothing\s+to\s+say|said\s+nothing|(?:was|remained|kept)\s+silent|"
+              r"did\s+not\s+(?:answer|reply)|no\s+inclination\s+of\s+replying|"
+              r"(?:could|would)\s+not\s+(?:answer|reply)|too\s+much\s+\w+\s+to\s+(?:make\s+any\s+)?(?:reply|answer)")
+_EXCHANGE_EVENT = re.compile(rf"\b(?:(?P<new>{_NEW_CONVERSATION})|(?P<leaves>{_LEAVES})|(?P<quiet>{_NO_ANSWER}))\b")
 
 
 @dataclass(frozen=True)
@@ -69,11 +72,12 @@ class SpeakerTracker:
         Names in the tags around a speech (`around_speech`) are remembered as mentions but
         not as the people just introduced for the next speech.
         """
-        self.mentions.extend(self._named(name) for name in self.cast.mentions(narration))
+        in_order, subjects_last = self.cast.mentions_both_ways(narration)
+        self.mentions.extend(self._named(name) for name in in_order)
         if not around_speech:
             # subjects last, as resolution reads backwards: `Mr. Gardiner ... told her that he would
             # assist Mr. Bennet` then `added he` is Mr. Gardiner
-            self.since_speech.extend(self._named(name) for name in self.cast.subjects_last(narration))
+            self.since_speech.extend(self._named(name) for name in subjects_last)
             self._follow_topic(narration)
             self.before_speech(narration)
             self.polite = None
@@ -95,11 +99,10 @@ class SpeakerTracker:
             if gender in found and not opening.startswith(pronoun):
                 self.topics[gender] = found[gender]
 
-    def _made_no_answer(self, narration: str) -> Entity | None:
+    def _made_no_answer(self, narration: str, quiet: re.Match[str]) -> Entity | None:
         """Who the narration says made no answer, when nobody is named after the words of silence
         (`Elizabeth made no answer ... Fitzwilliam asked her why`: she is asked again)."""
-        quiet = _NO_ANSWER.search(narration)
-        if quiet is None or self.cast.pattern is None or self.cast.pattern.search(narration, quiet.end()):
+        if self.cast.pattern is None or self.cast.pattern.search(narration, quiet.end()):
             return None
         return self._subject_before(narration, quiet.start())
 
@@ -117,21 +120,25 @@ class SpeakerTracker:
         nearest = found[-1] if len(between.split()) <= 2 and not any(c in between for c in ",;:") else found[0]
         return self._named(self.cast.canonical(" ".join(nearest.group().split())))
 
-    def _leaving(self, narration: str) -> None:
+    def _leaves(self, narration: str, end: int) -> None:
         """`Mr. Woodhouse at last was off`: whoever leaves is out of the exchange until a tag names them."""
-        for leaves in _LEAVES.finditer(narration):
-            person = self._subject_before(narration, leaves.start())
-            if person is not None:
-                self.gone.add(person.key)
-                self.turns = [e for e in self.turns if e.key != person.key]
+        person = self._subject_before(narration, end)
+        if person is not None:
+            self.gone.add(person.key)
+            self.turns = [e for e in self.turns if e.key != person.key]
 
     def before_speech(self, narration: str) -> None:
-        """The paragraph's own narration before its speech: `Then perceiving in Elizabeth no inclination
+        """What narration since the last speech (a paragraph's own before its speech included) says about
+        the exchange: `the two elder Miss Bennets were able to be for half an hour by themselves` starts a
+        new one, `Mr. Woodhouse at last was off` leaves it, and `Then perceiving in Elizabeth no inclination
         of replying, she added,` is not Elizabeth."""
-        self.silent = self._made_no_answer(narration) or self.silent
-        self._leaving(narration)
-        if _NEW_CONVERSATION.search(narration):
-            self.turns = []  # `the two elder Miss Bennets were able to be for half an hour by themselves`
+        for event in _EXCHANGE_EVENT.finditer(narration):
+            if event.lastgroup == "new":
+                self.turns = []
+            elif event.lastgroup == "leaves":
+                self._leaves(narration, event.start())
+            else:
+                self.silent = self._made_no_answer(narration, event) or self.silent
 
     def topic(self, gender: str | None) -> Entity | None:
         return self.topics.get(gender) if gender else None
