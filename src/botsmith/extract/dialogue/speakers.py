@@ -4,8 +4,10 @@ Speakers are tracked as entities. A named tag is its own entity; `she` or `his w
 resolves to a character of that gender already in the scene (someone named in the
 narration of this paragraph, then the other recent speakers, then the last speaker);
 a paragraph with no tag is spoken by whoever spoke two turns ago in a running exchange
-(or by the person the last speech addressed). An entity nobody could name gets a private
-id, so that it still counts as a different speaker from its neighbours.
+(or by the person the last speech addressed). Narration changes the exchange: two people
+by themselves start a new one, someone who leaves drops out, someone who makes no answer
+lets the last speaker go on. An entity nobody could name gets a private id, so that it
+still counts as a different speaker from its neighbours.
 """
 
 from __future__ import annotations
@@ -296,7 +298,7 @@ class SpeakerTracker:
 
     def _may_speak(self, entity: Entity) -> bool:
         """Nobody calls himself by name: `There can be no want of gallantry, Admiral,` is not the Admiral;
-        nor is someone the narration just said made no answer."""
+        nor is someone the narration just said made no answer, or left."""
         return entity.key not in self.called and entity != self.silent and entity.key not in self.gone
 
     def _other_participant(self, recent: int | None = None) -> Entity | None:
