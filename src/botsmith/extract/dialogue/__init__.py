@@ -3,8 +3,9 @@
 Stages, each its own module: `layout` (paragraphs, chapters, front matter), `quotes`
 (conventions and their detection), `scan` (balanced reading of quote marks), `dash`
 (em-dash dialogue), `notices` (letters and written notices are not speech),
-`attribution` (tags such as `said Elizabeth`), `speakers` (who speaks), `grouping`
-(turns), `pipeline` (the public entry point).
+`attribution` (tags such as `said Elizabeth`), `cast` (a book's named speakers, their other
+names and gender), `speakers` (who speaks), `grouping` (turns), `pipeline` (the public
+entry point).
 """
 
 from __future__ import annotations

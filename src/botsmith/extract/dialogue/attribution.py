@@ -8,7 +8,7 @@ noun phrases to characters is `speakers.py`'s job; this module only reads the wo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 SPEECH_VERBS = (
     "said says cried cries replied replies asked asks answered answers returned returns continued observed "
@@ -54,10 +54,11 @@ _POSSESSIVE_AFTER = re.compile(_LEAD + r"(?:was|were)\s+(?P<subject>" + _NAME + 
 # `but Sir Walter's remark was, soon afterwards--` before the speech
 _POSSESSIVE_BEFORE = re.compile(r"(?P<subject>" + _NAME + r"|(?:his|her|their)\s+[a-z]+)['’]s\s+(?:[a-z]+\s+){0,3}?"
                                 + _SPEECH_NOUN + r"\s+(?:was|were)\b[^.!?;\"“”]{0,40}\Z")
-# `when her friend prevented her, by saying,`: a clause's subject, then a participle of speech
-_BEFORE_SAYING = re.compile(r"(?:^|[,;:]\s*|\b(?:when|and|then|while|as)\s+)" + _SUBJECT + r"(?:\s+[a-z]+){1,8}?,?\s+"
-                            r"(?:by\s+)?(?:saying|asking|crying|adding|exclaiming|replying|whispering|observing)\b"
-                            r"[^.!?\"“”]{0,40}\Z")
+# `when her friend prevented her, by saying,`, `she revived it by turning round, and saying,`, `Miss
+# Crawford had only time to say,`: a clause's subject, then a participle or an infinitive of speech
+_BEFORE_SAYING = re.compile(r"(?:^|[,;:]\s*|\b(?:when|and|then|while|as)\s+)" + _SUBJECT + r"(?:\s+[a-z]+){1,10}?,?\s+"
+                            r"(?:(?:and\s+)?(?:by\s+)?(?:saying|asking|crying|adding|exclaiming|replying|whispering|"
+                            r"observing)|to\s+(?:say|ask|add|reply|whisper|observe|remark))\b[^.!?\"“”]{0,40}\Z")
 TITLED_NAME = re.compile(r"\b(?=[A-Z])" + _TITLE + _CAP + r"(?:\s+" + _CAP + r")?")
 _ANY_VERB = re.compile(r"\b" + VERB + r"\b")
 _SENTENCE_SUBJECT = re.compile(r"(?:^|[.!?]\s+)" + _SUBJECT)
@@ -92,6 +93,7 @@ class Cue:
     kind: str  # "name", "pronoun" or "np"
     value: str  # the name, pronoun or noun phrase, whitespace collapsed
     gender: str | None  # "m", "f", "n", "narrator", "group" or None when unknown
+    goes_on: bool = field(default=False, compare=False)  # `she added`, `he went on`: the speaker carries on
 
 
 def cue_after(narration: str) -> Cue | None:
@@ -108,7 +110,7 @@ def match_tag(narration: str) -> tuple[Cue, int] | None:
         if match:
             cue = _cue(match.group("subject"))
             if cue is not None:
-                return cue, match.end()
+                return _with_verb(cue, match.group()), match.end()
     return None
 
 
@@ -141,9 +143,16 @@ def cue_before(narration: str) -> Cue | None:
                 break
             cue = _cue(match.group("subject"))
             if cue is not None:
-                return cue
+                return _with_verb(cue, match.group())
             pos = match.start() + 1
     return None
+
+
+_GOES_ON = re.compile(r"\b(?:added|adds|adding|continued|continues|went\s+on|goes\s+on|resumed|pursued|proceeded)\b")
+
+
+def _with_verb(cue: Cue, tag: str) -> Cue:
+    return replace(cue, goes_on=True) if _GOES_ON.search(tag) else cue
 
 
 def narration_subject(narration: str) -> Cue | None:

@@ -4,7 +4,8 @@ A gold chapter is `NAME.txt` with `NAME.gold.jsonl` beside it, one row per utter
 text order: `{"start", "end", "text", "speaker", "turn", "tagged"}` (`speaker` null where
 the text names nobody, `tagged` true where a tag such as `said she` or `Anne spoke--`
 marks the quotation), and an entry in `cast.json` (the book, whether the project was
-tuned on it, its quote convention, the other names each speaker goes by).
+tuned on it, which round of held-out chapters it belongs to, its quote convention, the other
+names each speaker goes by).
 
 Pairs are counted as the dataset builds them: consecutive turns of different speakers
 in one chapter, after same-speaker turns are merged and unknown speakers cut the run;
@@ -34,6 +35,7 @@ class GoldChapter:
     convention: str
     seen: bool
     aliases: dict[str, str] = field(default_factory=dict)  # another name -> the gold speaker
+    held_out: int = 0  # the round of held-out chapters it belongs to (0: none)
 
     def same_speaker(self, found: str | None, gold: str | None) -> bool:
         if gold is None or found is None:
@@ -46,7 +48,8 @@ def load_gold(folder: Path, name: str) -> GoldChapter:
     text = (folder / f"{name}.txt").read_text(encoding="utf-8")
     lines = (folder / f"{name}.gold.jsonl").read_text(encoding="utf-8").splitlines()
     aliases = {alias: speaker for speaker, names in cast["aliases"].items() for alias in names}
-    return GoldChapter(name, text, [json.loads(line) for line in lines], cast["convention"], cast["seen"], aliases)
+    return GoldChapter(name, text, [json.loads(line) for line in lines], cast["convention"], cast["seen"], aliases,
+                       cast.get("held_out", 0))
 
 
 def gold_names(folder: Path) -> list[str]:

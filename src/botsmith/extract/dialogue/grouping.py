@@ -15,11 +15,13 @@ from botsmith.extract.dialogue.attribution import (Cue, cue_after, cue_before, i
                                                    narration_subject, sentences)
 from botsmith.extract.dialogue.layout import Layout
 from botsmith.extract.dialogue.scan import Quote
-from botsmith.extract.dialogue.speakers import Cast, Entity, SpeakerTracker
+from botsmith.extract.dialogue.cast import Cast
+from botsmith.extract.dialogue.speakers import Entity, SpeakerTracker
 from botsmith.extract.turns import SpeechTurn, Utterance
 
 _CONTEXT_CHARS = 300
 _LEAD_IN_GAP = 300  # after this much narration the next speech starts an exchange: its narration says who
+_OPENING = 40  # `Nay, Edward,`: a name called this near the start of a reply answers that person
 _FRESH_GAP = 600  # after this much, `he said` in it means someone it names, not a participant of the exchange
 
 
@@ -47,6 +49,9 @@ def build_turns(text: str, layout: Layout, quotes: list[Quote]) -> tuple[list[Sp
             continue
         lead_in = context if (introduces(context) or gap >= _LEAD_IN_GAP) else ""
         groups = _speakers(text, para.start, qs, cues[index], tracker, lead_in, gap)
+        if len(groups) == 1 and gap == 0 and spoken and spoken[-1][0] == index - 1:
+            opening = _addressed(text, qs[:1], tracker, within=_OPENING)
+            _answered(turns, spoken, tracker, opening, layout.paragraphs[index - 1].start)
         for n, (entity, group) in enumerate(groups):
             _add(turns, text, entity, group, layout.scenes[scene], context if n == 0 else "")
         if len(groups) == 1:
@@ -54,6 +59,22 @@ def build_turns(text: str, layout: Layout, quotes: list[Quote]) -> tuple[list[Sp
         tracker.narration(_narration_of(text, para.start, para.end, qs), 0, around_speech=True)
         gap, context = 0, _trailing_narration(text, para.end, qs[-1])
     return _name_by_alternation(turns, spoken), cast.other_names()
+
+
+def _answered(turns: list[SpeechTurn], spoken: list[tuple[int, Entity]], tracker: SpeakerTracker,
+              called: list[str], previous_start: int) -> None:
+    """A speech that calls someone by name answers them: the paragraph just before, whose speaker only
+    alternation gave, is theirs (`"She is only grown a little more grave."` / `"Nay, Edward," said Marianne`)."""
+    last = turns[-1] if turns else None
+    if last is None or last.utterances[0].start < previous_start or not called:
+        return  # the turn began before the paragraph: it is not the paragraph's alone
+    entity = tracker.answered(called)
+    if entity is None:
+        return
+    last.speaker, last.extra["speaker_id"] = entity.name, entity.key
+    spoken[-1] = (spoken[-1][0], entity)
+    if len(turns) > 1 and turns[-2].scene == last.scene and turns[-2].extra["speaker_id"] == entity.key:
+        turns[-2].utterances.extend(turns.pop().utterances)
 
 
 def _name_by_alternation(turns: list[SpeechTurn], spoken: list[tuple[int, Entity]]) -> list[SpeechTurn]:
@@ -114,13 +135,14 @@ def _speakers(text: str, para_start: int, qs: list[Quote], cues: list[Cue | None
     """The paragraph's quotations grouped by speaker, in order."""
     called = _addressed(text, qs, tracker)
     tracker.called = {tracker.cast.canonical(name) for name in called}
+    tracker.before_speech(text[para_start:qs[0].open_mark])
     try:
         if not any(cues):
             entity = _untagged_speaker(text, para_start, qs, tracker, lead_in, gap)
-            tracker.spoke(entity, called)
+            tracker.spoke(entity, called, _polite_address(text, qs))
             return [(entity, list(qs))]
         groups = _tagged_groups(text, para_start, qs, cues, tracker)
-        tracker.spoke(groups[-1][0], _addressed(text, groups[-1][1], tracker))
+        tracker.spoke(groups[-1][0], _addressed(text, groups[-1][1], tracker), _polite_address(text, groups[-1][1]))
         return groups
     finally:
         tracker.called = set()
@@ -147,7 +169,7 @@ def _untagged_speaker(text: str, para_start: int, qs: list[Quote], tracker: Spea
         topic = tracker.topic(lead.gender)
         if fresh and topic is not None and lead_in.lstrip()[:4].lower() == lead.value.lower() + " ":
             return topic  # the lead-in opens on the same she: the person the narration is about
-        names = _subjects_last(lead_in, tracker) if fresh else []
+        names = tracker.cast.subjects_last(lead_in) if fresh else []
         return tracker.speaker(lead, same_paragraph_names=names, continues=False, weak=None, recent_narration=fresh)
     return tracker.speaker(None, same_paragraph_names=[], continues=continues, weak=weak or lead)
 
@@ -178,23 +200,6 @@ def _tagged_groups(text: str, para_start: int, qs: list[Quote], cues: list[Cue |
                 groups.append((entity, []))
         groups[-1][1].append(quote)
     return groups
-
-
-def _subjects_last(narration: str, tracker: SpeakerTracker) -> list[str]:
-    """Cast names in the narration, those that begin a sentence or clause moved to the end
-    (resolution reads the list backwards): `Mr. Bennet was among the earliest of those who
-    waited on Mr. Bingley. ... he suddenly addressed her` means Mr. Bennet."""
-    pattern = tracker.cast.pattern
-    if pattern is None:
-        return []
-    objects, subjects = [], []
-    for match in pattern.finditer(narration):
-        if narration[match.end():match.end() + 2] in ("’s", "'s"):
-            continue  # `re-perusing Jane's last letter`: Jane is not there
-        before = narration[:match.start()].rstrip()
-        at_start = not before or before[-1] in ".;:!?" or before.endswith((" and", " but"))
-        (subjects if at_start else objects).append(tracker.cast.canonical(" ".join(match.group().split())))
-    return objects + subjects
 
 
 def _narration_speaker(narration: str, tracker: SpeakerTracker) -> Cue | None:
@@ -229,14 +234,15 @@ def _narration_of(text: str, start: int, end: int, qs: list[Quote]) -> str:
     return " ".join(pieces)
 
 
-def _addressed(text: str, qs: list[Quote], tracker: SpeakerTracker) -> list[str]:
-    """Names called in the speech (`My dear Mr. Bennet,`, `..., Lizzy?`): the likely next speaker."""
+def _addressed(text: str, qs: list[Quote], tracker: SpeakerTracker, within: int | None = None) -> list[str]:
+    """Names called in the speech (`My dear Mr. Bennet,`, `..., Lizzy?`): the likely next speaker.
+    `within`: only in the first characters of each quotation."""
     pattern = tracker.cast.pattern
     if pattern is None:
         return []
     names = []
     for quote in qs:
-        speech = text[quote.start:quote.end]
+        speech = text[quote.start:quote.end if within is None else min(quote.end, quote.start + within)]
         for match in pattern.finditer(speech):
             after = speech[match.end():match.end() + 2].lstrip()
             before = speech[max(0, match.start() - 6):match.start()].rstrip()
@@ -246,6 +252,18 @@ def _addressed(text: str, qs: list[Quote], tracker: SpeakerTracker) -> list[str]
             if (not after or after[0] in ",!?.") and (not before or before[-1] == "," or before.endswith("dear")):
                 names.append(" ".join(match.group().split()))
     return names
+
+
+_POLITE = re.compile(r"(?:^|[,;!?.]\s+)(?:[Ss]ir|[Mm]adam|[Mm]a['’]am)(?=\s*[,;!?.]|\s*\Z)")
+
+
+def _polite_address(text: str, qs: list[Quote]) -> str | None:
+    """"m" for a speech that calls someone `sir`, "f" for `madam` or `ma'am`: the next speaker's gender."""
+    for quote in qs:
+        found = _POLITE.search(text, quote.start, quote.end)
+        if found:
+            return "m" if found.group().lstrip(",;!?. \n").lower().startswith("s") else "f"
+    return None
 
 
 def _add(turns: list[SpeechTurn], text: str, entity: Entity, quotes: list[Quote], scene: str, context: str) -> None:

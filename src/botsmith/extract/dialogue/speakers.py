@@ -4,28 +4,40 @@ Speakers are tracked as entities. A named tag is its own entity; `she` or `his w
 resolves to a character of that gender already in the scene (someone named in the
 narration of this paragraph, then the other recent speakers, then the last speaker);
 a paragraph with no tag is spoken by whoever spoke two turns ago in a running exchange
-(or by the person the last speech addressed). An entity nobody could name gets a private
-id, so that it still counts as a different speaker from its neighbours.
+(or by the person the last speech addressed). Narration changes the exchange: two people
+by themselves start a new one, someone who leaves drops out, someone who makes no answer
+lets the last speaker go on. An entity nobody could name gets a private id, so that it
+still counts as a different speaker from its neighbours.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from botsmith.extract.dialogue.aliases import alias_table, family_names, first_name_gender
-from botsmith.extract.dialogue.attribution import TITLED_NAME, Cue, title_gender
+from botsmith.extract.dialogue.attribution import Cue, sentences
+from botsmith.extract.dialogue.cast import SENTENCE_END as _SENTENCE_END
+from botsmith.extract.dialogue.cast import Cast
 
 _FAMILY = {  # relation: (gender of the person it is relative to, or None for any; title of the speaker)
     "wife": ("m", "Mrs."), "lady": ("m", "Mrs."), "husband": ("f", "Mr."),
     "mother": (None, "Mrs."), "father": (None, "Mr."),
 }
+_KIN = frozenset("aunt uncle sister brother mother father cousin niece nephew wife husband daughter son "
+                 "friend companion grandmother grandfather".split())
 _COMPANIONS = frozenset("friend companion partner sister brother cousin neighbour neighbor visitor guest".split())
 _CONVERSATION_GAP = 1500  # characters of narration after which an exchange is over
-_PRONOUN_AFTER = re.compile(r"\b(he|himself|she|herself)\b")  # not him/her: often someone else
-_HIS_AFTER = re.compile(r"\bhis\b")  # weaker: `Elinor looked surprised at his emotion; ... she said`
-_SENTENCE_END = re.compile(r"[.!?]\s")
+# What narration says about the exchange, found in one pass (this runs on every paragraph): two people
+# by themselves start a new one, someone leaves it, someone makes no answer
+_NEW_CONVERSATION = (r"by\s+themselves|alone\s+together|left\s+alone|t[êe]te-[àa]-t[êe]te|"
+                     r"the\s+(?:former|latter)\s+(?!of\b|was\b|is\b)[a-z]+")
+_LEAVES = (r"was\s+off|went\s+(?:out|away|home)|walked\s+(?:off|away|out)|left\s+the\s+(?:room|house)|"
+           r"took\s+(?:his|her)\s+leave|set\s+off|quitted\s+the\s+room|withdrew|departed")
+_NO_ANSWER = (r"(?:made|gave|returned|attempted|make|making)\s+no\s+(?:answer|reply|rejoinder)|"
+              r"had\s+nothing\s+to\s+say|said\s+nothing|(?:was|remained|kept)\s+silent|"
+              r"did\s+not\s+(?:answer|reply)|no\s+inclination\s+of\s+replying|"
+              r"(?:could|would)\s+not\s+(?:answer|reply)|too\s+much\s+\w+\s+to\s+(?:make\s+any\s+)?(?:reply|answer)")
+_EXCHANGE_EVENT = re.compile(rf"\b(?:(?P<new>{_NEW_CONVERSATION})|(?P<leaves>{_LEAVES})|(?P<quiet>{_NO_ANSWER}))\b")
 
 
 @dataclass(frozen=True)
@@ -35,114 +47,14 @@ class Entity:
     gender: str | None
 
 
-@dataclass
-class Cast:
-    """The named speakers of a book with the gender the text gives them."""
-
-    genders: dict[str, str | None] = field(default_factory=dict)
-    pattern: re.Pattern[str] | None = None
-    protagonist: str | None = None  # the most often tagged speaker
-    tag_counts: Counter = field(default_factory=Counter)  # how often each name is a speech tag
-    family: dict[str, str] = field(default_factory=dict)  # first name -> surname (Emma -> Woodhouse)
-    _aliases: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_cues(cls, text: str, cues: list[Cue]) -> Cast:
-        names = Counter(cue.value for cue in cues if cue.kind == "name")
-        titled = Counter(" ".join(m.group().split()) for m in TITLED_NAME.finditer(text))
-        names.update({name: count for name, count in titled.items() if count >= 2})  # Mr. Bennet, untagged
-        cast = cls()
-        votes: dict[str, Counter] = defaultdict(Counter)
-        for cue in cues:
-            if cue.kind == "name" and cue.gender:
-                votes[cue.value][cue.gender] += 5
-        for name in titled:
-            if title_gender(name):
-                votes[name][title_gender(name)] += 5
-        for name in names:
-            if first_name_gender(name):
-                votes[name][first_name_gender(name)] += 4  # as strong as two clear he/she after the name
-        tagged = Counter(cue.value for cue in cues if cue.kind == "name")
-        cast._aliases = alias_table(names, tagged, text)
-        cast.tag_counts = tagged
-        cast.family = family_names(names, text)
-        every_name = set(names) | set(cast._aliases)
-        if every_name:
-            alternation = "|".join(re.escape(n) for n in sorted(every_name, key=len, reverse=True))
-            # the lookahead lets the engine skip every position that cannot start a name
-            cast.pattern = re.compile(r"\b(?=[A-Z])(?:" + alternation + r")\b")
-            _vote_pronouns(text, cast.pattern, votes)
-        cast.protagonist = cast.canonical(tagged.most_common(1)[0][0]) if tagged else None
-        for name in every_name:
-            counter = votes.get(name)
-            cast.genders[name] = counter.most_common(1)[0][0] if counter else None
-        return cast
-
-    def surname(self, name: str | None) -> str | None:
-        """`Mr. Bennet` -> Bennet; `Emma` -> Woodhouse when the book calls her Emma Woodhouse."""
-        parts = (name or "").split()
-        if len(parts) >= 2 and parts[0] in ("Mr.", "Mrs.", "Mr", "Mrs", "Miss"):
-            return parts[-1]
-        return self.family.get(parts[0]) if len(parts) == 1 else None
-
-    def titled(self, title: str, surname: str) -> str | None:
-        """The cast's `Mrs. ... Dashwood`: a tagged speaker first (`Mrs. John Dashwood` over the `Mrs.
-        Dashwood` only mentioned), then the plain `Mrs. Dashwood`."""
-        titles = (title, title.rstrip("."))
-        found = [name for name in self.genders if name.split()[0] in titles and name.split()[-1] == surname]
-        found.sort(key=lambda name: (-self.tag_counts.get(name, 0), len(name.split())))
-        return found[0] if found else None
-
-    def speaks(self, name: str) -> bool:
-        """A name some tag gives to a speaker (`Sir Charles Grandison!` is a book, not a vocative)."""
-        return name in self.genders and any(self.canonical(tag) == name for tag in self.tag_counts)
-
-    def canonical(self, name: str) -> str:
-        for _ in range(3):  # `Miss Lizzy` -> `Lizzy` -> `Elizabeth`
-            name = self._aliases.get(name, name)
-        return name
-
-    def other_names(self) -> dict[str, list[str]]:
-        """Each character's other names (aliases, pet names, full names), under the name they speak as."""
-        names: dict[str, list[str]] = {}
-        for alias in sorted(self._aliases):
-            names.setdefault(self.canonical(alias), []).append(alias)
-        return names
-
-    def gender(self, name: str) -> str | None:
-        return self.genders.get(self.canonical(name)) or self.genders.get(name)
-
-    def mentions(self, narration: str) -> list[str]:
-        """Cast names in a piece of narration, in order."""
-        if self.pattern is None:
-            return []
-        return [self.canonical(" ".join(m.group().split())) for m in self.pattern.finditer(narration)
-                if narration[m.end():m.end() + 2] not in ("’s", "'s")]  # Alice's shoulder is not Alice
-
-
-def _vote_pronouns(text: str, pattern: re.Pattern[str], votes: dict[str, Counter]) -> None:
-    """The first he/she after a name, before the sentence ends or another name, votes for its gender
-    (failing that, a `his`, with half the weight)."""
-    matches = list(pattern.finditer(text))
-    for n, match in enumerate(matches):
-        limit = min(match.end() + 90, matches[n + 1].start() if n + 1 < len(matches) else len(text))
-        window = text[match.end():limit]
-        stop = _SENTENCE_END.search(window)
-        end = stop.start() if stop else len(window)
-        pronoun = _PRONOUN_AFTER.search(window, 0, end)
-        if pronoun:
-            gender = "f" if pronoun.group(1) in ("she", "herself") else "m"
-            votes[" ".join(match.group().split())][gender] += 2
-        elif _HIS_AFTER.search(window, 0, end):
-            votes[" ".join(match.group().split())]["m"] += 1
-
-
 class SpeakerTracker:
     """Walks a scene's speech paragraphs in order and decides each one's speaker."""
 
     def __init__(self, cast: Cast) -> None:
         self.cast = cast
         self._anonymous = 0
+        self._guessing = False  # the speaker being decided comes from alternation alone
+        self._guessed = (False, False)  # whether it did (and the speech called nobody), for the last two speeches
         self.new_scene()
 
     def new_scene(self) -> None:
@@ -152,6 +64,9 @@ class SpeakerTracker:
         self.since_speech: list[Entity] = []  # people named in the narration since the last speech
         self.topics: dict[str, Entity] = {}  # gender -> whom the narration is about (its paragraphs' he/she)
         self.called: set[str] = set()  # names the paragraph being attributed calls: none of them is speaking
+        self.silent: Entity | None = None  # who the narration since the last speech says made no answer
+        self.polite: str | None = None  # the gender the last speech's `sir` or `madam` gives the one addressed
+        self.gone: set[str] = set()  # who the narration says left, until a tag names them again
 
     def narration(self, narration: str, length: int | None = None, *, around_speech: bool = False) -> None:
         """Narration: who is named in it; a long stretch ends the exchange.
@@ -159,12 +74,15 @@ class SpeakerTracker:
         Names in the tags around a speech (`around_speech`) are remembered as mentions but
         not as the people just introduced for the next speech.
         """
-        for name in self.cast.mentions(narration):
-            self.mentions.append(self._named(name))
-            if not around_speech:
-                self.since_speech.append(self._named(name))
+        in_order, subjects_last = self.cast.mentions_both_ways(narration)
+        self.mentions.extend(self._named(name) for name in in_order)
         if not around_speech:
+            # subjects last, as resolution reads backwards: `Mr. Gardiner ... told her that he would
+            # assist Mr. Bennet` then `added he` is Mr. Gardiner
+            self.since_speech.extend(self._named(name) for name in subjects_last)
             self._follow_topic(narration)
+            self.before_speech(narration)
+            self.polite = None
         if (length if length is not None else len(narration)) > _CONVERSATION_GAP:
             self.turns = []
         del self.mentions[:-30]
@@ -183,6 +101,47 @@ class SpeakerTracker:
             if gender in found and not opening.startswith(pronoun):
                 self.topics[gender] = found[gender]
 
+    def _made_no_answer(self, narration: str, quiet: re.Match[str]) -> Entity | None:
+        """Who the narration says made no answer, when nobody is named after the words of silence
+        (`Elizabeth made no answer ... Fitzwilliam asked her why`: she is asked again)."""
+        if self.cast.pattern is None or self.cast.pattern.search(narration, quiet.end()):
+            return None
+        return self._subject_before(narration, quiet.start())
+
+    def _subject_before(self, narration: str, end: int) -> Entity | None:
+        """Whom the words at `end` are about: the name right before them (`in Elizabeth no inclination
+        of replying`, `Mr. Woodhouse at last was off`), else their sentence's first name (`Edmund looked
+        round at Mr. Rushworth too, but had nothing to say.`)."""
+        if self.cast.pattern is None:
+            return None
+        sentence = (sentences(narration[:end]) or [""])[-1]
+        found = list(self.cast.pattern.finditer(sentence))
+        if not found:
+            return None
+        between = sentence[found[-1].end():]
+        nearest = found[-1] if len(between.split()) <= 2 and not any(c in between for c in ",;:") else found[0]
+        return self._named(self.cast.canonical(" ".join(nearest.group().split())))
+
+    def _leaves(self, narration: str, end: int) -> None:
+        """`Mr. Woodhouse at last was off`: whoever leaves is out of the exchange until a tag names them."""
+        person = self._subject_before(narration, end)
+        if person is not None:
+            self.gone.add(person.key)
+            self.turns = [e for e in self.turns if e.key != person.key]
+
+    def before_speech(self, narration: str) -> None:
+        """What narration since the last speech (a paragraph's own before its speech included) says about
+        the exchange: `the two elder Miss Bennets were able to be for half an hour by themselves` starts a
+        new one, `Mr. Woodhouse at last was off` leaves it, and `Then perceiving in Elizabeth no inclination
+        of replying, she added,` is not Elizabeth."""
+        for event in _EXCHANGE_EVENT.finditer(narration):
+            if event.lastgroup == "new":
+                self.turns = []
+            elif event.lastgroup == "leaves":
+                self._leaves(narration, event.start())
+            else:
+                self.silent = self._made_no_answer(narration, event) or self.silent
+
     def topic(self, gender: str | None) -> Entity | None:
         return self.topics.get(gender) if gender else None
 
@@ -197,18 +156,38 @@ class SpeakerTracker:
             return self._resolve(cue, same_paragraph_names, continues, speech_names, recent_narration)
         if continues and self.turns:
             return self.turns[-1]
-        if weak is not None:
-            return self._named(self.cast.canonical(weak.value))
+        if weak is not None and self.cast.canonical(weak.value) not in self.called:
+            return self._named(self.cast.canonical(weak.value))  # unless the speech calls them by name
+        self._guessing = True
         return self._alternate()
 
-    def spoke(self, entity: Entity, addressed: list[str]) -> None:
-        """Record a speech; whom it addressed is kept while the same speaker goes on talking."""
+    def spoke(self, entity: Entity, addressed: list[str], polite: str | None = None) -> None:
+        """Record a speech; whom it addressed is kept while the same speaker goes on talking.
+        `polite`: the gender of a `sir` ("m") or `madam` ("f") the speech calls."""
         self.since_speech = []
+        self.silent = None
+        self.gone.discard(entity.key)
         names = [self.cast.canonical(n) for n in addressed if self.cast.speaks(self.cast.canonical(n))]
         same_speaker = bool(self.turns) and self.turns[-1] == entity
         self.addressed = (self.addressed + names) if same_speaker else names
+        self.polite = polite  # only the very next speech answers it (`Thank you, sir`, then he leaves)
         self.turns.append(entity)
         self.mentions.append(entity)
+        self._guessed = (self._guessed[-1], self._guessing and not names)
+        self._guessing = False
+
+    def answered(self, called: list[str]) -> Entity | None:
+        """The speech just recorded opens by calling someone (`"Nay, Edward," said Marianne`) right after a
+        speech that called nobody and whose speaker only alternation gave: that speech was the one called,
+        unless they spoke just before it. Returns the new speaker."""
+        if len(self.turns) < 2 or not self._guessed[0]:
+            return None
+        names = [self.cast.canonical(n) for n in called]
+        names = [n for n in names if self.cast.speaks(n) and n not in (e.key for e in self.turns[-3:])]
+        if len(names) != 1:
+            return None
+        self.turns[-2] = self._named(names[0])
+        return self.turns[-2]
 
     def _named(self, name: str) -> Entity:
         return Entity(name, name, self.cast.gender(name))
@@ -223,6 +202,10 @@ class SpeakerTracker:
             return self._named(self.cast.canonical(cue.value))
         if cue.gender == "narrator":
             return Entity("I", "I", None)
+        if cue.goes_on and cue.kind == "pronoun":
+            going_on = self._going_on(cue.gender, same_paragraph_names)
+            if going_on is not None:
+                return going_on
         relative = None
         if cue.kind == "np":
             relative = self._spouse(cue, speech_names) or self._companion(cue, same_paragraph_names)
@@ -230,7 +213,29 @@ class SpeakerTracker:
             return relative
         if cue.gender in (None, "group"):
             return self._anonymous_entity(cue.gender)
-        return self._by_gender(cue.gender, same_paragraph_names, continues, recent_narration)
+        return self._by_gender(cue.gender, same_paragraph_names, continues, recent_narration,
+                               not_this=self._kin_of(cue))
+
+    def _kin_of(self, cue: Cue) -> Entity | None:
+        """`said her aunt` right after a woman spoke: she is the niece, not the aunt."""
+        words = cue.value.split()
+        previous = self.turns[-1] if self.turns else None
+        if cue.kind != "np" or len(words) != 2 or words[0] not in ("his", "her") or words[1] not in _KIN:
+            return None
+        if previous is None or previous.gender != {"his": "m", "her": "f"}[words[0]]:
+            return None
+        return previous
+
+    def _going_on(self, gender: str | None, same_paragraph_names: list[str]) -> Entity | None:
+        """`she added`, `he went on`: the last speaker, unless the paragraph names someone else of that
+        gender who may speak (`Catherine readily agreed. "Only," she added,`)."""
+        previous = self.turns[-1] if self.turns else None
+        if previous is None or previous.name is None or previous.gender not in (gender, None):
+            return None
+        named = [self._named(name) for name in same_paragraph_names]
+        if any(e != previous and e.gender == gender and self._may_speak(e) for e in named):
+            return None
+        return previous if self._may_speak(previous) else None
 
     def _companion(self, cue: Cue, same_paragraph_names: list[str]) -> Entity | None:
         """`her friend prevented her, by saying,`: not the woman just named but the other participant."""
@@ -269,20 +274,21 @@ class SpeakerTracker:
         return None
 
     def _by_gender(self, gender: str, same_paragraph_names: list[str], continues: bool,
-                   recent_narration: bool = True) -> Entity:
+                   recent_narration: bool = True, not_this: Entity | None = None) -> Entity:
         """`said she`: someone of that gender named just before; else, in a running exchange, the
         other participant, then the speaker going on; else the last one of that gender named."""
         fits = (lambda e: e.gender in (None, "n")) if gender == "n" else (lambda e: e.gender == gender)
         nearby = [self._named(name) for name in same_paragraph_names]
         for entity in [*reversed(nearby), *(reversed(self.since_speech) if recent_narration else ())]:
-            if entity.gender in (gender, None) and self._may_speak(entity):  # `The Dormouse woke. 'No,' he said`
-                return entity
+            if entity.gender in (gender, None) and self._may_speak(entity) and entity != not_this:
+                return entity  # `The Dormouse woke. 'No,' he said`
         previous = self.turns[-1] if self.turns else None
         other = None if continues else self._other_participant(recent=3)
         candidates = [other, *(self._named(name) for name in self.addressed), previous, *reversed(self.mentions)]
         for gender_known in (True, False):  # failing anyone of that gender, someone whose gender is unknown
             for entity in candidates:
-                if entity is None or (entity.name is None and entity is not previous) or not self._may_speak(entity):
+                if (entity is None or (entity.name is None and entity is not previous) or not self._may_speak(entity)
+                        or entity == not_this):
                     continue
                 if fits(entity) if gender_known else (entity.gender is None and entity.name is not None):
                     return entity
@@ -291,8 +297,9 @@ class SpeakerTracker:
         return entity
 
     def _may_speak(self, entity: Entity) -> bool:
-        """Nobody calls himself by name: `There can be no want of gallantry, Admiral,` is not the Admiral."""
-        return entity.key not in self.called
+        """Nobody calls himself by name: `There can be no want of gallantry, Admiral,` is not the Admiral;
+        nor is someone the narration just said made no answer, or left."""
+        return entity.key not in self.called and entity != self.silent and entity.key not in self.gone
 
     def _other_participant(self, recent: int | None = None) -> Entity | None:
         """The latest speaker of the running exchange who is not the one who spoke last
@@ -307,9 +314,16 @@ class SpeakerTracker:
         """No tag: whoever was just addressed, the other side of a running exchange, someone the
         narration just named; the protagonist only when the scene names nobody else."""
         previous = self.turns[-1] if self.turns else None
+        if self.silent is not None and previous not in (None, self.silent):
+            self.addressed = [self.silent.key]  # the one who made no answer is answered by the next speech
+            return previous  # `... but had nothing to say.` then more from the same speaker
         for name in self.addressed:  # `When is your next ball to be, Lizzy?` is answered by Lizzy
             if (previous is None or name != previous.key) and name not in self.called:
                 return self._named(name)
+        if self.polite is not None:  # `I am quite of your opinion, sir,` is answered by a man
+            for entity in [*reversed(self.turns[-6:]), *reversed(self.mentions[-8:])]:
+                if entity != previous and entity.gender == self.polite and entity.name and self._may_speak(entity):
+                    return entity
         other = self._other_participant()
         if other is not None:
             return other

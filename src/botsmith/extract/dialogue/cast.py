@@ -1,0 +1,139 @@
+"""The named speakers of a book: their other names, their gender, and where the narration names them."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from botsmith.extract.dialogue.aliases import alias_table, family_names, first_name_gender
+from botsmith.extract.dialogue.attribution import TITLED_NAME, Cue, title_gender
+
+# `Miss Bennet` is not Mr. Bennet, whom a bare `Bennet` means: a title before a surname the cast knows alone
+_TITLE_BEFORE = re.compile(r"\b(?:Miss|Mrs|Mr|Sir|Lady|Dr|Misses)\.?\s+\Z")
+_PRONOUN_AFTER = re.compile(r"\b(he|himself|she|herself)\b")  # not him/her: often someone else
+_HIS_AFTER = re.compile(r"\bhis\b")  # weaker: `Elinor looked surprised at his emotion; ... she said`
+SENTENCE_END = re.compile(r"[.!?]\s")
+
+
+@dataclass
+class Cast:
+    """The named speakers of a book with the gender the text gives them."""
+
+    genders: dict[str, str | None] = field(default_factory=dict)
+    pattern: re.Pattern[str] | None = None
+    protagonist: str | None = None  # the most often tagged speaker
+    tag_counts: Counter = field(default_factory=Counter)  # how often each name is a speech tag
+    family: dict[str, str] = field(default_factory=dict)  # first name -> surname (Emma -> Woodhouse)
+    _aliases: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_cues(cls, text: str, cues: list[Cue]) -> Cast:
+        names = Counter(cue.value for cue in cues if cue.kind == "name")
+        titled = Counter(" ".join(m.group().split()) for m in TITLED_NAME.finditer(text))
+        names.update({name: count for name, count in titled.items() if count >= 2})  # Mr. Bennet, untagged
+        cast = cls()
+        votes: dict[str, Counter] = defaultdict(Counter)
+        for cue in cues:
+            if cue.kind == "name" and cue.gender:
+                votes[cue.value][cue.gender] += 5
+        for name in titled:
+            if title_gender(name):
+                votes[name][title_gender(name)] += 5
+        for name in names:
+            if first_name_gender(name):
+                votes[name][first_name_gender(name)] += 4  # as strong as two clear he/she after the name
+        tagged = Counter(cue.value for cue in cues if cue.kind == "name")
+        cast._aliases = alias_table(names, tagged, text)
+        cast.tag_counts = tagged
+        cast.family = family_names(names, text)
+        every_name = set(names) | set(cast._aliases)
+        if every_name:
+            alternation = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(every_name, key=len, reverse=True))
+            # the lookahead lets the engine skip every position that cannot start a name
+            cast.pattern = re.compile(r"\b(?=[A-Z])(?:" + alternation + r")\b")
+            _vote_pronouns(text, cast.pattern, votes)
+        cast.protagonist = cast.canonical(tagged.most_common(1)[0][0]) if tagged else None
+        for name in every_name:
+            counter = votes.get(name)
+            cast.genders[name] = counter.most_common(1)[0][0] if counter else None
+        return cast
+
+    def surname(self, name: str | None) -> str | None:
+        """`Mr. Bennet` -> Bennet; `Emma` -> Woodhouse when the book calls her Emma Woodhouse."""
+        parts = (name or "").split()
+        if len(parts) >= 2 and parts[0] in ("Mr.", "Mrs.", "Mr", "Mrs", "Miss"):
+            return parts[-1]
+        return self.family.get(parts[0]) if len(parts) == 1 else None
+
+    def titled(self, title: str, surname: str) -> str | None:
+        """The cast's `Mrs. ... Dashwood`: a tagged speaker first (`Mrs. John Dashwood` over the `Mrs.
+        Dashwood` only mentioned), then the plain `Mrs. Dashwood`."""
+        titles = (title, title.rstrip("."))
+        found = [name for name in self.genders if name.split()[0] in titles and name.split()[-1] == surname]
+        found.sort(key=lambda name: (-self.tag_counts.get(name, 0), len(name.split())))
+        return found[0] if found else None
+
+    def speaks(self, name: str) -> bool:
+        """A name some tag gives to a speaker (`Sir Charles Grandison!` is a book, not a vocative)."""
+        return name in self.genders and any(self.canonical(tag) == name for tag in self.tag_counts)
+
+    def canonical(self, name: str) -> str:
+        for _ in range(3):  # `Miss Lizzy` -> `Lizzy` -> `Elizabeth`
+            name = self._aliases.get(name, name)
+        return name
+
+    def other_names(self) -> dict[str, list[str]]:
+        """Each character's other names (aliases, pet names, full names), under the name they speak as."""
+        names: dict[str, list[str]] = {}
+        for alias in sorted(self._aliases):
+            names.setdefault(self.canonical(alias), []).append(alias)
+        return names
+
+    def gender(self, name: str) -> str | None:
+        return self.genders.get(self.canonical(name)) or self.genders.get(name)
+
+    def mentions(self, narration: str) -> list[str]:
+        """Cast names in a piece of narration, in order."""
+        return self.mentions_both_ways(narration)[0]
+
+    def subjects_last(self, narration: str) -> list[str]:
+        """Cast names in the narration, those that begin a sentence or clause moved to the end
+        (resolution reads the list backwards): `Mr. Bennet was among the earliest of those who
+        waited on Mr. Bingley. ... he suddenly addressed her` means Mr. Bennet."""
+        return self.mentions_both_ways(narration)[1]
+
+    def mentions_both_ways(self, narration: str) -> tuple[list[str], list[str]]:
+        """(cast names in text order, the same with subjects last), from one pass over the narration."""
+        if self.pattern is None:
+            return [], []
+        in_order, objects, subjects = [], [], []
+        for match in self.pattern.finditer(narration):
+            start, end = match.span()
+            if narration[end:end + 2] in ("’s", "'s"):
+                continue  # Alice's shoulder is not Alice
+            if " " not in match.group() and _TITLE_BEFORE.search(narration, max(0, start - 8), start):
+                continue
+            name = self.canonical(" ".join(match.group().split()))
+            before = narration[max(0, start - 6):start].rstrip()
+            at_start = not before or before[-1] in ".;:!?" or before.endswith((" and", " but"))
+            in_order.append(name)
+            (subjects if at_start else objects).append(name)
+        return in_order, objects + subjects
+
+
+def _vote_pronouns(text: str, pattern: re.Pattern[str], votes: dict[str, Counter]) -> None:
+    """The first he/she after a name, before the sentence ends or another name, votes for its gender
+    (failing that, a `his`, with half the weight)."""
+    matches = list(pattern.finditer(text))
+    for n, match in enumerate(matches):
+        limit = min(match.end() + 90, matches[n + 1].start() if n + 1 < len(matches) else len(text))
+        window = text[match.end():limit]
+        stop = SENTENCE_END.search(window)
+        end = stop.start() if stop else len(window)
+        pronoun = _PRONOUN_AFTER.search(window, 0, end)
+        if pronoun:
+            gender = "f" if pronoun.group(1) in ("she", "herself") else "m"
+            votes[" ".join(match.group().split())][gender] += 2
+        elif _HIS_AFTER.search(window, 0, end):
+            votes[" ".join(match.group().split())]["m"] += 1

@@ -1,0 +1,132 @@
+"""Who speaks untagged and loosely tagged speech: one small text per rule, written for the test.
+
+Each text is built so that the rule decides the speaker: without it the extractor names
+someone else (the checks below were run against the code before each rule landed).
+"""
+
+from __future__ import annotations
+
+from botsmith.extract import extract_dialogue
+from botsmith.extract.dialogue.attribution import Cue
+from botsmith.extract.dialogue.cast import Cast
+
+
+def speakers(text: str) -> list[str | None]:
+    """The speaker of each speech paragraph (its first utterance), in order."""
+    found = []
+    for span in extract_dialogue(text).spans():
+        paragraph_start = text.rfind("\n\n", 0, span["start"])
+        if not found or found[-1][0] != paragraph_start:
+            found.append((paragraph_start, span["speaker"]))
+    return [speaker for _, speaker in found]
+
+
+def test_a_tag_that_introduces_speech_through_and_saying_or_to_say() -> None:
+    text = ("“Good evening,” said Edmund.\n\n“Good evening,” said Mary.\n\n"
+            "Mrs. Norris gave the particulars of the letters; but after tea, as Mary was standing at the "
+            "window with Edmund, she suddenly revived the subject by turning round towards the group, and saying, "
+            "“How happy he looks!”\n\n"
+            "Edmund turned farther into the window; and Mary had only time to say, in a pleasant manner, "
+            "“I fancy he is thinking of November.”\n")
+    assert speakers(text) == ["Edmund", "Mary", "Mary", "Mary"]
+
+
+def test_someone_who_makes_no_answer_is_answered_by_the_same_speaker() -> None:
+    text = ("“Good evening,” said Edmund.\n\n“How quiet the house is to-night,” said Mary.\n\n"
+            "Edmund looked round at Mr. Rushworth too, but had nothing to say.\n\n"
+            "“Your father's return will be a very interesting event.”\n\n"
+            "“It will, indeed, after such an absence.”\n\n"
+            "“And a happy one.”\n")
+    assert speakers(text) == ["Edmund", "Mary", "Mary", "Edmund", "Mary"]
+    named_before = text.replace("Edmund looked round at Mr. Rushworth too, but had nothing to say.",
+                                "Then perceiving in Edmund no inclination of replying, she looked away.")
+    assert speakers(named_before) == ["Edmund", "Mary", "Mary", "Edmund", "Mary"]
+
+
+def test_she_added_goes_on_with_the_last_speaker_unless_the_narration_names_another() -> None:
+    opening = "“Good evening,” said Elizabeth.\n\n“This is a most unfortunate affair,” said Mary.\n\n"
+    added = "Then perceiving in Elizabeth no inclination of replying, she added, “We may learn from it.”\n"
+    assert speakers(opening + added) == ["Elizabeth", "Mary", "Mary"]
+    agreed = "Elizabeth readily agreed. “Only,” she added, “we may overtake them.”\n"
+    assert speakers(opening + agreed) == ["Elizabeth", "Mary", "Elizabeth"]
+
+
+def test_silence_is_over_once_someone_else_is_named_after_it() -> None:
+    text = ("“Good evening,” said Elizabeth.\n\n“He only told me what I have now told you,” said Colonel Fitzwilliam.\n\n"
+            "Elizabeth made no answer, and walked on. After watching her a little, Fitzwilliam asked her why "
+            "she was so thoughtful.\n\n“I am thinking of what you have been telling me,” said she.\n")
+    assert speakers(text) == ["Elizabeth", "Colonel Fitzwilliam", "Elizabeth"]
+
+
+def test_her_aunt_after_a_woman_spoke_is_not_that_woman() -> None:
+    text = ("“Can you so wholly give him up?” said Mrs. Gardiner.\n\n“Not perhaps,” replied Elizabeth.\n\n"
+            "“Well, then,” replied Mr. Gardiner.\n\n“It does seem shocking,” replied Elizabeth.\n\n"
+            "“But you see that Jane,” said her aunt, “does not think so ill of him.”\n")
+    assert speakers(text) == ["Mrs. Gardiner", "Elizabeth", "Mr. Gardiner", "Elizabeth", "Mrs. Gardiner"]
+
+
+def test_narration_that_leaves_two_people_by_themselves_starts_a_new_exchange() -> None:
+    text = ("“Welcome home,” said Jane.\n\n“Good evening,” said Mary.\n\n“Good evening,” said Elizabeth.\n\n"
+            "“We must stem the tide of malice,” said Mary.\n\n"
+            "In the afternoon, Elizabeth and Jane were able to be for half an hour by themselves; and "
+            "Elizabeth continued the subject by saying, “But tell me all.”\n\n"
+            "“Colonel Forster did own it.”\n\n“And was Denny convinced?”\n\n“Yes.”\n")
+    assert speakers(text)[4:] == ["Elizabeth", "Jane", "Elizabeth", "Jane"]
+
+
+def test_a_surname_under_another_title_is_not_its_titled_holder() -> None:
+    cast = Cast.from_cues("Mr. Bennet came. Mr. Bennet went. Bennet sat.", [Cue("name", "Mr. Bennet", "m")])
+    assert cast.mentions("Bennet, Miss Bennet and Mr.\nBennet") == ["Mr. Bennet", "Mr. Bennet"]
+
+
+def test_he_is_the_subject_of_the_narration_before_rather_than_a_man_it_mentions() -> None:
+    text = ("“Good day,” said Mr. Gardiner.\n\n“Poor dear child! And where is Mr. Bennet?” said Mrs. Bennet.\n\n"
+            "They all exclaimed; and Mr. Gardiner told her that he would assist Mr. Bennet in every endeavour.\n\n"
+            "“Do not give way to useless alarm,” added he.\n")
+    assert speakers(text) == ["Mr. Gardiner", "Mrs. Bennet", "Mr. Gardiner"]
+
+
+def test_a_reply_that_opens_by_calling_someone_answers_the_untagged_speech_before_it() -> None:
+    text = ("“Your opinion is unchanged, I presume?” said Edward.\n\n“Undoubtedly,” said Marianne.\n\n"
+            "“Marianne is as steadfast as ever, you see,” said Elinor.\n\n"
+            "“She is only grown a little more grave than she was.”\n\n"
+            "“Nay, Edward,” said Marianne, “you need not reproach me.”\n")
+    assert speakers(text) == ["Edward", "Marianne", "Elinor", "Edward", "Marianne"]
+    # the untagged speech called someone itself: the reply turning to a third person says nothing about it
+    text = ("“I do not cough for my own amusement,” replied Kitty.\n\n“I am sick of Mr. Bingley,” cried Mrs. Bennet.\n\n"
+            "“I am sorry to hear that; but I have paid the visit,” said Mr. Bennet.\n\n"
+            "“How good it was in you, my dear Mr. Bennet!”\n\n"
+            "“Now, Kitty, you may cough as much as you choose,” said Mr. Bennet.\n")
+    assert speakers(text) == ["Kitty", "Mrs. Bennet", "Mr. Bennet", "Mrs. Bennet", "Mr. Bennet"]
+
+
+def test_a_speech_that_calls_someone_sir_is_answered_by_a_man() -> None:
+    text = ("“It is very pretty, madam,” said Mr. Tilney.\n\n“How can you,” said Catherine, “be so strange?”\n\n"
+            "“I am quite of your opinion, sir,” replied Mrs. Allen.\n\n"
+            "“But then you know, madam, muslin always turns to some account.”\n")
+    assert speakers(text) == ["Mr. Tilney", "Catherine", "Mrs. Allen", "Mr. Tilney"]
+    # the `sir` answers only the very next speech: after narration the exchange goes on as before
+    text = ("“I will take my three turns,” said Mr. Woodhouse.\n\n“Do, papa,” said Emma.\n\n"
+            "“Thank you, sir, I am going myself,” said Mr. Knightley.\n\n"
+            "Mr. Woodhouse at last was off; but Mr. Knightley sat down again.\n\n"
+            "“She is a pretty little creature,” said he.\n\n“I am glad you think so.”\n")
+    assert speakers(text)[3:] == ["Mr. Knightley", "Emma"]
+
+
+def test_whoever_the_narration_says_left_drops_out_of_the_exchange() -> None:
+    text = ("“Do go, papa,” said Emma.\n\n“I will take my three turns,” said Mr. Woodhouse.\n\n"
+            "“Thank you, I am going myself,” said Mr. Knightley.\n\n"
+            "Mr. Woodhouse at last was off; but Mr. Knightley sat down again.\n\n"
+            "“She is a pretty little creature,” said he.\n\n“I am glad you think so.”\n\n"
+            "“Come, you are anxious for a compliment.”\n\n“Thank you.”\n")
+    assert speakers(text)[3:] == ["Mr. Knightley", "Emma", "Mr. Knightley", "Emma"]
+
+
+def test_the_narration_leading_in_does_not_name_someone_the_speech_calls() -> None:
+    lead_in = ("While she was gone, Mr. Knightley called, and sat some time with Mr. Woodhouse and Emma, till "
+               "Mr. Woodhouse, who had previously made up his mind to walk out, was persuaded by his daughter not "
+               "to defer it. Mr. Knightley, who had nothing of ceremony about him, was offering by his short, "
+               "decided answers, an amusing contrast to the protracted apologies and civil hesitations of the other.")
+    text = (lead_in + "\n\n“Well, if you will excuse me, Mr. Knightley, I shall go out.”\n\n"
+            "“My dear sir, do not make a stranger of me,” said Mr. Knightley.\n")
+    assert speakers(text)[0] != "Mr. Knightley"
