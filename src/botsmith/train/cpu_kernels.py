@@ -49,6 +49,7 @@ def install_cpu_kernels(model: Any, *, lora: bool) -> KernelReport:
     from botsmith.train.attention import use_cpu_attention
     from botsmith.train.dropout import use_fast_dropout, use_fast_lora_forward
     from botsmith.train.rms_norm import use_fast_rms_norm
+    from botsmith.train.rotary import use_own_rotary
     from botsmith.train.sibling_lora import use_sibling_lora
     from botsmith.train.swiglu import use_fused_swiglu
 
@@ -61,6 +62,7 @@ def install_cpu_kernels(model: Any, *, lora: bool) -> KernelReport:
     report.add("RMSNorm", use_fast_rms_norm(model, report.failures))
     report.add("SwiGLU", use_fused_swiglu(model, report.failures))
     report.add("attention backward", use_cpu_attention(model, report.failures))
+    report.add("rotary attention", use_own_rotary(model, report.failures))
     return report
 
 
