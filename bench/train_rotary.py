@@ -12,15 +12,12 @@ step time and their ratio.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import types
 from pathlib import Path
 
-import torch
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from train_generated_kernels import build_model, timed_step  # noqa: E402  (the very job that bench times)
+from train_generated_kernels import compare_abba  # noqa: E402  (the very job that bench times)
 
 
 def use_own_rotary(model, own: bool) -> None:
@@ -38,22 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=24, help="timed steps, half each version")
     args = parser.parse_args()
-    model, loss, batch = build_model(8, 256)
-    times: dict[bool, list[float]] = {False: [], True: []}
-    for own in (False, True):
-        use_own_rotary(model, own)
-        timed_step(model, loss, batch)  # warm-up
-    for index in range(args.steps):
-        own = index % 4 in (1, 2)  # ABBA
-        use_own_rotary(model, own)
-        times[own].append(timed_step(model, loss, batch))
-    tokens = batch["input_ids"].numel()
-    print(f"forward + backward of 8 x 256 tokens, bf16, {torch.get_num_threads()} threads, ABBA order, "
-          f"{args.steps} steps after one warm-up step of each")
-    for own, label in ((False, "transformers' attention forward"), (True, "own forward, generated rotary")):
-        median = statistics.median(times[own])
-        print(f"{label:<34} median {median:.3f} s ({tokens / median:.0f} tokens/s), mean {statistics.mean(times[own]):.3f} s")
-    print(f"speed-up (ratio of medians): {statistics.median(times[False]) / statistics.median(times[True]):.2f}x")
+    compare_abba(use_own_rotary, ("transformers' attention forward", "own forward, generated rotary"), args.steps)
 
 
 if __name__ == "__main__":

@@ -17,13 +17,13 @@ module gets it only after a probe found its outputs and gradients equal to the m
 
 from __future__ import annotations
 
-import types
 from typing import Any
 
 import torch
 
 from botsmith.train.attention import NAME, FlashForwardMatmulBackward, mask_takes_fast_path
 from botsmith.train.compiled import compiled
+from botsmith.train.probe import replace_forwards
 
 _CACHE_KWARGS = ("cache", "past_key_values", "past_key_value")
 
@@ -89,18 +89,7 @@ def use_own_rotary(model: Any, failures: list[str] | None = None) -> int:
     Only where attention.py's kernel is installed (its path is what this forward calls)."""
     if getattr(model.config, "_attn_implementation", None) != NAME:
         return 0
-    swapped, refused = 0, set()
-    for module in model.modules():
-        if not _is_candidate(module):
-            continue
-        problem = _probe(module)  # per module: its LoRA layers and their kernels are its own
-        if problem is None:
-            module.forward = types.MethodType(own_attention_forward, module)
-            swapped += 1
-        elif type(module) not in refused and failures is not None:  # one line per class
-            refused.add(type(module))
-            failures.append(f"rotary: {type(module).__name__} keeps its own forward: {problem}")
-    return swapped
+    return replace_forwards(model, _is_candidate, _probe, own_attention_forward, "rotary", failures)
 
 
 def _is_candidate(module: Any) -> bool:
