@@ -23,7 +23,7 @@ import torch
 
 from botsmith.train.attention import NAME, FlashForwardMatmulBackward, mask_takes_fast_path
 from botsmith.train.compiled import compiled
-from botsmith.train.probe import replace_forwards
+from botsmith.train.probe import difference, outputs_and_grads, probing, randomized, replace_forwards
 
 _CACHE_KWARGS = ("cache", "past_key_values", "past_key_value")
 
@@ -45,15 +45,15 @@ class RotaryQKV(torch.autograd.Function):
     def backward(ctx, grad_q, grad_k, grad_v):
         cos, sin = ctx.saved_tensors
         grads = [torch.zeros_like(like) if grad is None else grad
-                 for grad, like in zip((grad_q, grad_k, grad_v), _output_likes(ctx, cos))]
+                 for grad, like in zip((grad_q, grad_k, grad_v), _output_likes(ctx.widths, cos))]
         both = compiled("rotary_backward")(*grads, cos, sin)
         return (*both.split(ctx.widths, -1), None, None, None)
 
 
-def _output_likes(ctx: Any, cos: torch.Tensor) -> list[torch.Tensor]:
+def _output_likes(widths: list[int], cos: torch.Tensor) -> list[torch.Tensor]:
     """Empty tensors shaped like the forward's outputs, for an output that got no gradient."""
     batch, length, head_dim = cos.shape
-    return [cos.new_empty(batch, width // head_dim, length, head_dim) for width in ctx.widths]
+    return [cos.new_empty(batch, width // head_dim, length, head_dim) for width in widths]
 
 
 def own_attention_forward(self: Any, hidden_states: torch.Tensor, position_embeddings: Any = None,
@@ -101,8 +101,6 @@ def _is_candidate(module: Any) -> bool:
 def _probe(attention: Any) -> str | None:
     """None when own_attention_forward computes the module's own forward (output; input and trained weights'
     gradients) with a causal and a packed mask, with LoRA's B made non-zero for the probe."""
-    from botsmith.train.probe import difference, outputs_and_grads, probing, randomized
-
     trained = [p for p in attention.parameters() if p.requires_grad]
     zero_b = [p for name, p in attention.named_parameters() if "lora_B" in name]
     dtype = next(attention.parameters()).dtype
