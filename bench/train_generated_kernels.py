@@ -56,26 +56,31 @@ def timed_step(model, loss, batch) -> float:
     return seconds
 
 
+def compare_abba(switch, labels: tuple[str, str], steps: int) -> None:
+    """Time the default job's steps with `switch(model, False)` and `switch(model, True)` in ABBA order; print both."""
+    model, loss, batch = build_model(8, 256)
+    times: dict[bool, list[float]] = {False: [], True: []}
+    for version in (False, True):
+        switch(model, version)
+        timed_step(model, loss, batch)  # warm-up
+    for index in range(steps):
+        version = index % 4 in (1, 2)  # ABBA
+        switch(model, version)
+        times[version].append(timed_step(model, loss, batch))
+    tokens = batch["input_ids"].numel()
+    print(f"forward + backward of 8 x 256 tokens, bf16, {torch.get_num_threads()} threads, ABBA order, "
+          f"{steps} steps after one warm-up step of each")
+    for version, label in zip((False, True), labels):
+        median = statistics.median(times[version])
+        print(f"{label:<34} median {median:.3f} s ({tokens / median:.0f} tokens/s), mean {statistics.mean(times[version]):.3f} s")
+    print(f"speed-up (ratio of medians): {statistics.median(times[False]) / statistics.median(times[True]):.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=24, help="timed steps, half each version")
     args = parser.parse_args()
-    model, loss, batch = build_model(8, 256)
-    times: dict[bool, list[float]] = {False: [], True: []}
-    for generated in (False, True):
-        use_generated(model, generated)
-        timed_step(model, loss, batch)  # warm-up
-    for index in range(args.steps):
-        generated = index % 4 in (1, 2)  # ABBA
-        use_generated(model, generated)
-        times[generated].append(timed_step(model, loss, batch))
-    tokens = batch["input_ids"].numel()
-    print(f"forward + backward of 8 x 256 tokens, bf16, {torch.get_num_threads()} threads, ABBA order, "
-          f"{args.steps} steps after one warm-up step of each")
-    for generated, label in ((False, "ATen RMSNorm, transformers' MLP"), (True, "generated RMSNorm and SwiGLU")):
-        median = statistics.median(times[generated])
-        print(f"{label:<34} median {median:.3f} s ({tokens / median:.0f} tokens/s), mean {statistics.mean(times[generated]):.3f} s")
-    print(f"speed-up (ratio of medians): {statistics.median(times[False]) / statistics.median(times[True]):.2f}x")
+    compare_abba(use_generated, ("ATen RMSNorm, transformers' MLP", "generated RMSNorm and SwiGLU"), args.steps)
 
 
 if __name__ == "__main__":

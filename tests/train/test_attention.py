@@ -82,6 +82,21 @@ def test_a_row_that_attends_nothing_gets_no_gradient():
     assert q.grad[:, :, 3].abs().max() == 0
 
 
+def test_a_hidden_score_far_above_its_rows_scores_gives_finite_gradients():
+    # A packed row's earlier example can hold a key (an "attention sink" token) whose score against the next
+    # example's queries exceeds everything they may see by more than exp's bf16 range: masked out, it must be 0, not NaN.
+    q, k, v, grad = _inputs(torch.bfloat16, 2, 2)
+    k = k.clone()
+    k[:, :, 0] = q[:, :, 20:].mean(2) * 400  # key 0 (first example) aligned with the second example's queries
+    mask = _packed_mask(q.shape[0], q.shape[2])
+    qq, kk, vv = (t.detach().requires_grad_(True) for t in (q, k, v))
+    FlashForwardMatmulBackward.apply(qq, kk, vv, mask, 0.25).backward(grad)
+    expected = _float64_reference(q, k, v, grad, mask)
+    for ours, theirs in zip((qq.grad, kk.grad, vv.grad), expected[1:]):
+        assert torch.isfinite(ours).all()
+        assert float((ours.double() - theirs).norm() / theirs.norm()) <= 2e-2
+
+
 class _Attention(torch.nn.Module):
     is_causal = True
     num_key_value_groups = 3

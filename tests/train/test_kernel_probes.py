@@ -7,7 +7,7 @@ import copy
 import pytest
 import torch
 
-from botsmith.train import attention, dropout, loss, rms_norm, sibling_lora, swiglu
+from botsmith.train import attention, dropout, loss, rms_norm, rotary, sibling_lora, swiglu
 from botsmith.train.cpu_kernels import install_cpu_kernels
 from botsmith.train.loss import LossComputer
 from botsmith.train.prepare import find_target_modules
@@ -61,8 +61,8 @@ def test_every_kernel_together_gives_peft_and_transformers_loss_and_gradients(dt
     plain, fast = _peft_model(dtype), _peft_model(dtype)
     report = install_cpu_kernels(fast, lora=True)
     assert set(report.active) == {"fused LoRA forward", "sibling LoRA groups", "RMSNorm", "attention backward",
-                                  *(["SwiGLU"] if generated_kernels_work() else [])}
-    assert len(report.failures) == (0 if generated_kernels_work() else 2)  # (no dropout: p = 0 keeps PEFT's Identity)
+                                  *(["SwiGLU", "rotary attention"] if generated_kernels_work() else [])}
+    assert len(report.failures) == (0 if generated_kernels_work() else 3)  # (no dropout: p = 0 keeps PEFT's Identity)
     loss_plain, grads_plain = _loss_and_grads(plain, fused=False)
     loss_fast, grads_fast = _loss_and_grads(fast, fused=True)
     assert _close(loss_fast, loss_plain, dtype)
@@ -114,6 +114,7 @@ SABOTAGE = {  # each makes one kernel compute 1% too much
     "attention backward": lambda mp: mp.setattr(attention, "attention_forward", _scaled(attention.attention_forward)),
     "fused LoRA forward": lambda mp: mp.setattr(dropout, "fast_lora_forward", _scaled(dropout.fast_lora_forward)),
     "SwiGLU": lambda mp: mp.setattr(swiglu, "fused_mlp_forward", _scaled(swiglu.fused_mlp_forward)),
+    "rotary attention": lambda mp: mp.setattr(rotary, "own_attention_forward", _scaled(rotary.own_attention_forward)),
     "sibling LoRA groups": lambda mp: mp.setattr(sibling_lora.SiblingGroup, "_run",
                                                  _scaled(sibling_lora.SiblingGroup._run)),
 }
@@ -121,13 +122,15 @@ SABOTAGE = {  # each makes one kernel compute 1% too much
 
 @pytest.mark.parametrize("kernel", sorted(SABOTAGE))
 def test_a_kernel_that_computes_something_else_is_refused_and_logged(monkeypatch, kernel):
-    if kernel == "SwiGLU" and not generated_kernels_work():
-        pytest.skip("no C++ compiler for torch's inductor here: SwiGLU is never installed")
+    if kernel in ("SwiGLU", "rotary attention") and not generated_kernels_work():
+        pytest.skip(f"no C++ compiler for torch's inductor here: {kernel} is never installed")
     SABOTAGE[kernel](monkeypatch)
     model = _peft_model(torch.float32)
     report = install_cpu_kernels(model, lora=True)
     assert kernel not in report.active
-    assert len(report.active) == (4 if generated_kernels_work() else 3)  # the others still pass their probes
+    # the others still pass their probes (the rotary attention forward runs only with the attention kernel)
+    expected = 6 if generated_kernels_work() else 4
+    assert len(report.active) == expected - 1 - (kernel == "attention backward" and generated_kernels_work())
     failed = [line for line in report.lines() if line.startswith("kernel probe failed") and "differs by" in line]
     assert failed
 
@@ -190,9 +193,9 @@ def test_a_run_names_its_kernels_and_leaves_the_process_as_it_found_it(tmp_path,
     finally:
         torch.set_num_threads(threads)
     log = (result.run_dir / "train.log").read_text()
-    swiglu = "SwiGLU (2), " if generated_kernels_work() else ""
+    swiglu, rotary_attention = ("SwiGLU (2), ", "rotary attention (2), ") if generated_kernels_work() else ("", "")
     assert "kernels: LoRA dropout (14), fused LoRA forward (14), sibling LoRA groups (4), RMSNorm (5), " \
-           f"{swiglu}attention backward, fused loss" in log
+           f"{swiglu}attention backward, {rotary_attention}fused loss" in log
     assert ("kernel probe failed" not in log) == generated_kernels_work()
     assert "denormal floats flush to zero during the run" in log
     assert attention.NAME not in AttentionInterface._global_mapping

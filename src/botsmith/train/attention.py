@@ -119,8 +119,8 @@ def _apply_mask(probs: torch.Tensor, mask: torch.Tensor | None) -> None:
     """Zero what the mask hides, in place; probs (matrices, groups, L, L), mask None (causal) or (matrices, 1, L, L) bool."""
     if mask is None:
         probs.tril_()
-    else:
-        probs.mul_(mask.to(probs.dtype))
+    else:  # not a multiply by the mask: a hidden score far above the row's log-sum-exp is inf, and inf * 0 is NaN
+        probs.masked_fill_(mask.logical_not(), 0.0)
 
 
 def attention_forward(module: Any, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
@@ -139,13 +139,19 @@ def attention_forward(module: Any, query: torch.Tensor, key: torch.Tensor, value
 
 def _takes_fast_path(module: Any, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
                      mask: torch.Tensor | None, dropout: float, is_causal: bool | None, kwargs: dict) -> bool:
-    causal = is_causal if is_causal is not None else getattr(module, "is_causal", True)
     batch, heads, length, dim = query.shape
     return (query.device.type == "cpu" and torch.is_grad_enabled()
             and any(t.requires_grad for t in (query, key, value))
             and not dropout and length > 1 and key.shape[2] == length and value.shape[-1] == dim
             and key.shape[1] and heads % key.shape[1] == 0
-            and (mask is None and causal or _is_plain_bool_mask(mask, batch, length))
+            and mask_takes_fast_path(module, mask, batch, length, is_causal, kwargs))
+
+
+def mask_takes_fast_path(module: Any, mask: torch.Tensor | None, batch: int, length: int, is_causal: bool | None,
+                         kwargs: dict) -> bool:
+    """The mask (None: causal) and keyword arguments are ones this path computes."""
+    causal = is_causal if is_causal is not None else getattr(module, "is_causal", True)
+    return ((mask is None and causal or _is_plain_bool_mask(mask, batch, length))
             and not any(kwargs.get(name) for name in _UNSUPPORTED_KWARGS))
 
 

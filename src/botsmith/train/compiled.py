@@ -55,9 +55,44 @@ def swiglu_backward(grad: torch.Tensor, gate: torch.Tensor, up: torch.Tensor) ->
     return torch.cat([grad_gate.to(gate.dtype), (g * silu).to(gate.dtype)], -1)
 
 
+def rotary_forward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, cos: torch.Tensor,
+                   sin: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """q, k, v (batch, length, heads, head_dim) as the projections make them; cos, sin (batch, length, head_dim).
+    Rotated q and k, and v, each (batch, heads, length, head_dim) contiguous: the layout attention.py's backward reads."""
+    cos, sin = cos.unsqueeze(2), sin.unsqueeze(2)
+    return (_rotated(q, cos, sin).transpose(1, 2).contiguous(), _rotated(k, cos, sin).transpose(1, 2).contiguous(),
+            v.transpose(1, 2).contiguous())
+
+
+def _rotated(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """transformers' x * cos + rotate_half(x) * sin, with its roundings (each product, then the sum)."""
+    half = x.shape[-1] // 2
+    turned = torch.cat([-x[..., half:], x[..., :half]], -1)
+    return ((x.float() * cos.float()).to(x.dtype).float() + (turned.float() * sin.float()).to(x.dtype).float()).to(x.dtype)
+
+
+def rotary_backward(grad_q: torch.Tensor, grad_k: torch.Tensor, grad_v: torch.Tensor, cos: torch.Tensor,
+                    sin: torch.Tensor) -> torch.Tensor:
+    """The gradients (batch, heads, length, head_dim) of rotary_forward's outputs as q's, k's and v's side by side in
+    one (batch, length, all heads x head_dim) tensor: what sibling_lora.py's combined matmul reads as it is."""
+    cos, sin = cos.unsqueeze(1), sin.unsqueeze(1)
+    parts = (_unrotated(grad_q, cos, sin), _unrotated(grad_k, cos, sin), grad_v)
+    # joined along the heads, not the flattened last dimension: inductor's kernel for that measured 10x slower
+    return torch.cat([part.transpose(1, 2) for part in parts], 2).flatten(2)
+
+
+def _unrotated(grad: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """d/dx of _rotated: grad * cos + rotate_half's transpose of grad * sin, rounded as autograd rounds them."""
+    half = grad.shape[-1] // 2
+    by_sin = (grad.float() * sin.float()).to(grad.dtype)
+    turned_back = torch.cat([by_sin[..., half:], -by_sin[..., :half]], -1)
+    return ((grad.float() * cos.float()).to(grad.dtype).float() + turned_back.float()).to(grad.dtype)
+
+
 KERNELS: dict[str, Callable[..., Any]] = {
     "rms_norm_forward": rms_norm_forward, "rms_norm_backward": rms_norm_backward,
     "swiglu_forward": swiglu_forward, "swiglu_backward": swiglu_backward,
+    "rotary_forward": rotary_forward, "rotary_backward": rotary_backward,
 }
 
 

@@ -9,8 +9,10 @@ raises) leaves the module as it was and is reported, one line, in the run log.
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import torch
 
@@ -77,3 +79,23 @@ def randomized(parameters: Sequence[torch.Tensor]) -> Iterator[None]:
         with torch.no_grad():
             for p, value in zip(parameters, saved):
                 p.copy_(value)
+
+
+def replace_forwards(model: Any, is_candidate: Callable[[Any], bool], probe: Callable[[Any], str | None],
+                     forward: Callable[..., Any], label: str, failures: list[str] | None = None) -> int:
+    """Give every candidate module of `model` whose probe agrees `forward` as its own; returns how many.
+
+    Probed per module (its LoRA layers and their kernels are its own); a refusal is one line in `failures` per class.
+    """
+    swapped, refused = 0, set()
+    for module in model.modules():
+        if not is_candidate(module):
+            continue
+        problem = probe(module)
+        if problem is None:
+            module.forward = types.MethodType(forward, module)
+            swapped += 1
+        elif type(module) not in refused and failures is not None:
+            refused.add(type(module))
+            failures.append(f"{label}: {type(module).__name__} keeps its own forward: {problem}")
+    return swapped

@@ -14,7 +14,6 @@ and any trained weights) equal to the MLP's own forward; others keep theirs.
 
 from __future__ import annotations
 
-import types
 from typing import Any
 
 import torch
@@ -44,18 +43,9 @@ def fused_mlp_forward(self: Any, x: torch.Tensor) -> torch.Tensor:
 
 def use_fused_swiglu(model: Any, failures: list[str] | None = None) -> int:
     """Give every gate/up/down MLP with a SiLU activation whose probe agrees the fused forward; returns how many."""
-    swapped, refused = 0, set()
-    for module in model.modules():
-        if not _is_candidate(module):
-            continue
-        problem = _probe(module)  # per module: its LoRA layers and their kernels are its own
-        if problem is None:
-            module.forward = types.MethodType(fused_mlp_forward, module)
-            swapped += 1
-        elif type(module) not in refused and failures is not None:  # one line per class
-            refused.add(type(module))
-            failures.append(f"SwiGLU: {type(module).__name__} keeps its own forward: {problem}")
-    return swapped
+    from botsmith.train.probe import replace_forwards
+
+    return replace_forwards(model, _is_candidate, _probe, fused_mlp_forward, "SwiGLU", failures)
 
 
 def _is_candidate(module: Any) -> bool:
