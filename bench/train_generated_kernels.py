@@ -76,11 +76,16 @@ def compare_abba(switch, labels: tuple[str, str], steps: int) -> None:
     print(f"speed-up (ratio of medians): {statistics.median(times[False]) / statistics.median(times[True]):.2f}x")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def compare_from_command_line(description: str, switch, labels: tuple[str, str]) -> None:
+    """`compare_abba` with the step count from `--steps`: the command line of every ABBA bench."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--steps", type=int, default=24, help="timed steps, half each version")
-    args = parser.parse_args()
-    compare_abba(use_generated, ("ATen RMSNorm, transformers' MLP", "generated RMSNorm and SwiGLU"), args.steps)
+    compare_abba(switch, labels, parser.parse_args().steps)
+
+
+def main() -> None:
+    compare_from_command_line(__doc__.splitlines()[0], use_generated,
+                              ("ATen RMSNorm, transformers' MLP", "generated RMSNorm and SwiGLU"))
 
 
 if __name__ == "__main__":

@@ -11,13 +11,12 @@ step time and their ratio.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import types
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from train_generated_kernels import compare_abba  # noqa: E402  (the very job that bench times)
+from train_generated_kernels import compare_from_command_line  # noqa: E402  (the very job that bench times)
 
 
 def use_own_rotary(model, own: bool) -> None:
@@ -32,10 +31,8 @@ def use_own_rotary(model, own: bool) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=24, help="timed steps, half each version")
-    args = parser.parse_args()
-    compare_abba(use_own_rotary, ("transformers' attention forward", "own forward, generated rotary"), args.steps)
+    compare_from_command_line(__doc__.splitlines()[0], use_own_rotary,
+                              ("transformers' attention forward", "own forward, generated rotary"))
 
 
 if __name__ == "__main__":
