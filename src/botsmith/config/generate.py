@@ -25,13 +25,14 @@ class GenerateSection(Section):
         "full",
         description=("Weights for the Llama fast path in chat, complete and serve: int8 keeps one int8 value per weight "
                      "and a scale per row (like llama.cpp's Q8_0), quantized once at load; it reads half the bytes of "
-                     "bf16 per token (faster than bf16 in most runs of bench/generate.py here, not all: see docs/talk.md) for a tiny accuracy loss "
-                     "(greedy replies can differ from full weights after a few dozen tokens)."),
+                     "bf16 per token, for a tiny accuracy loss "
+                     "(greedy replies can differ from full weights after a few dozen tokens); on CPUs with AMX bf16 is faster "
+                     "(int8 at 0.55x its tokens/s in bench/generate.py here): measure on yours."),
     )
     fast_path: bool = Field(
         True,
         description=("Decode Llama-family models on the CPU with botsmith's lean pass (checked against transformers "
-                     "at load; 1.36x the tokens/s of transformers generate in bench/generate.py); false: transformers' "
+                     "at load; 1.75x the tokens/s of transformers' fp32 generate in bench/generate.py); false: transformers' "
                      "own modules."),
     )
     backend: Literal["auto", "torch", "llama.cpp"] = Field(
