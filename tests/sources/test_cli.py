@@ -54,6 +54,19 @@ def test_add_files_outside_a_bot_is_a_clear_error(tmp_path, capsys):
     assert code == 2 and "botsmith.toml: no such file" in err
 
 
+@pytest.mark.parametrize("argv", [["add", "files", "{bot}", "{story}"], ["add", "gutenberg", "{bot}", "1342"],
+                                  ["chats", "add", "{bot}", "{story}"]])
+def test_a_bot_given_as_the_thing_to_add_says_to_use_bot(argv, bot, tmp_path, capsys, monkeypatch):
+    story = tmp_path / "story.txt"
+    story.write_text("The first and only paragraph of the story.\n")
+    monkeypatch.chdir(tmp_path)  # not a bot: without the check, the error would name the wrong folder's botsmith.toml
+    command = " ".join(["botsmith", *argv[:2]])
+    code, _, err = run([arg.format(bot=bot, story=story) for arg in argv], capsys)
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    assert f"{bot} is a bot folder, not something to add (name the bot with --bot: {command} --bot {bot} ...)" in err
+    assert not list((bot / "data").rglob("story*"))
+
+
 def test_add_files(bot, tmp_path, capsys):
     story = tmp_path / "story.txt"
     story.write_text("The first and only paragraph of the story.\n")

@@ -43,7 +43,9 @@ def _chats_commands(chats: typer.Typer) -> None:
     ) -> None:
         """Check each export and copy it into the bot's data/raw/chats/."""
         from botsmith.chats import add_chats
+        from botsmith.cli.sources import refuse_bot_folders
 
+        refuse_bot_folders(paths, "botsmith chats add")
         for added in add_chats(bot, list(paths), format=format):
             for warning in added.warnings:
                 _err(f"botsmith: warning: {warning}")

@@ -27,6 +27,17 @@ def _quiet(line: str) -> None:
         _err(line)
 
 
+def refuse_bot_folders(arguments: list, command: str) -> None:
+    """`botsmith add files mybot book.txt` reads as adding the folder mybot to the bot in `.`: a bot folder is
+    never texts to add, so say how to name the bot instead of failing on (or copying from) the wrong folder."""
+    from botsmith.errors import BotsmithError
+
+    for argument in arguments:
+        if (Path(argument) / "botsmith.toml").is_file():
+            raise BotsmithError(f"{argument} is a bot folder, not something to add",
+                                hint=f"name the bot with --bot: {command} --bot {argument} ...")
+
+
 def _finish(report) -> None:
     """Results on stdout, the tally on stderr; failures make the exit non-zero after the rest succeeded."""
     from botsmith.errors import BotsmithError
@@ -82,6 +93,7 @@ def add_gutenberg_command(
     """Download Gutenberg books into the bot's data/raw/ and clean them into data/clean/."""
     from botsmith.sources import add_gutenberg
 
+    refuse_bot_folders(ids or [], "botsmith add gutenberg")
     report = add_gutenberg(bot, ids or [], author=author, title=title, language=language, limit=limit,
                            mirror=mirror, force=force, log=_quiet, show_progress=True)
     _finish(report)
@@ -96,6 +108,7 @@ def add_files_command(
     """Copy local files into the bot's data/raw/ and clean them into data/clean/."""
     from botsmith.sources import add_files
 
+    refuse_bot_folders(paths, "botsmith add files")
     _finish(add_files(bot, paths, force=force, log=_quiet))
 
 
