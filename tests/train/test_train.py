@@ -114,6 +114,18 @@ def test_early_stopping(tmp_path, tiny_llama, make_bot):
     assert result.best_dir.is_dir() and result.final_dir.is_dir()
 
 
+def test_a_small_character_dataset_trains_at_least_min_steps(tmp_path, tiny_llama, make_bot):
+    quick = dict(max_steps=0, epochs=1.0, min_steps=12, eval_every=50)  # 40 examples, batch 4: an epoch is <= 10 steps
+    logged = []
+    character = make_bot(tmp_path / "character", tiny_llama, mode="dialogue", **quick)
+    assert train(character.root, log=logged.append).steps == 12
+    assert any(line.startswith("plan: 12 steps") and "epochs: [train] min_steps = 12" in line for line in logged)
+    story = make_bot(tmp_path / "story", tiny_llama, mode="completion", **quick)
+    assert train(story.root, log=lambda line: None).steps < 12  # a story bot trains exactly `epochs`
+    capped = make_bot(tmp_path / "capped", tiny_llama, mode="dialogue", **{**quick, "max_steps": 3})
+    assert train(capped.root, log=lambda line: None).steps == 3  # max_steps decides alone
+
+
 def test_resume_refuses_damaged_or_finished_runs(llama_bot):
     with pytest.raises(BotsmithError, match="no run to resume"):
         train(llama_bot.root, resume=True)

@@ -19,6 +19,12 @@ class TrainSection(Section):
     method: Method = Field("lora", description="full, lora, or qlora (4-bit, needs CUDA and bitsandbytes).")
     epochs: float = Field(1.0, gt=0, description="Passes over the training set (ignored when max_steps > 0).")
     max_steps: int = Field(0, ge=0, description="Optimizer steps to run; 0 means use epochs.")
+    min_steps: int = Field(
+        36, ge=0,
+        description="Character and chat bots trained by epochs: at least this many optimizer steps, so a small "
+                    "dataset gets the passes it needs to learn the character's name (docs/train.md; story bots train "
+                    "exactly `epochs`). 0: exactly `epochs`.",
+    )
     learning_rate: float = Field(2e-4, gt=0, description="Peak learning rate.")
     schedule: Schedule = Field("cosine", description="Learning-rate decay after warmup: cosine, linear or constant.")
     warmup_steps: int = Field(0, ge=0, description="Optimizer steps of linear warmup (0: use warmup_ratio).")

@@ -173,11 +173,11 @@ def free_memory(device: str = "cpu") -> int | None:
 
 
 def run_tokens(dataset_tokens: int, examples: int, *, epochs: float, max_steps: int, batch_size: int, grad_accum: int,
-               max_length: int, packing: bool) -> int:
-    """Tokens a run processes: its steps' sequences, or the dataset's tokens once per epoch."""
+               max_length: int, packing: bool, min_steps: int = 0) -> int:
+    """Tokens a run processes: its steps' sequences, or the dataset's tokens once per epoch (at least min_steps)."""
     rows = math.ceil(dataset_tokens / max_length) if packing else examples
     per_step = batch_size * grad_accum
-    steps = max_steps or math.ceil(epochs * max(rows, 1) / per_step)
+    steps = max_steps or max(min_steps, math.ceil(epochs * max(rows, 1) / per_step))
     tokens_per_row = max_length if packing else max(1, dataset_tokens // max(examples, 1))
     return steps * per_step * min(tokens_per_row, max_length)
 
@@ -212,6 +212,7 @@ def estimate_for_bot(folder: Any, config: Any, *, log: Any = print) -> Estimate 
     """The estimate for training `folder`'s bot with `config`; None before its dataset is built."""
     from botsmith.dataset.tokens import load_tokenizer
     from botsmith.models import resolve_model
+    from botsmith.train.loop import min_steps_for
     from botsmith.train.setup import device_kind, pick_precision
 
     train = config.train
@@ -223,7 +224,8 @@ def estimate_for_bot(folder: Any, config: Any, *, log: Any = print) -> Estimate 
     device = device_kind(train.device)
     dtype_bytes = pick_precision(train.precision, device).itemsize  # the dtype training will compute in
     total = run_tokens(tokens, examples, epochs=train.epochs, max_steps=train.max_steps, batch_size=train.batch_size,
-                       grad_accum=train.grad_accum, max_length=train.max_length, packing=train.packing)
+                       grad_accum=train.grad_accum, max_length=train.max_length, packing=train.packing,
+                       min_steps=min_steps_for(config))
     return estimate_run(shape_of(path), method=train.method, tokens=total, batch_size=train.batch_size,
                         max_length=train.max_length, lora_r=train.lora_r, device=device, dtype_bytes=dtype_bytes,
                         gradient_checkpointing=train.gradient_checkpointing)

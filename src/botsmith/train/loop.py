@@ -37,6 +37,7 @@ class Plan:
     group_by_length: bool
     max_steps: int = 0
     epochs: float = 1.0
+    min_steps: int = 0  # with epochs: the fewest steps (min_steps_for)
     _epochs: dict[int, list[MicroBatch]] = field(default_factory=dict)
 
     @cached_property
@@ -51,6 +52,11 @@ class Plan:
     def total_steps(self) -> int:
         if self.max_steps:
             return self.max_steps
+        return max(self.min_steps, self.steps_of_epochs)
+
+    @cached_property
+    def steps_of_epochs(self) -> int:
+        """The steps `epochs` passes take (min_steps may make a run longer)."""
         return max(1, round(self.epochs * self.batches_per_epoch / self.per_step))
 
     def epoch(self, number: int) -> list[MicroBatch]:
@@ -63,6 +69,13 @@ class Plan:
         first = step * self.per_step
         return [self.epoch(index // self.batches_per_epoch)[index % self.batches_per_epoch]
                 for index in range(first, first + self.per_step)]
+
+
+def min_steps_for(config: Any) -> int:
+    """The fewest optimizer steps of a run by epochs: `[train] min_steps` for character and chat bots, none for story
+    bots. One epoch of a small book is a dozen steps, too few for LoRA to learn the character's name from its
+    identity examples (docs/train.md); a story bot has no name to learn, and more passes make it repeat itself."""
+    return 0 if config.bot.mode == "completion" else config.train.min_steps
 
 
 class StopRequest:

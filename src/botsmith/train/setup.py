@@ -11,7 +11,7 @@ from botsmith.config import BotConfig
 from botsmith.errors import BotsmithError
 from botsmith.train.data import Tokenizer, TokenizedSplit, tokenize_dataset
 from botsmith.train.distributed import World
-from botsmith.train.loop import Plan
+from botsmith.train.loop import Plan, min_steps_for
 from botsmith.train.loss import LossComputer
 from botsmith.train.optim import MasterOptimizer
 from botsmith.train.packing import MicroBatch, fixed_batches, pack, single_rows
@@ -107,7 +107,7 @@ def build_setup(folder: Any, config: BotConfig, world: World, log) -> Setup:
     rows = pack(train_split.examples, train.max_length) if train.packing else single_rows(train_split.examples)
     val_rows = pack(val_split.examples, train.max_length) if train.packing else single_rows(val_split.examples)
     plan = Plan(rows, train.batch_size, train.grad_accum, world.size, train.seed, not train.packing,
-                max_steps=train.max_steps, epochs=train.epochs)
+                max_steps=train.max_steps, epochs=train.epochs, min_steps=min_steps_for(config))
     optimizer = MasterOptimizer(prepared.model, train, fp16=dtype == torch.float16)
     pad_id = prepared.tokenizer.pad_token_id if prepared.tokenizer.pad_token_id is not None else 0
     loss = LossComputer(prepared.model, fused=train.cpu_kernels)
@@ -128,6 +128,14 @@ def _prompt_source(folder: Any) -> list[dict[str, Any]]:
     return []
 
 
+def _passes(plan: Plan) -> str:
+    """`; 3.0 epochs: [train] min_steps = 36` where the floor, not `epochs`, set the run's length."""
+    if plan.max_steps or plan.total_steps <= plan.steps_of_epochs:
+        return ""
+    epochs = plan.total_steps * plan.per_step / plan.batches_per_epoch
+    return f"; {epochs:.1f} epochs: [train] min_steps = {plan.min_steps} (a small dataset; 0: exactly epochs)"
+
+
 def _report(setup: Setup, train: TokenizedSplit, val: TokenizedSplit, dtype: Any, rows: list) -> list[str]:
     config = setup.config.train
     lines = [
@@ -136,7 +144,7 @@ def _report(setup: Setup, train: TokenizedSplit, val: TokenizedSplit, dtype: Any
         f"data: {len(train.examples)} training examples ({train.tokens:,} tokens, {train.target_tokens:,} with loss) "
         f"in {len(rows)} {'packed ' if config.packing else ''}rows; {len(val.examples)} validation examples",
         f"plan: {setup.plan.total_steps} steps of {config.batch_size} x {config.grad_accum} x {setup.world.size} "
-        f"sequences of up to {config.max_length} tokens",
+        f"sequences of up to {config.max_length} tokens" + _passes(setup.plan),
     ]
     for split in (train, val):
         if split.truncated:
