@@ -17,7 +17,8 @@ LogTo = Literal["none", "tensorboard", "wandb"]
 
 class TrainSection(Section):
     method: Method = Field("lora", description="full, lora, or qlora (4-bit, needs CUDA and bitsandbytes).")
-    epochs: float = Field(1.0, gt=0, description="Passes over the training set (ignored when max_steps > 0).")
+    epochs: float = Field(1.0, gt=0, description="Passes over the training set (ignored when max_steps > 0; character "
+                                                 "and chat bots train at least min_steps).")
     max_steps: int = Field(0, ge=0, description="Optimizer steps to run; 0 means use epochs.")
     min_steps: int = Field(
         36, ge=0,
