@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from botsmith.errors import BotsmithError
+from botsmith.eval.fidelity import IDENTITY_PROBES
 from botsmith.eval import evaluate
 from tests.eval.conftest import quick
 
@@ -40,14 +41,19 @@ def test_report_compares_the_checkpoint_with_its_base(trained_bot):
     assert math.log(data["perplexity"]["before"]["perplexity"]) == pytest.approx(base_loss, abs=0.02)
     assert math.log(data["perplexity"]["after"]["perplexity"]) == pytest.approx(best_loss, abs=0.02)
     assert data["perplexity"]["after"]["perplexity"] < data["perplexity"]["before"]["perplexity"]
-    # three identity questions answered greedily and sampled, two held-out probes sampled as chat samples
-    assert [probe["kind"] for probe in data["probes"]] == ["identity"] * 3 + ["heldout"] * 2
-    for probe in data["probes"]:
+    # three identity questions, each sampled with three seeds and answered greedily once; two held-out probes
+    # sampled as chat samples
+    assert [probe["kind"] for probe in data["probes"]] == ["identity"] * 9 + ["heldout"] * 2
+    assert [probe["prompt"] for probe in data["probes"][:9]] == [q for q in IDENTITY_PROBES for _ in range(3)]
+    for index, probe in enumerate(data["probes"]):
         for role in ("before", "after"):
-            assert set(probe["replies"][role]) == ({"greedy", "sampled"} if probe["kind"] == "identity" else {"sampled"})
+            greedy_too = probe["kind"] == "identity" and index % 3 == 0
+            assert set(probe["replies"][role]) == ({"greedy", "sampled"} if greedy_too else {"sampled"})
+    samples = {probe["replies"]["after"]["sampled"]["text"] for probe in data["probes"][:3]}
+    assert len(samples) > 1  # each seed its own sample
     assert all(probe["reference"] for probe in data["probes"] if probe["kind"] == "heldout")
     after = data["scores"]["after"]
-    assert after["replies"] == 8 and after["identity_probes"] == 6 and 0 <= after["persona_leaks"] <= 8
+    assert after["replies"] == 14 and after["identity_probes"] == 12 and 0 <= after["persona_leaks"] <= 14
     # a few words of replies: too few for Delta to mean anything, so it is not given
     assert after["delta"] is None and data["scores"]["delta_words"] < 500 and "Delta" not in data["summary"]
     for values in data["scores"]["markers"].values():  # style markers: each with both models' rates, the real one, p
@@ -121,6 +127,8 @@ def test_cli_prints_the_table_and_compares_runs(trained_bot):
                           capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr
     assert "held-out perplexity" in done.stdout and "report.html" in done.stdout
+    identity = next(line for line in done.stdout.splitlines() if line.startswith("answers as"))
+    assert identity.split()[-1].endswith("/3")  # greedy only: each question once, since greedy would repeat itself
     run = only_run(trained_bot).name
     done = subprocess.run([sys.executable, "-m", "botsmith", "eval", str(trained_bot), "--runs", run, *args],
                           capture_output=True, text=True, timeout=300, env=env)

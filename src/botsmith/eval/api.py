@@ -17,7 +17,7 @@ from typing import Any, Callable
 from botsmith.bot_folder import BotFolder, open_bot
 from botsmith.errors import BotsmithError
 from botsmith.eval import summary
-from botsmith.eval.probes import Probe, Replies, answer, chat_probes, completion_probes
+from botsmith.eval.probes import IDENTITY_SEEDS, Probe, Replies, answer, chat_probes, completion_probes
 
 # Held-out probes beside the three identity questions: enough sampled replies for a Delta that means something
 # (500+ words: the bot's replies run 35-55 words), in about two minutes on two cores; the quick eval that ends
@@ -55,8 +55,9 @@ def evaluate(bot_dir: str | Path = ".", *, checkpoint: str = "best", against: st
              log: Callable[[str], None] = print) -> EvalReport:
     """Evaluate a checkpoint (best|final|last|PATH) against the base model or another run (run id or folder).
 
-    Each probe is answered as chat answers it, sampled with the bot's [generate] settings (fixed seeds); the
-    identity questions, and with `greedy` every probe, greedily as well. `sampled=False`: greedy replies only."""
+    Each probe is answered as chat answers it, sampled with the bot's [generate] settings (fixed seeds; each
+    identity question with three); the identity questions, and with `greedy` every probe, greedily as well.
+    `sampled=False`: greedy replies only."""
     from botsmith.atomic import atomic_dir
 
     started = time.perf_counter()
@@ -66,7 +67,10 @@ def evaluate(bot_dir: str | Path = ".", *, checkpoint: str = "best", against: st
     out = _report_dir(folder, target, run_dir, checkpoint)
     validation, train = _dataset(folder)
     contenders = [Contender("after", _label(folder, target), str(target)), _against(folder, against, run_dir)]
-    items = completion_probes(validation, probes) if config.bot.mode == "completion" else chat_probes(validation, probes)
+    if config.bot.mode == "completion":
+        items = completion_probes(validation, probes)
+    else:  # greedy-only evals ask each identity question once: greedy decoding would only repeat itself
+        items = chat_probes(validation, probes, IDENTITY_SEEDS if sampled else 1)
     settings = dict(greedy=greedy, sampled=sampled, max_new_tokens=max_new_tokens, max_length=_max_length(folder, run_dir), log=log)
     results = {"after": _run(folder, contenders[0], validation, items, system_prompt=None, **settings)}
     # The base model is talked to with the checkpoint's system prompt, as the bot's runtime would; another run
