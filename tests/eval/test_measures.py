@@ -45,6 +45,7 @@ def test_identity_names_the_character_and_does_not_leak():
 
 @pytest.mark.parametrize(("reply", "answers"), [
     ("I am Elizabeth, a lady of the world.", True), ("I'm Miss Bennet, sir.", True), ("Elizabeth Bennet.", True),
+    ("I’m Elizabeth.", True), ("My name’s Elizabeth.", True),  # typographic apostrophes, as the books print them
     ("Why, it is I, Elizabeth!", True), ("They call me Elizabeth at home.", True), ("Elizabeth", True),
     ("My dear Elizabeth, I am a humble servant of the ancient ones.", False),  # addressed, not named as herself
     ("Elizabeth is my sister, and I am Jane.", False), ("I am Emily Wilson.", False),

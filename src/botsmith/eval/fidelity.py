@@ -50,7 +50,7 @@ def identity_names(names: Iterable[str]) -> set[str]:
 # How a speaker names itself: "I am / I'm / my name is / call me / it is I, [Miss] Elizabeth". A name that is only
 # addressed ("My dear Elizabeth, I am...") or talked about is not an answer to "Who are you?".
 SELF_NAMING = re.compile(
-    r"\b(?:i\s+am|i'm|my\s+name\s+is|my\s+name's|(?:they\s+)?call\s+me|it\s+is\s+i,?|this\s+is|known\s+as)\s+"
+    r"\b(?:i\s+am|i['’]m|my\s+name\s+is|my\s+name['’]s|(?:they\s+)?call\s+me|it\s+is\s+i,?|this\s+is|known\s+as)\s+"
     r"((?:(?:" + "|".join(sorted(HONORIFICS)) + r")\.?\s+)*[a-z]+(?:['’][a-z]+)?)", re.IGNORECASE)
 OPENING_NAME = re.compile(r"^\W*((?:[a-z]+\.?\s+){0,2}[a-z]+)\s*(?:[.!]|$)", re.IGNORECASE)  # "Elizabeth Bennet."
 
