@@ -74,12 +74,15 @@ def _read_summary(folder: Path) -> dict:
 
 
 def resolve_checkpoint(runs_dir: Path, which: str = "best") -> Path:
-    """`best`, `final` or `last` of the newest run that has it, or an explicit folder."""
+    """`best`, `final` or `last` of the newest run that has it, or an explicit folder: as given, or inside
+    the bot folder (`runs/ID/final` works from anywhere, as the docs write it)."""
     if which not in CHECKPOINT_NAMES:
-        path = Path(which)
-        if path.is_dir():
-            return path
-        raise BotsmithError(f"checkpoint '{which}' is neither best, final, last nor a folder")
+        for path in (Path(which), runs_dir.parent / which):
+            if path.is_dir():
+                return path
+        raise BotsmithError(f"checkpoint '{which}' is neither best, final, last nor a folder",
+                            hint=f"give best, final, last, or a checkpoint folder such as runs/<run id>/best "
+                                 f"(runs are in {runs_dir})")
     for run in reversed(list_runs(runs_dir)):
         candidate = run.path / which
         if candidate.is_dir():
