@@ -1,4 +1,4 @@
-"""Choosing the next token: greedy, top-k, top-p, temperature, repetition penalty, seeds."""
+"""Choosing the next token: greedy, top-k, top-p, min-p, temperature, repetition penalty, seeds."""
 
 from __future__ import annotations
 
@@ -30,6 +30,19 @@ def test_top_k_and_top_p_limit_the_candidates():
     assert nucleus == {1}  # token 1 alone holds more than half the mass
 
 
+def test_min_p_keeps_tokens_near_the_likeliest_after_temperature():
+    def kept(temperature: float, min_p: float) -> set[int]:
+        settings = Sampling(temperature=temperature, top_k=0, top_p=1.0, min_p=min_p, repetition_penalty=1.0)
+        return {sample(settings, seed) for seed in range(400)}
+
+    # relative to token 1 at temperature 1: token 2 0.61, token 0 0.14, token 4 0.08, token 3 0.02
+    assert kept(1.0, 0.5) == {1, 2}
+    assert kept(1.0, 0.1) == {0, 1, 2}
+    # temperature 2 flattens first (HF and vLLM order): token 0 rises to 0.37, token 4 to 0.29
+    assert kept(2.0, 0.3) == {0, 1, 2}
+    assert kept(2.0, 0.25) == {0, 1, 2, 4}
+
+
 def test_seed_makes_samples_reproducible():
     wide = Sampling(temperature=3.0, top_k=0, top_p=1.0)
     runs = [[sample(wide, seed) for seed in range(30)] for _ in range(2)]
@@ -48,7 +61,8 @@ def test_config_defaults_and_overrides():
 
 
 @pytest.mark.parametrize("field, value", [("temperature", -1.0), ("top_p", 0.0), ("repetition_penalty", 0.5),
-                                          ("max_new_tokens", 0), ("top_k", -2)])
+                                          ("max_new_tokens", 0), ("top_k", -2),
+                                          ("min_p", 1.0), ("min_p", -0.1)])
 def test_out_of_range_values_name_the_field(field, value):
     with pytest.raises(BotsmithError, match=field):
         Sampling(**{field: value})

@@ -92,3 +92,16 @@ def test_lora_export_of_full_checkpoint_is_refused(tiny_llama, tmp_path):
     # the full checkpoint still exports as a whole model
     result = export_model(bot, format="gguf", quant="f16", log=quiet)
     assert all_passed(result.checks), result.checks
+
+
+def test_generation_config_carries_the_sampling_defaults(llama_bot):
+    from botsmith.bot_folder import open_bot
+    from botsmith.export.hf import generation_config
+    from botsmith.models import load_checkpoint
+
+    config = open_bot(llama_bot).config()
+    loaded = load_checkpoint(next((llama_bot / "runs").glob("*/best")), merge=True, log=quiet)
+    plain = generation_config(loaded, config)
+    assert plain.min_p is None and (plain.temperature, plain.top_k) == (0.7, 50)
+    tuned = config.model_copy(update={"generate": config.generate.model_copy(update={"min_p": 0.05, "top_k": 0})})
+    assert (generation_config(loaded, tuned).min_p, generation_config(loaded, tuned).top_k) == (0.05, 0)

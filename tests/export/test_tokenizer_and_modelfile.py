@@ -56,12 +56,13 @@ def test_unknown_pre_tokenizer_falls_back_with_warning():
 
 def test_chat_modelfile_matches_chat_format():
     text = modelfile_text("bot-q8_0.gguf", chat_format=chatml().with_system("You are Ahab."), mode="chat",
-                          generate=GenerateSection(temperature=0.6), context_length=8192)
+                          generate=GenerateSection(temperature=0.6, min_p=0.05), context_length=8192)
     assert "FROM ./bot-q8_0.gguf" in text
     assert f'TEMPLATE """{chatml().ollama_template()}"""' in text
     assert 'SYSTEM """You are Ahab."""' in text
     assert 'PARAMETER stop "<|im_end|>"' in text
     assert "PARAMETER temperature 0.6" in text and "PARAMETER num_ctx 4096" in text
+    assert "PARAMETER min_p 0.05" in text
 
 
 def test_llama3_format_stops_at_eot():

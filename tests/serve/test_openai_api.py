@@ -55,6 +55,17 @@ def test_raw_stream_ends_with_done(http):
     assert json.loads(events[0][6:])["object"] == "chat.completion.chunk"
 
 
+def test_min_p_near_one_keeps_only_the_likeliest_token(http):
+    def reply(**sampling) -> str:
+        body = {"model": "parrot", "messages": HELLO, "max_tokens": 12, "seed": 5, **sampling}
+        return http.post("/v1/chat/completions", json=body).json()["choices"][0]["message"]["content"]
+
+    hot = {"temperature": 2.0, "top_p": 1.0, "top_k": 0}
+    assert reply(**hot, min_p=0.999) == reply(temperature=0)
+    assert len({reply(**hot, seed=seed) for seed in range(3)}) > 1  # without it, this temperature samples widely
+    assert http.post("/v1/chat/completions", json={"model": "parrot", "messages": HELLO, "min_p": 1.5}).status_code == 400
+
+
 def test_text_completions_with_n_and_stop(client):
     response = client.completions.create(model="parrot", prompt="It was a dark and", max_tokens=6, n=2,
                                          temperature=1.0, seed=3)

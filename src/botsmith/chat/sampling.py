@@ -1,12 +1,13 @@
 """Sampling settings and the choice of the next token from a row of logits.
 
 The same rules as transformers' logits processors (repetition penalty over every
-token seen, then temperature, top-k, top-p), written out so one loop owns them and
+token seen, then temperature, top-k, top-p, min-p), written out so one loop owns them and
 a seeded `torch.Generator` makes every sample reproducible.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -19,6 +20,7 @@ class Sampling:
     temperature: float = 0.7
     top_p: float = 0.9
     top_k: int = 50
+    min_p: float = 0.0  # keep tokens at least this share of the likeliest one's probability (0: off)
     repetition_penalty: float = 1.1
     max_new_tokens: int = 200
     seed: int | None = None  # None: a fresh random seed per generation
@@ -29,6 +31,7 @@ class Sampling:
             "temperature": 0.0 <= self.temperature <= 5.0,
             "top_p": 0.0 < self.top_p <= 1.0,
             "top_k": self.top_k >= 0,
+            "min_p": 0.0 <= self.min_p < 1.0,
             "repetition_penalty": 1.0 <= self.repetition_penalty <= 3.0,
             "max_new_tokens": self.max_new_tokens >= 1,
             "min_new_tokens": 0 <= self.min_new_tokens,
@@ -36,8 +39,8 @@ class Sampling:
         for name, ok in checks.items():
             if not ok:
                 raise BotsmithError(f"sampling: {name} = {getattr(self, name)!r} is out of range",
-                                    hint="temperature 0-5, top_p in (0, 1], top_k >= 0, repetition_penalty 1-3, "
-                                         "max_new_tokens >= 1")
+                                    hint="temperature 0-5, top_p in (0, 1], top_k >= 0, min_p in [0, 1), "
+                                         "repetition_penalty 1-3, max_new_tokens >= 1")
 
     @classmethod
     def from_config(cls, section: Any, **overrides: Any) -> "Sampling":
@@ -77,5 +80,8 @@ def next_token(logits: Any, sampling: Sampling, seen: Any, generator: Any) -> in
         # Keep the smallest prefix whose mass reaches top_p (the first token always stays).
         outside = torch.cumsum(probs, dim=-1) - probs > sampling.top_p
         values = values.masked_fill(outside, float("-inf"))
+    if sampling.min_p > 0.0:
+        # values are sorted, so values[0] is the likeliest: p_i >= min_p * p_max <=> l_i >= l_max + log(min_p)
+        values = values.masked_fill(values < values[0] + math.log(sampling.min_p), float("-inf"))
     choice = torch.multinomial(torch.softmax(values, dim=-1), 1, generator=generator)
     return int(indices[choice])

@@ -37,7 +37,8 @@ def generation_config(loaded: Any, config: Any) -> Any:
         bos_token_id=tokenizer.bos_token_id, eos_token_id=stops if len(stops) > 1 else (stops or [None])[0],
         pad_token_id=tokenizer.pad_token_id, do_sample=sampling, max_new_tokens=generate.max_new_tokens,
         repetition_penalty=generate.repetition_penalty,
-        **({"temperature": generate.temperature, "top_p": generate.top_p, "top_k": generate.top_k} if sampling else {}),
+        **({"temperature": generate.temperature, "top_p": generate.top_p, "top_k": generate.top_k,
+                "min_p": generate.min_p or None} if sampling else {}),
     )
 
 

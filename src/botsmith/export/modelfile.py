@@ -35,6 +35,7 @@ def ollama_params(chat_format: Any, mode: str, generate: Any, context_length: in
         "temperature": generate.temperature,
         "top_p": generate.top_p,
         "top_k": generate.top_k,
+        "min_p": generate.min_p,
         "repeat_penalty": generate.repetition_penalty,
         "num_predict": generate.max_new_tokens,
         "num_ctx": min(context_length, MAX_NUM_CTX),

@@ -174,7 +174,7 @@ def _sampling(body: SamplingRequest, chatbot: Chatbot, settings: ServeSettings, 
                        param="max_tokens", code="invalid_value")
     max_new = tokens or min(chatbot.defaults.max_new_tokens, settings.max_tokens_limit)
     _check_total(prompts, body.n, max_new, settings.max_request_tokens)
-    return {"temperature": body.temperature, "top_p": body.top_p, "top_k": body.top_k,
+    return {"temperature": body.temperature, "top_p": body.top_p, "top_k": body.top_k, "min_p": body.min_p,
             "repetition_penalty": body.repetition_penalty, "max_new_tokens": max_new,
             "min_new_tokens": min(body.min_tokens, max_new), "seed": body.seed}
 
