@@ -30,6 +30,13 @@ def test_a_folder_inside_the_bot_works_from_any_directory(runs_dir, tmp_path, mo
     assert resolve_checkpoint(runs_dir, str(runs_dir / "20261206-100000" / "final")).name == "final"
 
 
+def test_a_run_means_its_best_checkpoint(runs_dir):
+    assert resolve_checkpoint(runs_dir, "runs/20261205-100000") == runs_dir / "20261205-100000" / "best"
+    assert resolve_checkpoint(runs_dir, "20261205-100000") == runs_dir / "20261205-100000" / "best"
+    with pytest.raises(BotsmithError, match="run 20261206-100000 has no best checkpoint yet"):
+        resolve_checkpoint(runs_dir, "20261206-100000")
+
+
 def test_an_unknown_checkpoint_says_what_to_give(runs_dir):
     with pytest.raises(BotsmithError, match="neither best, final, last nor a folder") as error:
         resolve_checkpoint(runs_dir, "runs/20261207-000000/best")

@@ -75,11 +75,12 @@ def _read_summary(folder: Path) -> dict:
 
 def resolve_checkpoint(runs_dir: Path, which: str = "best") -> Path:
     """`best`, `final` or `last` of the newest run that has it, or an explicit folder: as given, or inside
-    the bot folder (`runs/ID/final` works from anywhere, as the docs write it)."""
+    the bot folder (`runs/ID/final` works from anywhere, as the docs write it). A run (its folder or its id)
+    means its `best`, as `botsmith eval --against RUN` does."""
     if which not in CHECKPOINT_NAMES:
-        for path in (Path(which), runs_dir.parent / which):
+        for path in (Path(which), runs_dir.parent / which, runs_dir / which):
             if path.is_dir():
-                return path
+                return _run_best(path) if path.resolve().parent == runs_dir.resolve() else path
         raise BotsmithError(f"checkpoint '{which}' is neither best, final, last nor a folder",
                             hint=f"give best, final, last, or a checkpoint folder such as runs/<run id>/best "
                                  f"(runs are in {runs_dir})")
@@ -88,3 +89,11 @@ def resolve_checkpoint(runs_dir: Path, which: str = "best") -> Path:
         if candidate.is_dir():
             return candidate
     raise BotsmithError(f"no '{which}' checkpoint in {runs_dir}", hint="train the bot first: botsmith train BOT")
+
+
+def _run_best(run: Path) -> Path:
+    if not (run / "best").is_dir():
+        raise BotsmithError(f"run {run.name} has no best checkpoint yet",
+                            hint=f"give one of its checkpoint folders ({run}/final or last), or let it reach its "
+                                 "first evaluation")
+    return run / "best"

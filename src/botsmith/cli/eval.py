@@ -18,8 +18,9 @@ def register(app: typer.Typer) -> None:
 def eval_(
     bot: str = typer.Argument(".", help="The bot's folder."),
     run_ids: Optional[list[str]] = typer.Argument(None, metavar="[RUN]...", help="With --runs: the runs to compare."),
-    checkpoint: str = typer.Option("best", "--checkpoint", "-c", help="best | final | last | PATH: what to evaluate "
-                                                                     "(of the newest run that has it)."),
+    checkpoint: str = typer.Option("best", "--checkpoint", "-c", help="best | final | last | RUN-ID (its best) | PATH "
+                                                                     "(e.g. runs/RUN-ID/final): what to evaluate "
+                                                                     "(best, final, last: of the newest run that has it)."),
     against: str = typer.Option("base", "--against", help="base | RUN: compare with the base model or another run's "
                                                           "best checkpoint."),
     runs: bool = typer.Option(False, "--runs", help="Compare runs in one table: botsmith eval BOT --runs A B ..."),

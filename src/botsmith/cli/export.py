@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
         bot: str = typer.Argument(".", help="The bot's folder."),
         format: str = typer.Option("gguf", "--format", "-f", help="hf (merged Hugging Face folder), gguf (+ Ollama Modelfile) or gguf-lora (adapter only)."),
         quant: Optional[str] = typer.Option(None, "--quant", "-q", help="GGUF type: f16, bf16, q8_0, q4_0; k-quants (q4_k_m, ...) with llama-cpp-python installed or llama-quantize on the PATH. Default: the quant in botsmith.toml."),
-        checkpoint: str = typer.Option("best", "--checkpoint", "-c", help="best, final, last, a checkpoint folder, or base (the untrained base model)."),
+        checkpoint: str = typer.Option("best", "--checkpoint", "-c", help="best, final, last, a run id (its best), a checkpoint folder (e.g. runs/RUN-ID/final), or base (the untrained base model)."),
         out: Optional[Path] = typer.Option(None, "--out", "-o", help="Export folder (default: BOT/exports/FORMAT, e.g. exports/gguf-q8_0)."),
         force: bool = typer.Option(False, "--force", help="Replace an existing export."),
     ) -> None:

@@ -9,7 +9,8 @@ from typing import Any, Optional
 
 import typer
 
-CHECKPOINT_HELP = "best | final | last | base | PATH (default: best, or the base model before any training)."
+CHECKPOINT_HELP = ("best | final | last | base | RUN-ID (its best) | PATH, e.g. runs/RUN-ID/final (default: best, "
+                   "or the base model before any training).")
 
 
 def _err(line: str) -> None:
