@@ -129,6 +129,7 @@ def test_cli_prints_the_table_and_compares_runs(trained_bot):
     assert "held-out perplexity" in done.stdout and "report.html" in done.stdout
     identity = next(line for line in done.stdout.splitlines() if line.startswith("answers as"))
     assert identity.split()[-1].endswith("/3")  # greedy only: each question once, since greedy would repeat itself
+    assert "--method full" not in done.stdout  # this bot trained every weight already: no advice to do so
     run = only_run(trained_bot).name
     done = subprocess.run([sys.executable, "-m", "botsmith", "eval", str(trained_bot), "--runs", run, *args],
                           capture_output=True, text=True, timeout=300, env=env)
@@ -193,3 +194,19 @@ def test_training_ends_with_a_quick_eval(tmp_path, tiny_llama):
 
     other = _make_bot(tmp_path / "other", tiny_llama, mode="chat", max_steps=2, eval_every=2, eval_at_end=False)
     assert not (train(other.root, log=lambda line: None).run_dir / "eval").exists()
+
+
+def test_advice_names_measured_remedies_only_where_the_bot_falls_short():
+    from botsmith.eval.summary import advice
+
+    def report(method: str, identity: int, leaks: int, mode: str = "dialogue") -> dict:
+        after = {"identity": identity, "identity_probes": 12, "persona_leaks": leaks, "replies": 36}
+        return {"mode": mode, "character": "Hamlet", "checkpoint": {"method": method}, "scores": {"after": after}}
+
+    assert advice(report("lora", 6, 0)) == []  # half the replies name him: nothing to fix
+    (tip,) = advice(report("lora", 2, 0), "hamlet")
+    assert "answers as Hamlet in 2/12" in tip and "botsmith train hamlet --method full --lr 1e-4" in tip
+    assert advice(report("full", 2, 0)) == []  # already trained every weight
+    (tip,) = advice(report("full", 12, 3))
+    assert tip.startswith("3 of 36 replies still talk like software") and "identity_examples" in tip
+    assert advice(report("lora", 0, 5, mode="completion")) == []

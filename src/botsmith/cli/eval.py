@@ -40,7 +40,7 @@ def eval_(
     Writes runs/RUN-ID/eval/report.json and report.html (plots embedded) and prints a summary table.
     """
     from botsmith.errors import BotsmithError
-    from botsmith.eval import evaluate
+    from botsmith.eval import evaluate, summary
     from botsmith.eval.compare import compare_runs, comparison_table
 
     log = lambda line: typer.echo(line, err=True)  # noqa: E731
@@ -58,6 +58,8 @@ def eval_(
         return
     typer.echo(report.table())
     typer.echo(f"\n{report.summary_line}\nReport: {report.path / 'report.html'}")
+    for tip in summary.advice(report.data, bot):
+        typer.echo(f"Next: {tip}")
 
 
 def _bot_and_runs(bot: str, run_ids: list[str]) -> tuple[str, list[str]]:

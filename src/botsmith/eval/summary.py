@@ -120,6 +120,24 @@ def line(report: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def advice(report: dict[str, Any], bot: str = "BOT") -> list[str]:
+    """What to try next where the bot falls short in character: measured remedies only (docs/train.md)."""
+    after = report["scores"]["after"]
+    if report["mode"] == "completion":
+        return []
+    tips = []
+    who = report.get("character") or "itself"
+    if after.get("persona_leaks"):
+        tips.append(f"{after['persona_leaks']} of {after['replies']} replies still talk like software: raise [dataset] "
+                    f"identity_examples, then botsmith build and train again (docs/train.md).")
+    method = report["checkpoint"].get("method")
+    if after.get("identity_probes") and 2 * after["identity"] < after["identity_probes"] and method in ("lora", "qlora"):
+        tips.append(f"It answers as {who} in {_of(after['identity'], after['identity_probes'])}: on a small base, "
+                    f"training every weight keeps the name far better (SmolLM2-135M's Hamlet: 0/12 with LoRA, 7/12): "
+                    f"botsmith train {bot} --method full --lr 1e-4 (docs/train.md, 'Full fine-tuning').")
+    return tips
+
+
 def table_text(report: dict[str, Any]) -> str:
     """The summary table for a terminal."""
     header = ("measure", report["labels"]["before"], report["labels"]["after"], "real")

@@ -182,7 +182,11 @@ def _quick_eval(run_dir: Path, best: Path, progress: Progress) -> None:
     except BotsmithError as error:  # the run itself is done and saved: a failed verdict must not fail it
         progress.note(f"eval skipped: {error}")
         return
+    from botsmith.eval.summary import advice
+
     progress.note(f"eval: {report.summary_line} (report: {report.path / 'report.html'}; full: botsmith eval)")
+    for tip in advice(report.data, str(run_dir.parent.parent)):
+        progress.note(f"next: {tip}")
 
 
 def _mark(run: RunFolder, world: World, status: str, state: LoopState) -> None:
