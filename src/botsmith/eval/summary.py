@@ -133,8 +133,8 @@ def advice(report: dict[str, Any], bot: str = "BOT") -> list[str]:
     method = report["checkpoint"].get("method")
     if after.get("identity_probes") and 2 * after["identity"] < after["identity_probes"] and method in ("lora", "qlora"):
         tips.append(f"It answers as {who} in {_of(after['identity'], after['identity_probes'])}: on a small base, "
-                    f"training every weight keeps the name far better (SmolLM2-135M's Hamlet: 0/12 with LoRA, 7/12): "
-                    f"botsmith train {bot} --method full --lr 1e-4 (docs/train.md, 'Full fine-tuning').")
+                    f"training every weight keeps the name far better (SmolLM2-135M's Hamlet: 0/12 with LoRA, 7/12 fully "
+                    f"fine-tuned): botsmith train {bot} --method full --lr 1e-4 (docs/train.md, 'Full fine-tuning').")
     return tips
 
 
