@@ -98,6 +98,8 @@ def test_bad_input_is_one_line(trained_bot, tmp_path, tiny_llama):
         evaluate(trained_bot, checkpoint="nope", **quick())
     with pytest.raises(BotsmithError, match="--against elsewhere"):
         evaluate(trained_bot, against="elsewhere", **quick())
+    with pytest.raises(BotsmithError, match="is the checkpoint being evaluated"):  # its own run id means its best/
+        evaluate(trained_bot, against=only_run(trained_bot).name, **quick())
     empty = new_bot(tmp_path / "empty", mode="chat", base_model=str(tiny_llama)).root
     with pytest.raises(BotsmithError, match="no 'best' checkpoint"):
         evaluate(empty, **quick())

@@ -30,10 +30,11 @@ def _quiet(line: str) -> None:
 def refuse_bot_folders(arguments: list, command: str) -> None:
     """`botsmith add files mybot book.txt` reads as adding the folder mybot to the bot in `.`: a bot folder is
     never texts to add, so say how to name the bot instead of failing on (or copying from) the wrong folder."""
+    from botsmith.config import CONFIG_NAME
     from botsmith.errors import BotsmithError
 
     for argument in arguments:
-        if (Path(argument) / "botsmith.toml").is_file():
+        if (Path(argument) / CONFIG_NAME).is_file():
             raise BotsmithError(f"{argument} is a bot folder, not something to add",
                                 hint=f"name the bot with --bot: {command} --bot {argument} ...")
 

@@ -136,10 +136,7 @@ def _against(folder: BotFolder, against: str, run_dir: Path | None) -> Contender
 
     if against == "base":
         return Contender("before", "base model", "base")
-    candidate = folder.runs_dir / against
-    if candidate.is_dir() and (candidate / "best").is_dir():
-        return Contender("before", f"{against} best", str(candidate / "best"))
-    try:
+    try:  # a run id means its best/, as for --checkpoint
         path = resolve_checkpoint(folder.runs_dir, against)
     except BotsmithError:
         raise BotsmithError(f"--against {against}: neither 'base', a run in {folder.runs_dir} nor a checkpoint folder",
