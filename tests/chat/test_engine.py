@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from botsmith.chat import Engine, Sampling
+from botsmith.chat.generate import penalty_mask
 from botsmith.errors import BotsmithError
 from tests.chat.parrot import NEXT_USER_LINE, PARROT_PROMPT, PARROT_REPLY
 
@@ -98,3 +99,16 @@ def test_gpt2_without_a_chat_template_gets_chatml_and_generates(tiny_gpt2):
     assert loaded.chat_format.family == "chatml"
     stream = engine_for(loaded).generate(prompt_ids(loaded, "hi"), Sampling(max_new_tokens=10, min_new_tokens=10))
     assert stream.text() and stream.stats.completion_tokens == 10
+
+
+def test_repetition_penalty_spares_the_end_of_turn_marker(parrot_loaded):
+    # The template ends every turn of the prompt with the marker the reply must end with: penalised as a
+    # repeated token, stopping itself would be penalised. The prompt's words are penalised as before.
+    ids = prompt_ids(parrot_loaded)
+    engine = engine_for(parrot_loaded)
+    end_of_turn = parrot_loaded.tokenizer.convert_tokens_to_ids("<|im_end|>")
+    assert end_of_turn in ids and end_of_turn in engine.stop_ids  # the premise
+    mask = penalty_mask(ids, 512, engine.stop_ids)
+    words = parrot_loaded.tokenizer(PARROT_PROMPT, add_special_tokens=False)["input_ids"]
+    assert not mask[end_of_turn] and all(mask[token] for token in words)
+    assert int(mask.sum()) == len(set(ids) - set(engine.stop_ids))
