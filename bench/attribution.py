@@ -16,11 +16,13 @@ UTF-8 size), pure Python on one core.
 from __future__ import annotations
 
 import argparse
+import functools
 import time
 from pathlib import Path
 
 from botsmith.extract import extract_dialogue
-from botsmith.extract.dialogue.evaluation import GoldChapter, Scores, gold_names, load_gold, retypeset, score
+from botsmith.extract.dialogue.evaluation import GoldChapter, Scores, chapter_of, gold_names, load_gold, retypeset, score
+from botsmith.extract.dialogue.result import DialogueResult
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "extract" / "fixtures" / "dialogue"
@@ -43,6 +45,47 @@ def line(label: str, convention: str, s: Scores) -> str:
             f"{s.span_f1:>6.3f} {s.tagged_accuracy:>7.3f} {s.untagged_accuracy:>7.3f} {s.unknown:>5} "
             f"{s.gold_pairs:>5} {s.pair_precision:>6.3f} {s.pair_recall:>6.3f} {s.pair_f1:>6.3f} "
             f"{s.paragraph_f1:>7.3f}")
+
+
+@functools.cache
+def _read_book(path: Path) -> str:
+    from botsmith.sources.encoding import decode_text
+
+    return decode_text(path.read_bytes()).text
+
+
+@functools.cache
+def _extract_book(path: Path, convention: str) -> DialogueResult:
+    return extract_dialogue(_read_book(path), quotes=convention)
+
+
+def whole_book_results(gold: GoldChapter, books: list[Path]) -> DialogueResult | None:
+    """The chapter as extracted from its whole book (the book's cast, aliases and scenes around it)."""
+    for path in books:
+        offset = _read_book(path).find(gold.text)
+        if offset >= 0:
+            return chapter_of(_extract_book(path, gold.convention), offset, offset + len(gold.text))
+    return None
+
+
+def evaluate_in_books(books: list[Path]) -> None:
+    """Each gold chapter found in one of `books`, extracted as part of its whole book, as `botsmith build` does."""
+    print(f"\nin their whole books ({', '.join(path.name for path in books)}):")
+    print(HEADER)
+    totals: dict[str, Scores] = {}
+    for name in gold_names(FIXTURES):
+        gold = load_gold(FIXTURES, name)
+        result = whole_book_results(gold, books)
+        if result is None:
+            continue
+        scores = score(gold, result)
+        print(line(name, gold.convention, scores))
+        group = "seen" if gold.seen else "unseen"
+        for key in [group] + ([f"held out {gold.held_out}"] if gold.held_out else []):
+            totals[key] = totals.get(key, Scores()) + scores
+    print()
+    for group, scores in sorted(totals.items()):
+        print(line(f"total {group}", "in whole books", scores))
 
 
 def evaluate(detail: bool) -> None:
@@ -94,10 +137,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per book (best is kept)")
     parser.add_argument("--detail", action="store_true", help="one line per chapter and convention")
+    parser.add_argument("--books", type=Path, nargs="*", default=None,
+                        help="whole books (text files) holding gold chapters: score each chapter extracted as part of "
+                             "its book too (the shared corpora's Pride and Prejudice is always tried)")
     args = parser.parse_args()
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     evaluate(args.detail)
+    books = [CORPORA / "pride_and_prejudice.txt"] + list(args.books or [])
+    evaluate_in_books([path for path in books if path.is_file()])
     throughput(args.repeat)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from botsmith.extract import extract_dialogue
-from botsmith.extract.dialogue.evaluation import Scores, gold_names, retypeset
+from botsmith.extract.dialogue.evaluation import Scores, chapter_of, gold_names, retypeset
 from botsmith.extract.dialogue.evaluation import load_gold as load_gold_chapter
 from botsmith.extract.dialogue.evaluation import score as score_chapter
 
@@ -119,6 +119,20 @@ def test_each_round_of_held_out_chapters_holds_its_figures() -> None:
     for held_out, scores in totals.items():
         for metric, floor in HELD_OUT_FLOORS[held_out].items():
             assert getattr(scores, metric) >= floor, (held_out, metric, getattr(scores, metric))
+
+
+def test_chapters_hold_their_figures_inside_their_whole_book(corpora: Path) -> None:
+    # `botsmith build` extracts whole books: the book's cast, aliases and earlier scenes then decide speakers too
+    text = (corpora / "pride_and_prejudice.txt").read_text(encoding="utf-8")
+    whole = extract_dialogue(text, quotes="double-curly")
+    total = Scores()
+    for name in ("pride_ch2_curly", "pride_ch33_curly", "pride_ch47_curly"):
+        gold = load_gold_chapter(FIXTURES, name)
+        offset = text.find(gold.text)
+        assert offset >= 0, name
+        total += score_chapter(gold, chapter_of(whole, offset, offset + len(gold.text)))
+    assert total.span_f1 >= 0.99 and total.tagged_accuracy >= 0.95 and total.untagged_accuracy >= 0.95
+    assert total.pair_f1 >= 0.94, total
 
 
 def test_exchanges_beat_the_one_turn_per_paragraph_baseline_on_unseen_books() -> None:

@@ -130,3 +130,28 @@ def test_the_narration_leading_in_does_not_name_someone_the_speech_calls() -> No
     text = (lead_in + "\n\n“Well, if you will excuse me, Mr. Knightley, I shall go out.”\n\n"
             "“My dear sir, do not make a stranger of me,” said Mr. Knightley.\n")
     assert speakers(text)[0] != "Mr. Knightley"
+
+
+def test_a_speech_that_calls_my_emma_is_not_hers() -> None:
+    text = ("“Harriet is to marry Robert Martin,” said Mr. Knightley.\n\n“Harriet!” cried Emma.\n\n"
+            "“It is so, indeed,” continued Mr. Knightley; “I have it from Robert Martin himself.”\n\n"
+            "She was still looking at him with the most speaking amazement.\n\n"
+            "“You like it, my Emma, as little as I feared.”\n")
+    # the narration's `She` would make it Emma's; nobody else is in the scene to take it, so it is unknown
+    assert speakers(text) == ["Mr. Knightley", "Emma", "Mr. Knightley", None]
+
+
+def test_a_thought_calls_nobody_who_could_answer() -> None:
+    text = ("“Come again soon,” said Mrs. Martin.\n\nHarriet went home to Emma.\n\n"
+            "“I was at the farm,” said Harriet.\n\n“Well done, Mrs. Martin!” thought Emma.\n\n"
+            "“And she sent Mrs. Goddard a goose.”\n")
+    assert speakers(text) == ["Mrs. Martin", "Harriet", "Emma", "Harriet"]
+
+
+def test_the_miss_bertrams_are_never_the_she_of_a_tag() -> None:
+    text = ("“Good evening,” said Miss Bertram. “Good evening,” said Miss Crawford.\n\n"
+            "Miss Crawford walked on with Edmund; the Miss Bertrams stayed at the piano, and Miss Bertram said "
+            "nothing more; the Miss Bertrams played.\n\n“How happy he looks!” said she.\n")
+    cast = Cast.from_cues(text, [Cue("name", "Miss Bertram", "f"), Cue("name", "Miss Crawford", "f")])
+    assert cast.gender("Miss Bertrams") == "group" and cast.surname("Miss Bertrams") is None
+    assert speakers(text)[-1] != "Miss Bertrams"

@@ -35,7 +35,7 @@ def alias_table(names: Counter[str], tagged: Counter[str], text: str) -> dict[st
     aliases: dict[str, str] = {}
     for name in names:
         words = name.split()
-        if len(words) == 2 and words[0] in names and words[0].lower() not in TITLES:
+        if len(words) == 2 and words[0] in names and words[0].lower() not in TITLES and not _namesake(words, names):
             aliases[name] = words[0]  # "Elizabeth Bennet" speaks as "Elizabeth"
         elif len(words) == 3 and " ".join(words[:2]) in names and title_gender(name):
             aliases[name] = " ".join(words[:2])  # "Sir Walter Elliot" is "Sir Walter"
@@ -44,8 +44,76 @@ def alias_table(names: Counter[str], tagged: Counter[str], text: str) -> dict[st
     if pets:  # one pass over the book for all of them
         used = set(re.findall(r"\b(?=[A-Z])(?:" + "|".join(pets) + r")\b", text))
         aliases.update({pet: PET_NAMES[pet] for pet in pets if pet in used})
+    aliases.update(_titled_full_names(names, tagged, aliases))
+    aliases.update(_miss_surnames(names, tagged, text, aliases))
     aliases.update(_surnames(names, aliases))
     return aliases
+
+
+def _namesake(words: list[str], names: Counter[str]) -> bool:
+    """Whether a titled character shares the first name under another surname: with `Sir John Middleton` in
+    the book, `John Dashwood` is not the `John` who is Sir John."""
+    first, surname = words
+    return any(len(other.split()) == 3 and other.split()[1] == first and other.split()[2] != surname
+               and title_gender(other) for other in names)
+
+
+def _known_by(a: str, b: str, tagged: Counter[str]) -> tuple[str, str]:
+    """(alias, name) for two names of one character: the name is the one tags use more (the first on a tie)."""
+    return (a, b) if tagged[b] > tagged[a] else (b, a)
+
+
+def _titled_full_names(names: Counter[str], tagged: Counter[str], known: dict[str, str]) -> dict[str, str]:
+    """`John Knightley` is `Mr. John Knightley`: a full name with and without a title of the same gender (not
+    `Mrs. John Knightley`, his wife)."""
+    linked = {}
+    for name in names:
+        words = name.split()
+        if len(words) != 3 or name in known or " ".join(words[1:]) not in names:
+            continue
+        bare = " ".join(words[1:])
+        if bare in known or title_gender(name) is None:
+            continue
+        if first_name_gender(bare) not in (None, title_gender(name)) or (words[0] in ("Mrs.", "Mrs") and bare.split()[0] in FIRST_NAME_GENDER):
+            continue
+        alias, main = _known_by(name, bare, tagged)
+        linked[alias] = main
+    return linked
+
+
+_MISS_PAIRINGS = 3  # times the book writes `Emma Woodhouse` before `Miss Woodhouse` is taken for her
+_MISS_FIRST = 2  # `Miss Marianne` this often: she is a younger sister, and `Miss Dashwood` is the eldest
+
+
+def _miss_surnames(names: Counter[str], tagged: Counter[str], text: str, known: dict[str, str]) -> dict[str, str]:
+    """`Miss Woodhouse` is Emma where the book writes `Emma Woodhouse` and no other woman of the cast with
+    that surname; split in two, one speaker's turns break the turn-taking of every scene she is in.
+
+    `Miss Dashwood` is the eldest daughter, and a book may never write the eldest's surname
+    (`Marianne Dashwood` three times, `Elinor Dashwood` never): a woman the book also calls
+    `Miss Marianne` is a younger sister, and is not linked.
+    """
+    misses = {name.split()[1]: name for name in names
+              if len(name.split()) == 2 and name.split()[0] == "Miss" and name not in known}
+    firsts = [name for name in names if len(name.split()) == 1 and name.lower() not in TITLES
+              and name not in known and first_name_gender(name) != "m"]
+    if not misses or not firsts:
+        return {}
+    pattern = re.compile(rf"\b(?=[A-Z])({'|'.join(map(re.escape, firsts))})\s+({'|'.join(map(re.escape, misses))})\b")
+    pairings = Counter(match.groups() for match in pattern.finditer(text))
+    surname_of: dict[str, str] = {}
+    for (first, surname), _ in pairings.most_common():
+        surname_of.setdefault(first, surname)  # her most frequent surname: `Jane Fairfax`, not `Jane Bates`
+    linked = {}
+    for surname, miss in misses.items():
+        women = [first for first, own in surname_of.items() if own == surname]
+        if len(women) != 1 or pairings[(women[0], surname)] < _MISS_PAIRINGS:
+            continue
+        if len(re.findall(rf"\bMiss\s+{re.escape(women[0])}\b(?!\s+[A-Z])", text)) >= _MISS_FIRST:
+            continue
+        alias, main = _known_by(miss, women[0], tagged)
+        linked[alias] = main
+    return linked
 
 
 def _surnames(names: Counter[str], known: dict[str, str]) -> dict[str, str]:

@@ -57,12 +57,17 @@ class Cast:
         for name in every_name:
             counter = votes.get(name)
             cast.genders[name] = counter.most_common(1)[0][0] if counter else None
+        for name in every_name:
+            if _plural(name, every_name):
+                cast.genders[name] = "group"  # `the Miss Bertrams` are never the `she` of a tag
         return cast
 
     def surname(self, name: str | None) -> str | None:
         """`Mr. Bennet` -> Bennet; `Emma` -> Woodhouse when the book calls her Emma Woodhouse."""
         parts = (name or "").split()
         if len(parts) >= 2 and parts[0] in ("Mr.", "Mrs.", "Mr", "Mrs", "Miss"):
+            if self.genders.get(name) == "group":
+                return None  # `the Miss Dashwoods` are sisters, not a Mr. and Mrs. Dashwoods
             return parts[-1]
         return self.family.get(parts[0]) if len(parts) == 1 else None
 
@@ -120,6 +125,14 @@ class Cast:
             in_order.append(name)
             (subjects if at_start else objects).append(name)
         return in_order, objects + subjects
+
+
+def _plural(name: str, names: set[str]) -> bool:
+    """`Miss Dashwoods` beside `Miss Dashwood`, `Misses Bertram`: several people under one name."""
+    parts = name.split()
+    if len(parts) >= 2 and parts[0] in ("Misses", "Messrs.", "Messrs"):
+        return True
+    return len(parts) >= 2 and parts[-1].endswith("s") and " ".join([*parts[:-1], parts[-1][:-1]]) in names
 
 
 def _vote_pronouns(text: str, pattern: re.Pattern[str], votes: dict[str, Counter]) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from botsmith.extract.dialogue.layout import analyse
@@ -146,6 +146,17 @@ def score(gold: GoldChapter, result: DialogueResult) -> Scores:
     scores.matched_pairs = len(gold_pairs & found_pairs)
     scores.paragraph_pairs, scores.paragraph_matched = len(paragraph_pairs), len(gold_pairs & paragraph_pairs)
     return scores
+
+
+def chapter_of(result: DialogueResult, start: int, end: int) -> DialogueResult:
+    """The turns of a whole book's extraction that fall in [start, end), with offsets into that stretch: a gold
+    chapter scored as `botsmith build` extracts it, with the whole book's cast, aliases and scenes around it."""
+    turns = []
+    for turn in result.turns:
+        inside = [replace(u, start=u.start - start, end=u.end - start) for u in turn.utterances if start <= u.start < end]
+        if inside:
+            turns.append(replace(turn, utterances=inside))
+    return replace(result, turns=turns)
 
 
 def _pairs_of(extents: list[Extent]) -> set[Pair]:

@@ -142,7 +142,10 @@ def _speakers(text: str, para_start: int, qs: list[Quote], cues: list[Cue | None
             tracker.spoke(entity, called, _polite_address(text, qs))
             return [(entity, list(qs))]
         groups = _tagged_groups(text, para_start, qs, cues, tracker)
-        tracker.spoke(groups[-1][0], _addressed(text, groups[-1][1], tracker), _polite_address(text, groups[-1][1]))
+        last = groups[-1][1]
+        # `"Well done, Mrs. Martin!" thought Emma.`: nobody hears a thought, so nobody it calls answers it
+        addressed = [] if _thought(text, last) else _addressed(text, last, tracker)
+        tracker.spoke(groups[-1][0], addressed, _polite_address(text, last))
         return groups
     finally:
         tracker.called = set()
@@ -249,11 +252,21 @@ def _addressed(text: str, qs: list[Quote], tracker: SpeakerTracker, within: int 
             alone = not speech[:match.start()].strip(" \n,.!?_") and not speech[match.end():].strip(" \n,.!?_")
             if alone:
                 continue  # `Bingley.` answering `What is his name?` names someone, it calls nobody
-            if (not after or after[0] in ",!?.") and (not before or before[-1] == "," or before.endswith("dear")):
+            if (not after or after[0] in ",!?.") and (not before or before[-1] == "," or _CALLING.search(before)):
                 names.append(" ".join(match.group().split()))
     return names
 
 
+_THOUGHT_TAG = re.compile(r"[\s,;—–-]*(?:thought|(?:[A-Z][\w.’']*\s+){1,3}thought)\b")
+
+
+def _thought(text: str, qs: list[Quote]) -> bool:
+    """Whether a tag after one of the quotations makes it a thought (`thought Emma`, `Emma thought`)."""
+    return any(quote.close_mark is not None and _THOUGHT_TAG.match(text, quote.close_mark + 1, quote.close_mark + 60)
+               for quote in qs)
+
+
+_CALLING = re.compile(r"(?:\bdear(?:est)?|(?:^|\s)[Mm]y)\Z")  # `my dear Lizzy,`, `You like it, my Emma, as little`
 _POLITE = re.compile(r"(?:^|[,;!?.]\s+)(?:[Ss]ir|[Mm]adam|[Mm]a['’]am)(?=\s*[,;!?.]|\s*\Z)")
 
 
