@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 
 from botsmith.extract import extract_dialogue
-from botsmith.extract.dialogue.evaluation import GoldChapter, Scores, chapter_of, gold_names, load_gold, retypeset, score
+from botsmith.extract.dialogue.evaluation import (GoldChapter, Scores, chapter_of, gold_names, load_gold, retypeset,
+                                                 score)
 from botsmith.extract.dialogue.result import DialogueResult
 
 ROOT = Path(__file__).resolve().parents[1]

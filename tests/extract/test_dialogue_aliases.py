@@ -10,7 +10,8 @@ FAMILY = "Emma Woodhouse, handsome and rich. Emma Woodhouse laughed. Emma Woodho
 
 
 def test_miss_and_a_surname_is_the_one_woman_the_book_gives_that_surname() -> None:
-    names = Counter({"Emma": 30, "Miss Woodhouse": 4, "Mr. Woodhouse": 9, "Jane": 6, "Miss Fairfax": 3, "Miss Bates": 5})
+    names = Counter({"Emma": 30, "Miss Woodhouse": 4, "Mr. Woodhouse": 9, "Jane": 6, "Miss Fairfax": 3,
+                     "Miss Bates": 5})
     text = FAMILY + "Jane Fairfax came. Jane Fairfax sang. Jane Fairfax left. Jane Bates was her mother."
     aliases = alias_table(names, Counter({"Emma": 30, "Jane": 6, "Miss Fairfax": 1}), text)
     assert aliases["Miss Woodhouse"] == "Emma" and aliases["Miss Fairfax"] == "Jane"

@@ -84,8 +84,8 @@ def penalty_mask(prompt_ids: Sequence[int], vocab_size: int, stop_ids: Sequence[
     with; counted as a repeated token, stopping itself is penalised and replies run on to
     the token budget (the default Elizabeth bot ended 54 % of its replies to held-out lines
     with it, 84 % without; docs/train.md, "Sampling and style"). The markers are the
-    template's, never the model's words, so they are left out, as transformers leaves no
-    token out and llama.cpp once left out only the newline.
+    template's, not words the model could repeat, so they are left out (transformers
+    counts every token of the prompt; llama.cpp once spared only the newline).
     """
     import torch
 

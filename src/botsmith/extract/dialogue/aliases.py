@@ -74,8 +74,10 @@ def _titled_full_names(names: Counter[str], tagged: Counter[str], known: dict[st
         bare = " ".join(words[1:])
         if bare in known or title_gender(name) is None:
             continue
-        if first_name_gender(bare) not in (None, title_gender(name)) or (words[0] in ("Mrs.", "Mrs") and bare.split()[0] in FIRST_NAME_GENDER):
+        if first_name_gender(bare) not in (None, title_gender(name)):
             continue
+        if words[0] in ("Mrs.", "Mrs") and words[1] in FIRST_NAME_GENDER:
+            continue  # `Mrs. John Knightley` is his wife: a married name is never linked
         alias, main = _known_by(name, bare, tagged)
         linked[alias] = main
     return linked

@@ -153,7 +153,8 @@ def chapter_of(result: DialogueResult, start: int, end: int) -> DialogueResult:
     chapter scored as `botsmith build` extracts it, with the whole book's cast, aliases and scenes around it."""
     turns = []
     for turn in result.turns:
-        inside = [replace(u, start=u.start - start, end=u.end - start) for u in turn.utterances if start <= u.start < end]
+        inside = [replace(u, start=u.start - start, end=u.end - start)
+                  for u in turn.utterances if start <= u.start < end]
         if inside:
             turns.append(replace(turn, utterances=inside))
     return replace(result, turns=turns)
