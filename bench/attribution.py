@@ -144,6 +144,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
+    missing = [str(path) for path in args.books or [] if not path.is_file()]
+    if missing:
+        parser.error(f"--books: no such file: {', '.join(missing)}")
     evaluate(args.detail)
     books = [CORPORA / "pride_and_prejudice.txt"] + list(args.books or [])
     evaluate_in_books([path for path in books if path.is_file()])
