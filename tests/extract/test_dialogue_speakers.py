@@ -155,3 +155,27 @@ def test_the_miss_bertrams_are_never_the_she_of_a_tag() -> None:
     cast = Cast.from_cues(text, [Cue("name", "Miss Bertram", "f"), Cue("name", "Miss Crawford", "f")])
     assert cast.gender("Miss Bertrams") == "group" and cast.surname("Miss Bertrams") is None
     assert speakers(text)[-1] != "Miss Bertrams"
+
+
+
+
+def test_a_capitalised_word_that_names_nobody_is_no_speaker_and_no_name_is_guessed() -> None:
+    text = ("“Shall we go in?” said Emma.\n\n“By all means,” said Mr. Knightley.\n\n"
+            "Another song, however, was soon begged for. “One more; they would not fatigue you.”\n\n"
+            "“Very well,” said Jane.\n")
+    assert speakers(text) == ["Emma", "Mr. Knightley", None, "Jane"]
+    # Lydia, never named here: the turn-taking with Elizabeth must not make her lines Elizabeth's (or Jane's)
+    text = ("“We are come home,” said Jane.\n\n“So I see,” said Elizabeth.\n\n"
+            "One morning, as she was sitting with her two elder sisters, she said to Elizabeth,--\n\n"
+            "“Lizzy, I never gave you an account of my wedding.”\n\n“No, really,” replied Elizabeth.\n\n"
+            "“La! You are so strange!”\n\n“Mr. Darcy!” repeated Elizabeth.\n\n“Oh, yes! he was there.”\n\n"
+            "“If it was to be a secret,” said Jane, “say not another word.”\n")
+    assert speakers(text) == ["Jane", "Elizabeth", None, "Elizabeth", None, "Elizabeth", None, "Jane"]
+
+
+def test_a_titled_full_name_opening_the_narration_is_the_whole_name() -> None:
+    text = ("Mr. John Knightley was cold.\n\n“I shall be snowed up,” said John Knightley.\n\n"
+            "“Nonsense,” said Mr. Weston.\n\n"
+            "Mr. John Knightley looked as if he did not comprehend the pleasure, but said only, coolly,\n\n"
+            "“I cannot wish to be snowed up a week at Randalls.”\n")
+    assert speakers(text)[-1] == "John Knightley"

@@ -118,3 +118,16 @@ def test_a_character_dataset_leaves_out_every_line_of_an_unknown_speaker():
     assert everyone == [["Tea?", "Please.", "Milk?", "No."]]  # alternation proves the unknown is not Ann
     for_ann = [[said.text for said in piece] for _, piece in runs_of(turns, lambda turn: "g", drop_unknown=True)]
     assert for_ann == [["Tea?"], ["Milk?", "No."]]
+
+
+def test_someone_the_narration_pointed_at_without_a_name_is_the_other_side_never_the_bot():
+    _, turns = script(("Ann", "Tea?"), (None, "Please."), (None, "With milk."), ("Ann", "Here."), (None, "Thanks."))
+    for turn in turns[1:3]:  # one unnamed person (`One morning, she said to Ann,--`), speaking twice
+        turn.extra = {"speaker_id": "#1", "someone_else": True}
+    pieces = [[said.text for said in piece] for _, piece in runs_of(turns, lambda turn: "g", drop_unknown=True)]
+    assert pieces == [["Tea?", "Please. With milk.", "Here."]]  # the plain unknown at the end is still left out
+    matcher = character_matcher("Ann", {"Ann"})
+    records, _ = build_exchanges(runs_of(turns, lambda turn: "g", drop_unknown=True), "src",
+                                 ExchangeOptions(character="Ann", window_turns=0), matcher)
+    assert conversations(records) == [[("system", None, "You are Ann."), ("user", None, "Please. With milk."),
+                                       ("assistant", None, "Here.")]]

@@ -75,18 +75,26 @@ def runs_of(turns: Iterable[SpeechTurn], group_of: Callable[[SpeechTurn], str | 
 
 
 def _split_at_doubtful(run: list[SpeechTurn], drop_unknown: bool) -> list[list[Said]]:
-    """Merge same-speaker turns; keep an unknown speaker only between two turns of one other speaker."""
+    """Merge same-speaker turns; keep an unknown speaker only between two turns of one other speaker, or where
+    the narration pointed at someone it did not name (`One morning, ... she said to Elizabeth,--`): as the other
+    side of an exchange, never as the bot."""
     pieces: list[list[Said]] = [[]]
     for index, item in enumerate(run):
-        if item.speaker is None and (drop_unknown or not _alternation_proves_other(run, index)):
+        doubtful = item.speaker is None and not item.extra.get("someone_else")
+        if doubtful and (drop_unknown or not _alternation_proves_other(run, index)):
             pieces.append([])  # a boundary: nothing is paired across it
             continue
         current = pieces[-1]
-        if current and item.speaker is not None and current[-1].speaker == item.speaker:
+        if current and _who(item) is not None and _who(current[-1].sources[-1]) == _who(item):
             _merge(current[-1], item)
         else:
             current.append(Said(item.speaker, _one_line(item.text), item.start, item.end, item.context, [item]))
     return [piece for piece in pieces if piece]
+
+
+def _who(item: SpeechTurn) -> str | None:
+    """The speaker, or for someone the narration did not name, who they are in the book's extraction."""
+    return item.speaker or (item.extra.get("speaker_id") if item.extra.get("someone_else") else None)
 
 
 def _alternation_proves_other(run: list[SpeechTurn], index: int) -> bool:

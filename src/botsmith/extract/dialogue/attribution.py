@@ -169,7 +169,10 @@ _STARTS_SPEAKING = re.compile(r"\b(?:began|begins)\s+(?:to\s+)?(?:scold|speak|ta
 _INTRODUCES = re.compile(r"(?::|,|;|\bwith)\s*(?:--|—|–)?\s*\Z|(?:--|—)\s*\Z")
 _SENTENCE_BREAK = re.compile(r"(?<![A-Z])(?<!Mr)(?<!Mrs)(?<!Dr)(?<!St)(?<!Ms)(?<!Col)(?<!Capt)(?<!Rev)"
                              r"[.!?;][\"”’'_)]*\s+(?=[\"“‘'_(]*[A-Z])")  # not after Mr. or an initial
-_CLAUSE_SUBJECT = re.compile(r"(?:^|[\s,;(])(?P<subject>he|she|I|they|" + _TITLE + r"?" + _CAP + r")(?=[\s,])")
+# `Mr. John Knightley looked as if ...`: a titled name whole, not `Mr. John` (an untitled one by its first word:
+# `Jane Fairfax` speaks as Jane)
+_CLAUSE_SUBJECT = re.compile(r"(?:^|[\s,;(])(?P<subject>he|she|I|they|" + _TITLE + _CAP + r"(?:\s+" + _CAP + r")?|"
+                             + _CAP + r")(?=[\s,])")
 
 
 def sentences(narration: str) -> list[str]:

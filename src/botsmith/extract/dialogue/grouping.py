@@ -84,7 +84,8 @@ def _name_by_alternation(turns: list[SpeechTurn], spoken: list[tuple[int, Entity
     named: dict[str, Entity] = {}
     for i in range(len(spoken) - 2):
         (first, unnamed), (_, other) = spoken[i], spoken[i + 1]
-        if unnamed.name is not None or unnamed.gender == "group" or other.name is None or unnamed.key in named:
+        if (unnamed.name is not None or unnamed.gender == "group" or unnamed.nameless or other.name is None
+                or unnamed.key in named):
             continue  # `they both cried` is no one person
         j = i + 2
         while j < len(spoken) and spoken[j][1] == unnamed and spoken[j - 1][1] == other:
@@ -286,8 +287,8 @@ def _add(turns: list[SpeechTurn], text: str, entity: Entity, quotes: list[Quote]
     if previous is not None and previous.scene == scene and previous.extra.get("speaker_id") == entity.key:
         previous.utterances.extend(utterances)
         return
-    turns.append(SpeechTurn(entity.name, utterances, context=_tail(context), scene=scene,
-                            extra={"speaker_id": entity.key}))
+    extra = {"speaker_id": entity.key, **({"someone_else": True} if entity.nameless else {})}
+    turns.append(SpeechTurn(entity.name, utterances, context=_tail(context), scene=scene, extra=extra))
 
 
 def _after_sentence_end(text: str, open_mark: int) -> bool:

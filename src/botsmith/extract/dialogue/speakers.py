@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from botsmith.extract.dialogue.attribution import Cue, sentences
+from botsmith.extract.dialogue.aliases import first_name_gender
+from botsmith.extract.dialogue.attribution import Cue, sentences, title_gender
 from botsmith.extract.dialogue.cast import SENTENCE_END as _SENTENCE_END
 from botsmith.extract.dialogue.cast import Cast
 
@@ -45,6 +46,9 @@ class Entity:
     key: str  # name, or "#<n>" for a speaker nobody named
     name: str | None  # what to print; None when unknown
     gender: str | None
+    # the narration named them with a word that names nobody (`One morning, ... she said to Elizabeth,--`):
+    # unknown, and left so; a name guessed from the turn-taking would put someone else's lines in a bot's dataset
+    nameless: bool = False
 
 
 class SpeakerTracker:
@@ -156,10 +160,22 @@ class SpeakerTracker:
             return self._resolve(cue, same_paragraph_names, continues, speech_names, recent_narration)
         if continues and self.turns:
             return self.turns[-1]
+        if weak is not None and not self._person(weak):
+            self._anonymous += 1
+            return Entity(f"#{self._anonymous}", None, None, nameless=True)
         if weak is not None and self.cast.canonical(weak.value) not in self.called:
             return self._named(self.cast.canonical(weak.value))  # unless the speech calls them by name
         self._guessing = True
         return self._alternate()
+
+    def _person(self, cue: Cue) -> bool:
+        """Whether the narration's subject can be the speaker: a name some tag gives, a titled name, a known first
+        name. A sentence of narration may open on any capitalised word (`Dinner was on table.`, `Another song,
+        however, was soon begged for.`, `One morning,`), or name a place or a poet (`Randalls`, `Cowper`)."""
+        if cue.kind != "name":
+            return True
+        name = self.cast.canonical(cue.value)
+        return self.cast.speaks(name) or title_gender(name) is not None or first_name_gender(name) is not None
 
     def spoke(self, entity: Entity, addressed: list[str], polite: str | None = None) -> None:
         """Record a speech; whom it addressed is kept while the same speaker goes on talking.
