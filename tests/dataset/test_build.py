@@ -110,6 +110,32 @@ def test_character_mode_makes_that_character_the_assistant(make_bot):
         build_dataset(bot, config.with_overrides("dataset", character="Hamlet"), log=quiet)
 
 
+ABBEY = [("Henry Tilney walked with Catherine by the river.\n\n"
+          "“Do you like the country?” asked Henry.\n\n“I do, very much,” said Catherine.\n\n"
+          "“Then you must see the abbey,” said Mr. Tilney.\n\n“I should like that of all things,” said Catherine."
+          "\n\nHenry Tilney smiled, and they went on to the gate.\n\n"),
+         ("Catherine was at home all the next day, and Henry Tilney called in the evening.\n\n"
+          "“Have you read the novel?” asked Mr. Tilney.\n\n“Twice over,” said Catherine.\n\n"
+          "“And did you like it?” said Henry.\n\n“Better than anything,” said Catherine.\n\n")]
+
+
+def test_a_character_may_have_several_names_and_build_says_which_it_may_have(make_bot):
+    bot = make_bot("dialogue", [chaptered("file-abbey", ABBEY)])
+    config = open_bot(bot).config().with_overrides("dataset", character="Henry", validation_fraction=0.5)
+    lines = []
+
+    def said_by_the_bot(result):
+        return {m["content"] for r in all_records(result) if r["meta"]["kind"] != "identity"
+                for m in r["messages"] if m["role"] == "assistant"}
+
+    assert said_by_the_bot(build_dataset(bot, config, log=lines.append)) == {"And did you like it?"}
+    assert any("Mr. Tilney (2 turns) may be Henry too" in line and "'Henry Tilney' 3 times" in line
+               and '--character "Henry, Mr. Tilney"' in line for line in lines)
+    result = build_dataset(bot, config.with_overrides("dataset", character="Henry, Mr. Tilney"), log=lines.append)
+    assert said_by_the_bot(result) == {"Then you must see the abbey,", "And did you like it?"}
+    assert all(r["messages"][0]["content"] == "You are Henry." for r in all_records(result))
+
+
 def test_no_dialogue_is_an_error_with_counts_and_writes_nothing(make_bot):
     bot = make_bot("dialogue", [chaptered("file-keeper", STORY_CHAPTERS)])
     with pytest.raises(BotsmithError, match=r"no dialogue found in 1 source \(file-keeper: 0 turns"):

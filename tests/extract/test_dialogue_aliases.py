@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from botsmith.extract.dialogue.aliases import alias_table
+from botsmith.extract.dialogue.aliases import alias_table, titled_forms
 
 FAMILY = "Emma Woodhouse, handsome and rich. Emma Woodhouse laughed. Emma Woodhouse went home to Mr. Woodhouse. "
 
@@ -48,3 +48,16 @@ def test_a_first_name_shared_with_a_titled_man_of_another_surname_stays_apart() 
     aliases = alias_table(names, Counter({"Sir John": 60, "John Dashwood": 3, "Elinor": 50}), "Sir John Middleton.")
     assert "John Dashwood" not in aliases
     assert aliases.get("Sir John Middleton") == "Sir John"
+
+
+def test_a_mr_may_be_the_man_the_book_names_in_full_untitled_only() -> None:
+    text = "Henry Tilney came. Henry Tilney sat. Henry Tilney left. " * 2
+    assert titled_forms("Henry", ["Mr. Tilney", "General Tilney", "Miss Tilney"], text) == {"Mr. Tilney": 6}
+    assert titled_forms("Eleanor", ["Mr. Tilney"], "Eleanor Tilney came. " * 4) == {}  # a woman is no Mr.
+    # after a title the full name is someone else's: Sir Walter Elliot is no Walter Elliot
+    assert titled_forms("Walter", ["Mr Elliot"], "Sir Walter Elliot came. " * 5 + "Walter Elliot left.") == {}
+    # a book that writes `Mr. Frank Churchill` often tells him so from another Mr. Churchill, his uncle
+    text = "Frank Churchill came. " * 8 + "Mr. Frank Churchill bowed. " * 4
+    assert titled_forms("Frank", ["Mr. Churchill"], text) == {}
+    assert titled_forms("Frank", ["Mr. Churchill"], "Frank Churchill came. " * 8 + "Mr. Frank Churchill bowed.") \
+        == {"Mr. Churchill": 8}

@@ -110,6 +110,13 @@ def test_character_matching():
     assert matched("Mrs. Bennet") == {"Mrs. Bennet"}
     assert matched("Guildenstern") == {"Guildenstern"}
     assert matched("Hamlet") == set()
+    assert matched("Elizabeth, Mr. Darcy") == {"Elizabeth Bennet", "Elizabeth", "Mr. Darcy", "Darcy"}
+
+
+def test_a_married_name_is_the_wife_not_the_husband():
+    speakers = {"John Dashwood", "Mrs. John Dashwood", "Mrs. Dashwood"}
+    assert {s for s in speakers if character_matcher("John Dashwood", speakers)(s)} == {"John Dashwood"}
+    assert {s for s in speakers if character_matcher("Mrs. John Dashwood", speakers)(s)} == {"Mrs. John Dashwood"}
 
 
 def test_a_character_dataset_leaves_out_every_line_of_an_unknown_speaker():

@@ -22,7 +22,7 @@ class DatasetSection(Section):
     validation_fraction: float = Field(0.1, ge=0.0, lt=1.0, description="Share of chapters/books/sessions held out for validation.")
     split_by: SplitBy = Field("chapter", description="Unit kept whole on one side of the split: chapter or source (a whole book).")
     seed: int = Field(42, description="Seed for the train/validation split.")
-    character: str = Field("", description="Dialogue mode: the character the bot answers as (empty: every speaker).")
+    character: str = Field("", description="Dialogue mode: the character the bot answers as (empty: every speaker; several names separated by commas: one character, e.g. 'Henry, Mr. Tilney').")
     quotes: str = Field("auto", description="Dialogue mode: quote convention of the novels: auto, double-curly, double-straight, single-curly, single-straight, guillemets, german or dash.")
     pairs: bool = Field(True, description="Dialogue mode: write every input -> response pair.")
     window_turns: int = Field(

@@ -188,7 +188,33 @@ def _matcher_for(character: str, per_source, character_matcher, log):
         raise BotsmithError(f"[dataset] character '{character}' never speaks in the sources",
                             hint=f"speakers with most turns: {top or 'none'}")
     log(f"Character '{character}' is: {', '.join(matched)}")
-    return matcher, [name for name, _ in speakers.most_common() if matcher(name)]
+    names = [name for name, _ in speakers.most_common() if matcher(name)]
+    for line in _other_forms(character, names, speakers, [source.text for source, _, _ in per_source]):
+        log(line)
+    return matcher, names
+
+
+def _other_forms(character: str, names: list[str], speakers: Counter, texts: list[str]) -> list[str]:
+    """Hints for a speaker who may be the character under a titled name the extractor did not link:
+    `Mr. Tilney (41 turns) may be Henry too: the books write 'Henry Tilney' 12 times`."""
+    from botsmith.extract.dialogue.aliases import titled_forms
+    from botsmith.extract.exchanges import HONORIFICS
+
+    others = [name for name in speakers if name not in names]
+    lines = []
+    for name in names:
+        words = name.split()
+        if len(words) > 2 or words[0].rstrip(".").lower() in HONORIFICS:
+            continue
+        found = Counter()
+        for text in texts:
+            found.update(titled_forms(words[0], [o for o in others if len(words) == 1 or o.endswith(" " + words[1])],
+                                      text))
+        for other, count in found.items():
+            lines.append(f"  {other} ({speakers[other]} turns) may be {name} too: the books write "
+                         f"'{words[0]} {other.split()[1]}' {count} times; if so, build with "
+                         f"--character \"{character}, {other}\"")
+    return lines
 
 
 def chat_records(folder, config: BotConfig, reports: list[SourceReport], log=print) -> list[dict]:

@@ -243,7 +243,7 @@ def _character_names(folder: BotFolder, config: Any) -> list[str]:
     if isinstance(names, list) and names:
         return [str(name) for name in names]
     if config.bot.mode == "dialogue" and config.dataset.character:
-        return [config.dataset.character]
+        return [name.strip() for name in config.dataset.character.split(",") if name.strip()]
     return list(config.chats.me) if config.bot.mode == "chat" else []
 
 

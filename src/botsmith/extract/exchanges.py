@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from botsmith.extract.dialogue.aliases import first_name_gender
 from botsmith.extract.turns import SpeechTurn
 from botsmith.records import conversation, turn
 
@@ -127,19 +128,32 @@ def _name_parts(name: str) -> tuple[set[str], set[str]]:
 def character_matcher(character: str, speakers: Iterable[str]) -> Callable[[str | None], bool]:
     """Which speaker names are the character: the same name, or one that contains every word of it
     (`Elizabeth` ~ `Elizabeth Bennet`, `Darcy` ~ `Mr. Darcy`); an honorific given must agree (`Mrs. Bennet`
-    is not `Mr. Bennet` nor `Jane Bennet`, but is `Bennet`). Joint speakers (`Ros. and Guil.`) are never the character."""
-    core, titles = _name_parts(character)
+    is not `Mr. Bennet` nor `Jane Bennet`, but is `Bennet`). Joint speakers (`Ros. and Guil.`) are never the character.
+    Several names separated by commas are one character (`Henry, Mr. Tilney`: a book may name a man both ways)."""
+    speakers = list(speakers)
     matched = set()
-    for speaker in speakers:
-        if speaker.casefold() == character.casefold():
-            matched.add(speaker)
-            continue
-        their_core, their_titles = _name_parts(speaker)
-        if " and " in speaker.casefold() or not core or not core <= their_core:
-            continue
-        if not titles or titles == their_titles or (not their_titles and their_core == core):
-            matched.add(speaker)
+    for name in (part.strip() for part in character.split(",")):
+        matched |= {speaker for speaker in speakers if _is_named(speaker, name)}
     return lambda speaker: speaker in matched
+
+
+def _is_named(speaker: str, name: str) -> bool:
+    if speaker.casefold() == name.casefold():
+        return True
+    core, titles = _name_parts(name)
+    their_core, their_titles = _name_parts(speaker)
+    if " and " in speaker.casefold() or not core or not core <= their_core:
+        return False
+    if _wife_of(name, speaker) or _wife_of(speaker, name):
+        return False
+    return not titles or titles == their_titles or (not their_titles and their_core == core)
+
+
+def _wife_of(married: str, man: str) -> bool:
+    """`Mrs. John Dashwood` is the wife of `John Dashwood`, never him: a married name names her husband."""
+    words = married.split()
+    return (len(words) >= 3 and words[0].rstrip(".").casefold() == "mrs" and first_name_gender(words[1]) == "m"
+            and man.split()[:1] == words[1:2])
 
 
 def build_exchanges(runs: list[tuple[str, list[Said]]], source: str, options: ExchangeOptions,

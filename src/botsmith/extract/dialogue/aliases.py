@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 
 from botsmith.extract.dialogue.attribution import TITLES, title_gender
 
@@ -147,6 +148,33 @@ def family_names(names: Counter[str], text: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for (first, surname), _ in Counter(match.groups() for match in pattern.finditer(text)).most_common():
         found.setdefault(first, surname)
+    return found
+
+
+_HINT_PAIRINGS = 3  # `Henry Tilney` this often before `Mr. Tilney` is named as maybe Henry
+
+
+def titled_forms(first: str, speakers: Iterable[str], text: str) -> dict[str, int]:
+    """`Mr.` speakers who may be the man a first name is, with how often the book writes the full name: `Mr.
+    Tilney` for `Henry` where it writes `Henry Tilney` at least _HINT_PAIRINGS times (never counted after a title:
+    `Sir Walter Elliot` is no Walter Elliot). Not where it also writes `Mr. Frank Churchill` often (a quarter as
+    often or more): it names him in full to tell him from another `Mr. Churchill`, his uncle. (A woman's `Miss`
+    name is linked by `alias_table` where the book allows it; `Mrs.` is a married name.) Only a hint for the
+    user: `Mr. Bertram` is Tom, but `Mr Musgrove` is Charles Musgrove's father."""
+    if first_name_gender(first) == "f":
+        return {}
+    found = {}
+    for speaker in speakers:
+        words = speaker.split()
+        if len(words) != 2 or words[0] not in ("Mr.", "Mr"):
+            continue
+        surname = re.escape(words[1])
+        pattern = rf"(\b[A-Z][a-z]*\.?\s+)?\b{re.escape(first)}\s+{surname}\b"
+        matches = [m.group(1).strip().rstrip(".").lower() if m.group(1) else "" for m in re.finditer(pattern, text)]
+        count = sum(1 for before in matches if before not in TITLES)
+        titled = sum(1 for before in matches if before in ("mr", "mister"))
+        if count >= _HINT_PAIRINGS and 4 * titled < count:
+            found[speaker] = count
     return found
 
 
