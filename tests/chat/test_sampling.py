@@ -43,6 +43,23 @@ def test_min_p_keeps_tokens_near_the_likeliest_after_temperature():
     assert kept(2.0, 0.25) == {0, 1, 2, 4}
 
 
+def test_epsilon_cutoff_keeps_what_transformers_keeps():
+    from transformers.generation.logits_process import EpsilonLogitsWarper
+
+    def kept(epsilon: float) -> set[int]:
+        settings = Sampling(temperature=1.0, top_k=0, top_p=1.0, epsilon_cutoff=epsilon, repetition_penalty=1.0)
+        return {sample(settings, seed) for seed in range(400)}
+
+    def transformers_keeps(epsilon: float) -> set[int]:
+        warped = EpsilonLogitsWarper(epsilon)(torch.zeros(1, 1, dtype=torch.long), LOGITS.clone()[None])
+        return {int(i) for i in torch.nonzero(warped[0] > float("-inf")).flatten()}
+
+    # at temperature 1: token 1 0.54, token 2 0.33, token 0 0.073, token 4 0.045, token 3 0.0099
+    assert kept(0.05) == transformers_keeps(0.05) == {0, 1, 2}
+    assert kept(0.01) == transformers_keeps(0.01) == {0, 1, 2, 4}
+    assert kept(0.9) == {1}  # nothing reaches it: the likeliest token stays
+
+
 def test_seed_makes_samples_reproducible():
     wide = Sampling(temperature=3.0, top_k=0, top_p=1.0)
     runs = [[sample(wide, seed) for seed in range(30)] for _ in range(2)]
@@ -62,7 +79,7 @@ def test_config_defaults_and_overrides():
 
 @pytest.mark.parametrize("field, value", [("temperature", -1.0), ("top_p", 0.0), ("repetition_penalty", 0.5),
                                           ("max_new_tokens", 0), ("top_k", -2),
-                                          ("min_p", 1.0), ("min_p", -0.1)])
+                                          ("min_p", 1.0), ("min_p", -0.1), ("epsilon_cutoff", 1.0)])
 def test_out_of_range_values_name_the_field(field, value):
     with pytest.raises(BotsmithError, match=field):
         Sampling(**{field: value})

@@ -105,3 +105,6 @@ def test_generation_config_carries_the_sampling_defaults(llama_bot):
     assert plain.min_p is None and (plain.temperature, plain.top_k) == (0.7, 50)
     tuned = config.model_copy(update={"generate": config.generate.model_copy(update={"min_p": 0.05, "top_k": 0})})
     assert (generation_config(loaded, tuned).min_p, generation_config(loaded, tuned).top_k) == (0.05, 0)
+    assert plain.epsilon_cutoff in (None, 0.0)
+    floor = config.model_copy(update={"generate": config.generate.model_copy(update={"epsilon_cutoff": 3e-4})})
+    assert generation_config(loaded, floor).epsilon_cutoff == 3e-4

@@ -62,7 +62,10 @@ def test_chat_modelfile_matches_chat_format():
     assert 'SYSTEM """You are Ahab."""' in text
     assert 'PARAMETER stop "<|im_end|>"' in text
     assert "PARAMETER temperature 0.6" in text and "PARAMETER num_ctx 4096" in text
-    assert "PARAMETER min_p 0.05" in text
+    assert "PARAMETER min_p 0.05" in text and "epsilon_cutoff" not in text
+    with_epsilon = modelfile_text("m.gguf", chat_format=chatml(), mode="chat", context_length=8192,
+                                  generate=GenerateSection(temperature=1.0, epsilon_cutoff=3e-4))
+    assert "# [generate] epsilon_cutoff = 0.0003 has no Ollama parameter" in with_epsilon  # said, not dropped
 
 
 def test_llama3_format_stops_at_eot():

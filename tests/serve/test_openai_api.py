@@ -64,6 +64,9 @@ def test_min_p_near_one_keeps_only_the_likeliest_token(http):
     assert reply(**hot, min_p=0.999) == reply(temperature=0)
     assert len({reply(**hot, seed=seed) for seed in range(3)}) > 1  # without it, this temperature samples widely
     assert http.post("/v1/chat/completions", json={"model": "parrot", "messages": HELLO, "min_p": 1.5}).status_code == 400
+    assert reply(**hot, epsilon_cutoff=0.9) == reply(temperature=0)  # no token reaches 0.9: the likeliest stays
+    body = {"model": "parrot", "messages": HELLO, "epsilon_cutoff": -0.1}
+    assert http.post("/v1/chat/completions", json=body).status_code == 400
 
 
 def test_text_completions_with_n_and_stop(client):

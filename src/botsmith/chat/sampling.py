@@ -1,7 +1,7 @@
 """Sampling settings and the choice of the next token from a row of logits.
 
 The same rules as transformers' logits processors (repetition penalty over every
-token seen, then temperature, top-k, top-p, min-p), written out so one loop owns them and
+token seen, then temperature, top-k, top-p, min-p, epsilon cutoff), written out so one loop owns them and
 a seeded `torch.Generator` makes every sample reproducible.
 """
 
@@ -21,6 +21,7 @@ class Sampling:
     top_p: float = 0.9
     top_k: int = 50
     min_p: float = 0.0  # keep tokens at least this share of the likeliest one's probability (0: off)
+    epsilon_cutoff: float = 0.0  # drop tokens less likely than this, whatever the likeliest is (0: off)
     repetition_penalty: float = 1.1
     max_new_tokens: int = 200
     seed: int | None = None  # None: a fresh random seed per generation
@@ -32,6 +33,7 @@ class Sampling:
             "top_p": 0.0 < self.top_p <= 1.0,
             "top_k": self.top_k >= 0,
             "min_p": 0.0 <= self.min_p < 1.0,
+            "epsilon_cutoff": 0.0 <= self.epsilon_cutoff < 1.0,
             "repetition_penalty": 1.0 <= self.repetition_penalty <= 3.0,
             "max_new_tokens": self.max_new_tokens >= 1,
             "min_new_tokens": 0 <= self.min_new_tokens,
@@ -39,8 +41,8 @@ class Sampling:
         for name, ok in checks.items():
             if not ok:
                 raise BotsmithError(f"sampling: {name} = {getattr(self, name)!r} is out of range",
-                                    hint="temperature 0-5, top_p in (0, 1], top_k >= 0, min_p in [0, 1), "
-                                         "repetition_penalty 1-3, max_new_tokens >= 1")
+                                    hint="temperature 0-5, top_p in (0, 1], top_k >= 0, min_p and epsilon_cutoff "
+                                         "in [0, 1), repetition_penalty 1-3, max_new_tokens >= 1")
 
     @classmethod
     def from_config(cls, section: Any, **overrides: Any) -> "Sampling":
@@ -83,5 +85,12 @@ def next_token(logits: Any, sampling: Sampling, seen: Any, generator: Any) -> in
     if sampling.min_p > 0.0:
         # values are sorted, so values[0] is the likeliest: p_i >= min_p * p_max <=> l_i >= l_max + log(min_p)
         values = values.masked_fill(values < values[0] + math.log(sampling.min_p), float("-inf"))
+    if sampling.epsilon_cutoff > 0.0:
+        # Hewitt et al. 2022 (transformers' epsilon_cutoff): an absolute floor keeps the long tail of a flat
+        # distribution, where top-p and min-p cut a writer's rarer words, and still drops the junk; the likeliest
+        # token always stays
+        low = torch.softmax(values, dim=-1) < sampling.epsilon_cutoff
+        low[0] = False
+        values = values.masked_fill(low, float("-inf"))
     choice = torch.multinomial(torch.softmax(values, dim=-1), 1, generator=generator)
     return int(indices[choice])

@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 
 from botsmith.eval.api import DEFAULT_PROBES, MAX_NEW_TOKENS
+from botsmith.eval.probes import SAMPLE_SEED
 
 
 def register(app: typer.Typer) -> None:
@@ -33,6 +34,8 @@ def eval_(
                                                                       "settings, as chat does (fixed seeds); "
                                                                       "--no-sampled: greedy replies only."),
     max_new_tokens: int = typer.Option(MAX_NEW_TOKENS, "--max-new-tokens", min=1, max=2048, help="Longest reply per probe."),
+    seed: int = typer.Option(SAMPLE_SEED, "--seed", help="First sampling seed: another one draws other replies "
+                                                         "(Delta can move with the draw: docs/eval.md)."),
     as_json: bool = typer.Option(False, "--json", help="Print report.json's content instead of the table."),
 ) -> None:
     """Evaluate a trained bot: held-out perplexity before and after, replies side by side, staying in character.
@@ -44,7 +47,7 @@ def eval_(
     from botsmith.eval.compare import compare_runs, comparison_table
 
     log = lambda line: typer.echo(line, err=True)  # noqa: E731
-    options = dict(probes=probes, greedy=greedy, sampled=sampled, max_new_tokens=max_new_tokens)
+    options = dict(probes=probes, greedy=greedy, sampled=sampled, max_new_tokens=max_new_tokens, seed=seed)
     if run_ids and not runs:
         raise BotsmithError(f"unexpected argument '{run_ids[0]}'", hint="to compare runs: botsmith eval BOT --runs A B")
     if runs:

@@ -40,6 +40,7 @@ def _sampling_options():
         top_p=typer.Option(None, "--top-p", help="Nucleus sampling mass."),
         top_k=typer.Option(None, "--top-k", help="Sample among the k likeliest tokens (0: off)."),
         min_p=typer.Option(None, "--min-p", help="Keep only tokens at least this share as likely as the likeliest one (0: off)."),
+        epsilon_cutoff=typer.Option(None, "--epsilon-cutoff", help="Drop tokens less likely than this (0: off)."),
         repetition_penalty=typer.Option(None, "--repetition-penalty", help="Penalty for repeated tokens (1: off)."),
         max_new_tokens=typer.Option(None, "--max-new-tokens", "-m", help="Longest reply in tokens."),
         seed=typer.Option(None, "--seed", help="Seed for reproducible samples."),
@@ -73,6 +74,7 @@ def _register_chat(app: typer.Typer) -> None:
         checkpoint: Optional[str] = OPTS["checkpoint"], temperature: Optional[float] = OPTS["temperature"],
         top_p: Optional[float] = OPTS["top_p"], top_k: Optional[int] = OPTS["top_k"],
         min_p: Optional[float] = OPTS["min_p"],
+        epsilon_cutoff: Optional[float] = OPTS["epsilon_cutoff"],
         repetition_penalty: Optional[float] = OPTS["repetition_penalty"],
         max_new_tokens: Optional[int] = OPTS["max_new_tokens"], seed: Optional[int] = OPTS["seed"],
         weights: Optional[str] = OPTS["weights"], fast_path: Optional[bool] = OPTS["fast_path"],
@@ -80,7 +82,8 @@ def _register_chat(app: typer.Typer) -> None:
     ) -> None:
         """Talk to a bot in the terminal, or get one reply with --prompt."""
         chatbot = _load_bot(bot, checkpoint, temperature=temperature, top_p=top_p, top_k=top_k, min_p=min_p,
-                            repetition_penalty=repetition_penalty, max_new_tokens=max_new_tokens, seed=seed,
+                            epsilon_cutoff=epsilon_cutoff, repetition_penalty=repetition_penalty,
+                            max_new_tokens=max_new_tokens, seed=seed,
                             weights=weights, fast_path=fast_path, backend=backend, gguf=gguf)
         if system is not None:
             chatbot.system_prompt = system
@@ -102,6 +105,7 @@ def _register_complete(app: typer.Typer) -> None:
         checkpoint: Optional[str] = OPTS["checkpoint"], temperature: Optional[float] = OPTS["temperature"],
         top_p: Optional[float] = OPTS["top_p"], top_k: Optional[int] = OPTS["top_k"],
         min_p: Optional[float] = OPTS["min_p"],
+        epsilon_cutoff: Optional[float] = OPTS["epsilon_cutoff"],
         repetition_penalty: Optional[float] = OPTS["repetition_penalty"],
         max_new_tokens: Optional[int] = OPTS["max_new_tokens"], seed: Optional[int] = OPTS["seed"],
         weights: Optional[str] = OPTS["weights"], fast_path: Optional[bool] = OPTS["fast_path"],
@@ -110,7 +114,8 @@ def _register_complete(app: typer.Typer) -> None:
         """Continue a story opening (completion bots): botsmith complete BOT "It was a dark and" -n 3."""
         bot, opening = (Path(bot_or_text), text) if text is not None else (Path("."), bot_or_text)
         chatbot = _load_bot(bot, checkpoint, temperature=temperature, top_p=top_p, top_k=top_k, min_p=min_p,
-                            repetition_penalty=repetition_penalty, max_new_tokens=max_new_tokens, seed=seed,
+                            epsilon_cutoff=epsilon_cutoff, repetition_penalty=repetition_penalty,
+                            max_new_tokens=max_new_tokens, seed=seed,
                             weights=weights, fast_path=fast_path, backend=backend, gguf=gguf)
         streams = chatbot.complete_streams(opening, n)
         if as_json:
@@ -135,6 +140,7 @@ def _register_serve(app: typer.Typer) -> None:
         checkpoint: Optional[str] = OPTS["checkpoint"], temperature: Optional[float] = OPTS["temperature"],
         top_p: Optional[float] = OPTS["top_p"], top_k: Optional[int] = OPTS["top_k"],
         min_p: Optional[float] = OPTS["min_p"],
+        epsilon_cutoff: Optional[float] = OPTS["epsilon_cutoff"],
         repetition_penalty: Optional[float] = OPTS["repetition_penalty"],
         max_new_tokens: Optional[int] = OPTS["max_new_tokens"], weights: Optional[str] = OPTS["weights"],
         fast_path: Optional[bool] = OPTS["fast_path"], backend: Optional[str] = OPTS["backend"],
@@ -148,7 +154,8 @@ def _register_serve(app: typer.Typer) -> None:
                  "set it in $BOTSMITH_API_KEY (or the variable [generate] api_key_env names) instead")
 
         chatbot = _load_bot(bot, checkpoint, temperature=temperature, top_p=top_p, top_k=top_k, min_p=min_p,
-                            repetition_penalty=repetition_penalty, max_new_tokens=max_new_tokens, host=host, port=port,
+                            epsilon_cutoff=epsilon_cutoff, repetition_penalty=repetition_penalty,
+                            max_new_tokens=max_new_tokens, host=host, port=port,
                             queue_size=queue_size, max_tokens_limit=max_tokens_limit, weights=weights,
                             fast_path=fast_path, backend=backend, gguf=gguf)
         serve_bot(chatbot, api_key=api_key, log=_err)

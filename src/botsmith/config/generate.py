@@ -15,6 +15,10 @@ class GenerateSection(Section):
     top_k: int = Field(50, ge=0, description="Sample only among the k likeliest tokens (0: off).")
     min_p: float = Field(0.0, ge=0.0, lt=1.0,
                          description="Keep only tokens at least this share as likely as the likeliest one (0: off).")
+    epsilon_cutoff: float = Field(
+        0.0, ge=0.0, lt=1.0,
+        description="Drop tokens less likely than this, however flat the distribution (transformers' epsilon_cutoff, "
+                    "used with temperature 1 and top_p 1; what it does to a bot: docs/train.md; 0: off).")
     repetition_penalty: float = Field(1.1, ge=1.0, le=3.0, description="Penalty for repeating tokens (1: off).")
     max_new_tokens: int = Field(200, ge=1, le=8192, description="Longest reply in tokens.")
     dtype: Literal["auto", "float32", "bfloat16"] = Field(

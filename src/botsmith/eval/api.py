@@ -17,7 +17,7 @@ from typing import Any, Callable
 from botsmith.bot_folder import BotFolder, open_bot
 from botsmith.errors import BotsmithError
 from botsmith.eval import summary
-from botsmith.eval.probes import IDENTITY_SEEDS, Probe, Replies, answer, chat_probes, completion_probes
+from botsmith.eval.probes import IDENTITY_SEEDS, SAMPLE_SEED, Probe, Replies, answer, chat_probes, completion_probes
 
 # Held-out probes beside the three identity questions: enough sampled replies for a Delta that means something
 # (500+ words: the bot's replies run 35-55 words), in about two minutes on two cores; the quick eval that ends
@@ -51,13 +51,13 @@ class Contender:
 
 def evaluate(bot_dir: str | Path = ".", *, checkpoint: str = "best", against: str = "base",
              probes: int = DEFAULT_PROBES, greedy: bool = False, sampled: bool = True,
-             max_new_tokens: int = MAX_NEW_TOKENS, quick: bool = False,
+             max_new_tokens: int = MAX_NEW_TOKENS, quick: bool = False, seed: int = SAMPLE_SEED,
              log: Callable[[str], None] = print) -> EvalReport:
     """Evaluate a checkpoint (best|final|last|PATH) against the base model or another run (run id or folder).
 
     Each probe is answered as chat answers it, sampled with the bot's [generate] settings (fixed seeds; each
     identity question with three); the identity questions, and with `greedy` every probe, greedily as well.
-    `sampled=False`: greedy replies only."""
+    `sampled=False`: greedy replies only. `seed`: the first sampling seed (another draws other replies)."""
     from botsmith.atomic import atomic_dir
 
     started = time.perf_counter()
@@ -71,13 +71,15 @@ def evaluate(bot_dir: str | Path = ".", *, checkpoint: str = "best", against: st
         items = completion_probes(validation, probes)
     else:  # greedy-only evals ask each identity question once: greedy decoding would only repeat itself
         items = chat_probes(validation, probes, IDENTITY_SEEDS if sampled else 1)
-    settings = dict(greedy=greedy, sampled=sampled, max_new_tokens=max_new_tokens, max_length=_max_length(folder, run_dir), log=log)
+    settings = dict(greedy=greedy, sampled=sampled, max_new_tokens=max_new_tokens, seed=seed,
+                    max_length=_max_length(folder, run_dir), log=log)
     results = {"after": _run(folder, contenders[0], validation, items, system_prompt=None, **settings)}
     # The base model is talked to with the checkpoint's system prompt, as the bot's runtime would; another run
     # keeps the one it was trained with.
     system = results["after"]["system_prompt"] if contenders[1].spec == "base" else None
     results["before"] = _run(folder, contenders[1], validation, items, system_prompt=system, **settings)
     data = _report(folder, config, target, run_dir, contenders, results, items, validation, train, quick)
+    data["seed"] = seed
     data["seconds"] = round(time.perf_counter() - started, 1)
     with atomic_dir(out) as tmp:
         _write(tmp, data, run_dir)
@@ -147,7 +149,8 @@ def _against(folder: BotFolder, against: str, run_dir: Path | None) -> Contender
 
 
 def _run(folder: BotFolder, contender: Contender, validation: list[dict], items: list[Probe], *, greedy: bool,
-         sampled: bool, max_new_tokens: int, max_length: int, system_prompt: str | None, log: Callable[[str], None]) -> dict[str, Any]:
+         sampled: bool, max_new_tokens: int, max_length: int, system_prompt: str | None, seed: int,
+         log: Callable[[str], None]) -> dict[str, Any]:
     """One model's held-out perplexity and replies, through the engine chat and serve use.
 
     `system_prompt`: None keeps the one the model's checkpoint was trained with (the base gets the bot's)."""
@@ -162,7 +165,7 @@ def _run(folder: BotFolder, contender: Contender, validation: list[dict], items:
         chatbot.system_prompt = system_prompt
     loaded = chatbot.loaded
     perplexity = heldout(loaded.model, loaded.tokenizer, chatbot.chat_format, validation, max_length=max_length)
-    replies = answer(chatbot, items, greedy=greedy, sampled=sampled,
+    replies = answer(chatbot, items, greedy=greedy, sampled=sampled, seed=seed,
                      max_new_tokens=min(max_new_tokens, config.generate.max_new_tokens))
     result = {"perplexity": perplexity, "replies": replies, "system_prompt": chatbot.system_prompt,
               "base_model": loaded.base_model}

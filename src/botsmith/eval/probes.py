@@ -129,19 +129,21 @@ def completion_probes(records: list[dict[str, Any]], count: int) -> list[Probe]:
 
 
 def answer(chatbot: Any, probes: list[Probe], *, greedy: bool = False, sampled: bool = True,
-           max_new_tokens: int) -> Replies:
-    """Each probe sampled as the bot's runtime samples (seed SAMPLE_SEED + probe index) and, the first time an
+           max_new_tokens: int, seed: int = SAMPLE_SEED) -> Replies:
+    """Each probe sampled as the bot's runtime samples (seed `seed` + probe index) and, the first time an
     identity question is asked or when `greedy`, greedily (greedy decoding would only repeat itself);
     `sampled=False` leaves greedy replies only."""
     replies = Replies()
     asked: set[str] = set()
     for index, probe in enumerate(probes):
-        seed = SAMPLE_SEED + index
+        probe_seed = seed + index
         repeated = probe.kind == "identity" and probe.prompt in asked
         asked.add(probe.prompt)
         wants_greedy = (greedy or probe.kind == "identity" or not sampled) and not repeated
-        replies.greedy.append(_reply(chatbot, probe, max_new_tokens, temperature=0.0, seed=seed) if wants_greedy else None)
-        replies.sampled.append(_reply(chatbot, probe, max_new_tokens, temperature=None, seed=seed) if sampled else None)
+        replies.greedy.append(_reply(chatbot, probe, max_new_tokens, temperature=0.0, seed=probe_seed)
+                              if wants_greedy else None)
+        replies.sampled.append(_reply(chatbot, probe, max_new_tokens, temperature=None, seed=probe_seed)
+                               if sampled else None)
     return replies
 
 

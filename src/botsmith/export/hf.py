@@ -38,7 +38,8 @@ def generation_config(loaded: Any, config: Any) -> Any:
         pad_token_id=tokenizer.pad_token_id, do_sample=sampling, max_new_tokens=generate.max_new_tokens,
         repetition_penalty=generate.repetition_penalty,
         **({"temperature": generate.temperature, "top_p": generate.top_p, "top_k": generate.top_k,
-                "min_p": generate.min_p or None} if sampling else {}),
+                "min_p": generate.min_p or None, "epsilon_cutoff": generate.epsilon_cutoff or None}
+               if sampling else {}),
     )
 
 

@@ -175,7 +175,7 @@ def _sampling(body: SamplingRequest, chatbot: Chatbot, settings: ServeSettings, 
     max_new = tokens or min(chatbot.defaults.max_new_tokens, settings.max_tokens_limit)
     _check_total(prompts, body.n, max_new, settings.max_request_tokens)
     return {"temperature": body.temperature, "top_p": body.top_p, "top_k": body.top_k, "min_p": body.min_p,
-            "repetition_penalty": body.repetition_penalty, "max_new_tokens": max_new,
+            "epsilon_cutoff": body.epsilon_cutoff, "repetition_penalty": body.repetition_penalty, "max_new_tokens": max_new,
             "min_new_tokens": min(body.min_tokens, max_new), "seed": body.seed}
 
 

@@ -3,7 +3,8 @@
 Unknown fields are ignored rather than refused: chat front-ends send many options
 (logit_bias, user, tools...) that a small local model has no use for, and OpenAI's
 own server accepts them. `top_k`, `min_p`, `repetition_penalty` and `min_tokens` are the
-usual extensions of local servers (vLLM, llama.cpp) and are accepted too.
+usual extensions of local servers (vLLM, llama.cpp) and are accepted too, and `epsilon_cutoff`
+(transformers' name).
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ class SamplingRequest(Loose):
     top_p: Optional[float] = Field(None, gt=0.0, le=1.0)
     top_k: Optional[int] = Field(None, ge=0)
     min_p: Optional[float] = Field(None, ge=0.0, lt=1.0)
+    epsilon_cutoff: Optional[float] = Field(None, ge=0.0, lt=1.0)
     repetition_penalty: Optional[float] = Field(None, ge=1.0, le=3.0)
     min_tokens: int = Field(0, ge=0)
     seed: Optional[int] = None
