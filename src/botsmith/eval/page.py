@@ -37,7 +37,9 @@ NOTES = [
                        "it is not given."),
     ("change in Delta", "a paired permutation test: the two models' replies to each probe are swapped at random "
                         "300 times, and p is the share of swaps that change Delta at least as much as the models "
-                        "differ. Under 0.05 the change is more than the luck of one draw of replies."),
+                        "differ. Under 0.05 these replies differ more than swapping them explains; at a few thousand "
+                        "words another draw of replies can still disagree (on P&P, one seed gave 'within the noise' "
+                        "and another 'further'), so check a verdict with botsmith eval --seed."),
     ("end on their own", "replies that stopped at the end-of-turn marker rather than at the token limit."),
     ("style markers", "words per sentence, letters per word, and commas, semicolons, dashes, exclamation marks, "
                       "question marks and contractions per 1,000 words: one rate over all of a model's replies to "
