@@ -53,7 +53,7 @@ def modelfile_text(gguf_name: str, *, chat_format: Any, mode: str, generate: Any
     if system_prompt and mode != "completion":
         lines.append(f'SYSTEM """{_triple_quoted(system_prompt, "SYSTEM")}"""')
     lines.append("")
-    if getattr(generate, "epsilon_cutoff", 0.0):
+    if generate.epsilon_cutoff:
         lines.append(f"# [generate] epsilon_cutoff = {_number(generate.epsilon_cutoff)} has no Ollama parameter: "
                      "Ollama samples with the cuts below only")
     for key, value in ollama_params(chat_format, mode, generate, context_length).items():

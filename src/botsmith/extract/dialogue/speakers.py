@@ -161,8 +161,7 @@ class SpeakerTracker:
         if continues and self.turns:
             return self.turns[-1]
         if weak is not None and not self._person(weak):
-            self._anonymous += 1
-            return Entity(f"#{self._anonymous}", None, None, nameless=True)
+            return self._anonymous_entity(None, nameless=True)
         if weak is not None and self.cast.canonical(weak.value) not in self.called:
             return self._named(self.cast.canonical(weak.value))  # unless the speech calls them by name
         self._guessing = True
@@ -208,9 +207,9 @@ class SpeakerTracker:
     def _named(self, name: str) -> Entity:
         return Entity(name, name, self.cast.gender(name))
 
-    def _anonymous_entity(self, gender: str | None, label: str | None = None) -> Entity:
+    def _anonymous_entity(self, gender: str | None, *, nameless: bool = False) -> Entity:
         self._anonymous += 1
-        return Entity(f"#{self._anonymous}", label, gender)
+        return Entity(f"#{self._anonymous}", None, gender, nameless)
 
     def _resolve(self, cue: Cue, same_paragraph_names: list[str], continues: bool,
                  speech_names: tuple[str, ...], recent_narration: bool = True) -> Entity:
