@@ -42,3 +42,24 @@ def test_two_processes_match_one_with_the_same_global_batch(tmp_path, tiny_llama
     ref = load_file(single.final_dir / "adapter_model.safetensors")
     assert ddp.keys() == ref.keys()
     assert all(torch.allclose(ddp[key], ref[key], atol=1e-5) for key in ddp)
+
+
+def test_a_process_whose_main_process_stopped_before_saving_says_so(tmp_path):
+    script = tmp_path / "peers.py"
+    script.write_text(
+        "import sys\n"
+        "from botsmith.errors import BotsmithError\n"
+        "from botsmith.train.distributed import init_world, shutdown, wait_for_all\n"
+        "world = init_world('cpu')\n"
+        "if world.is_main:\n"
+        "    shutdown(world)\n"  # as when saving fails: rank 0 leaves without the closing barrier
+        "    sys.exit(0)\n"
+        "try:\n"
+        "    wait_for_all(world)\n"
+        "except BotsmithError as error:\n"
+        "    print(error.message)\n")
+    launched = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(free_port()),
+         str(script)], capture_output=True, text=True, timeout=120, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert launched.returncode == 0, launched.stderr[-2000:]
+    assert "process 1: the main process stopped before the run was saved" in launched.stdout

@@ -13,7 +13,7 @@ from botsmith.bot_folder import open_bot
 from botsmith.config import BotConfig
 from botsmith.errors import BotsmithError
 from botsmith.train.checkpoint import LoopState, load_training_state, restore_rng, save_checkpoint
-from botsmith.train.distributed import World, broadcast, init_world, shutdown, weights_agree
+from botsmith.train.distributed import World, broadcast, init_world, shutdown, wait_for_all, weights_agree
 from botsmith.train.loop import Hooks, Interrupted, Loop, StopRequest, evaluate_loss, state_tensors
 from botsmith.train.metrics import Metrics, read_metrics
 from botsmith.train.plot import plot_losses
@@ -168,6 +168,7 @@ def _finish(setup: Setup, run: RunFolder, state: LoopState, world: World, metric
                       + f"; checkpoints in {run.path}")
         if setup.config.train.eval_at_end and setup.val_batches:
             _quick_eval(run.path, best, progress)
+    wait_for_all(world)
     return RunResult(run.path, best, final, state.best_val_loss, state.step)
 
 

@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from botsmith.errors import BotsmithError
+
 
 @dataclass(frozen=True)
 class World:
@@ -100,6 +102,25 @@ def weights_agree(parameters: list[Any], world: World) -> bool:
     dist.all_reduce(low, op=dist.ReduceOp.MIN)
     dist.all_reduce(high, op=dist.ReduceOp.MAX)
     return bool(low == high)
+
+
+def wait_for_all(world: World) -> None:
+    """Return on every rank together: the others wait while rank 0 writes the checkpoints.
+
+    A rank that tore its gloo connections down and exited while rank 0 was still saving once
+    aborted at exit ("terminate called without an active exception"); leaving together is the
+    order torch's process groups are made for. Only on the way out of a finished run: on a
+    failure path a barrier could meet a peer still waiting in another collective.
+    """
+    if not world.active:
+        return
+    import torch.distributed as dist
+
+    try:
+        dist.barrier()
+    except RuntimeError as error:  # rank 0 failed while saving: its own error says why
+        raise BotsmithError(f"process {world.rank}: the main process stopped before the run was saved ({error})",
+                            hint="see the first process's error above") from None
 
 
 def shutdown(world: World) -> None:
