@@ -179,3 +179,37 @@ def test_a_titled_full_name_opening_the_narration_is_the_whole_name() -> None:
             "Mr. John Knightley looked as if he did not comprehend the pleasure, but said only, coolly,\n\n"
             "“I cannot wish to be snowed up a week at Randalls.”\n")
     assert speakers(text)[-1] == "John Knightley"
+
+
+def test_a_speech_after_reported_words_answers_them() -> None:
+    text = ("“So, you are come at last!” said Mary. “I am so ill.”\n\n"
+            "“I am sorry to find you unwell,” replied Anne.\n\n“Yes, I made the best of it.”\n\n"
+            "Anne said what was proper, and enquired after her husband. “Oh! Charles is out shooting.”\n\n"
+            "“You have had your little boys with you?”\n\n“Yes, as long as I could bear their noise.”\n")
+    assert speakers(text) == ["Mary", "Anne", "Mary", "Mary", "Anne", "Mary"]
+
+
+def test_the_he_after_a_woman_is_the_man_just_named_unless_she_may_be_the_unnamed_heroine() -> None:
+    opening = "“Good morning,” said Anne.\n\n“Good morning,” said Captain Harville.\n\n“Well,” said Anne.\n\n"
+    text = (opening + "In walking up Milsom Street Anne had the good fortune to meet with Captain Harville. He was "
+            "standing by himself at a window. When he did perceive her, it was done with all his usual frankness. "
+            "“Ha! is it you? Thank you.”\n")
+    assert speakers(text)[-1] == "Captain Harville"
+    # `she` where the heroine is a woman the paragraph does not name: not the woman it names
+    text = ("“Good evening,” said Emma.\n\n“Good evening,” said Harriet.\n\n“Well,” said Mr. Elton.\n\n"
+            "“Well,” said Emma.\n\n"
+            "Mr. Elton was all obligation; he was so cheerful that she began to think he must have received a "
+            "different account of Harriet. She had sent while dressing, and the answer had been, “Much the same.”\n")
+    assert speakers(text)[-1] != "Harriet"
+
+
+def test_one_of_a_group_who_speaks_is_nobody_named() -> None:
+    text = ("“Good morning,” said Anne.\n\n“Good morning,” said Mary.\n\n"
+            "And one day when Anne was walking with only the Musgroves, one of them after talking of rank, people "
+            "of rank, and jealousy of rank, said, “I have no scruple of observing how nonsensical some are.”\n")
+    assert speakers(text) == ["Anne", "Mary", None]
+    # `one of` that is no speaker: `one of the earliest--` hands over to Mrs. Price's own question
+    text = ("“Good morning,” said Mrs. Price.\n\n“Good morning,” said Fanny.\n\n"
+            "Mrs. Price was at leisure to think of her eldest daughter. A few inquiries began: but one of the "
+            "earliest--“How did sister Bertram manage about her servants?”\n")
+    assert speakers(text)[-1] == "Mrs. Price"

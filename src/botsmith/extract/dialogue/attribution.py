@@ -155,6 +155,18 @@ def _with_verb(cue: Cue, tag: str) -> Cue:
     return replace(cue, goes_on=True) if _GOES_ON.search(tag) else cue
 
 
+# A whole sentence of reported speech: `Anne said what was proper, and enquired after her husband.`, `She asked
+# whether he had seen it.` (its full stop hands nothing over, unlike `said,`)
+_REPORTED_SPEECH = re.compile(
+    r"^[^,;:\"“‘]{0,60}?\b(?:said|enquired|inquired|asked)\s+(?:(?:her|him|them|me|us)\s+)?(?:what|after|about|whether|if|how|when|where|why)\b"
+    r"[^\"“‘]*[.!?]\s*\Z")
+
+
+def reports_speech(sentence: str) -> bool:
+    """Whether a sentence gives someone's words in the narration's own (so the next speech answers them)."""
+    return bool(_REPORTED_SPEECH.search(sentence.strip()))
+
+
 def narration_subject(narration: str) -> Cue | None:
     """The first named subject of a sentence in the narration before a speech (a weak cue)."""
     for match in _SENTENCE_SUBJECT.finditer(narration[:400]):

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from botsmith.extract.dialogue.attribution import (Cue, cue_after, cue_before, introduces, last_sentence_subject,
-                                                   narration_subject, sentences)
+from botsmith.extract.dialogue.attribution import (VERB, Cue, cue_after, cue_before, introduces,
+                                                   last_sentence_subject, narration_subject, reports_speech, sentences)
 from botsmith.extract.dialogue.layout import Layout
 from botsmith.extract.dialogue.scan import Quote
 from botsmith.extract.dialogue.cast import Cast
@@ -127,7 +127,10 @@ def _quote_cue(text: str, layout: Layout, qs: list[Quote], i: int) -> Cue | None
             return cue
     before_start = (qs[i - 1].close_mark or qs[i - 1].end) + 1 if i else para.start
     if before_start < quote.open_mark:
-        return cue_before(text[before_start:quote.open_mark])
+        before = text[before_start:quote.open_mark]
+        if i == 0 and reports_speech((sentences(before) or [""])[-1]):
+            return None  # the speech answers the words just reported: `_narration_speaker` says whose they were
+        return cue_before(before)
     return None
 
 
@@ -210,13 +213,63 @@ def _narration_speaker(narration: str, tracker: SpeakerTracker) -> Cue | None:
     """The character the narration before a speech is about: `The Dormouse ... said,`.
 
     The first cast name of the last sentence that names one; a sentence-initial name
-    outside the cast otherwise. Only used when the paragraph has no tag at all.
+    outside the cast otherwise. Only used when the paragraph has no tag at all. Not:
+    - someone whose words the narration has just reported (`Anne said what was proper, and
+      enquired after her husband. "Oh! Charles is out shooting."`): the speech answers them;
+    - a name of another gender than the he or she of the sentences after it (`...she had the good
+      fortune to meet with the Admiral. He was standing by himself ... "Ha! is it you?"`): the latest
+      name of that gender in the sentence;
+    - anyone where `one of them ... said,` hands over: nobody says which one.
     """
-    for sentence in reversed(sentences(narration)):
+    parts = sentences(narration)
+    if parts and _one_of_them_says(parts[-1], tracker.cast):
+        return Cue("np", "one of them", "group")
+    pronoun = None
+    for sentence in reversed(parts):
         names = tracker.cast.mentions(sentence)
         if names:
+            if sentence is parts[-1] and reports_speech(sentence):
+                tracker.reported(tracker.cast.canonical(names[0]))
+                return None
+            by_pronoun = [name for name in names if tracker.cast.gender(name) == pronoun]
+            if pronoun and tracker.cast.gender(names[0]) not in (pronoun, None) and by_pronoun and (
+                    not _may_be_protagonist(pronoun, names, tracker.cast)):
+                return Cue("name", by_pronoun[-1], pronoun)
             return Cue("name", names[0], tracker.cast.gender(names[0]))
+        pronoun = pronoun or _pronoun_subject(sentence)
     return narration_subject(narration)
+
+
+_ONE_OF_THEM = re.compile(r"\b[Oo]ne\s+of\s+(?:them|us|these|those|(?:the|their)\s+[A-Za-z]+(?:s|men|ren))\b")
+_SAYS = re.compile(r"\b" + VERB + r"\b")
+_OTHER_SUBJECT = re.compile(r"(?:^|[\s,;(])(?:he|she|they|I)\s")
+
+
+def _one_of_them_says(sentence: str, cast: Cast) -> bool:
+    """`one of them after talking of rank, people of rank, and jealousy of rank, said,`: the speaker is one of a
+    group the narration does not name (not `one of the earliest--`, nor `one of the necessaries of life; he
+    supposed,`)."""
+    found = None
+    for found in _ONE_OF_THEM.finditer(sentence):
+        pass
+    if found is None or not introduces(sentence):
+        return False
+    rest = sentence[found.end():]
+    return bool(_SAYS.search(rest)) and not _OTHER_SUBJECT.search(rest) and not cast.mentions(rest)
+
+
+def _may_be_protagonist(gender: str, names: list[str], cast: Cast) -> bool:
+    """Whether a he or she could be the book's unnamed point of view (`...a different account of Harriet
+    from what had reached her. She had sent while dressing` is Emma, not Harriet)."""
+    protagonist = cast.protagonist
+    return protagonist is not None and protagonist not in names and cast.gender(protagonist) in (gender, None)
+
+
+def _pronoun_subject(sentence: str) -> str | None:
+    """The gender of a sentence's last he or she, the one nearest the speech (`When he did perceive ...`; `He
+    advised her against it, ... she smiled and said,` is she)."""
+    found = re.findall(r"(?:^|[\s,;(])(he|she|He|She)\s", sentence)
+    return None if not found else "m" if found[-1].lower() == "he" else "f"
 
 
 def _same_person(cue: Cue, current: Entity | None) -> bool:

@@ -146,6 +146,11 @@ class SpeakerTracker:
             else:
                 self.silent = self._made_no_answer(narration, event) or self.silent
 
+    def reported(self, name: str) -> None:
+        """The narration just gave `name`'s words in its own (`Anne said what was proper, and enquired after her
+        husband.`): the speech after it is the answer, so not theirs."""
+        self.silent = self._named(name)
+
     def topic(self, gender: str | None) -> Entity | None:
         return self.topics.get(gender) if gender else None
 
@@ -160,7 +165,7 @@ class SpeakerTracker:
             return self._resolve(cue, same_paragraph_names, continues, speech_names, recent_narration)
         if continues and self.turns:
             return self.turns[-1]
-        if weak is not None and not self._person(weak):
+        if weak is not None and (weak.gender == "group" or not self._person(weak)):
             return self._anonymous_entity(None, nameless=True)
         if weak is not None and self.cast.canonical(weak.value) not in self.called:
             return self._named(self.cast.canonical(weak.value))  # unless the speech calls them by name
