@@ -158,8 +158,8 @@ def _with_verb(cue: Cue, tag: str) -> Cue:
 # A whole sentence of reported speech: `Anne said what was proper, and enquired after her husband.`, `She asked
 # whether he had seen it.` (its full stop hands nothing over, unlike `said,`)
 _REPORTED_SPEECH = re.compile(
-    r"^[^,;:\"“‘]{0,60}?\b(?:said|enquired|inquired|asked)\s+(?:(?:her|him|them|me|us)\s+)?(?:what|after|about|whether|if|how|when|where|why)\b"
-    r"[^\"“‘]*[.!?]\s*\Z")
+    r"^[^,;:\"“‘]{0,60}?\b(?:said|enquired|inquired|asked)\s+(?:(?:her|him|them|me|us)\s+)?"
+    r"(?:what|after|about|whether|if|how|when|where|why)\b[^\"“‘]*[.!?]\s*\Z")
 
 
 def reports_speech(sentence: str) -> bool:
