@@ -90,3 +90,17 @@ def test_letters_and_notices_are_not_speech() -> None:
     assert [u.text for t in result.turns for u in t.utterances] == ["I shall drink it,", "What a nice letter,",
                                                                      "No, never"]
     assert result.stats["not_speech"] == 6
+
+
+def test_a_letter_headed_by_its_date_and_its_second_part_are_not_speech() -> None:
+    text = ("“How is Mary?” said Elizabeth.\n\n“Very well,” said Anne.\n\n"
+            "Anne could listen no longer; her letter engrossed her. It had been begun several days back.\n\n"
+            "“February 1st.\n\n“My dear Anne,--I make no apology for my silence.\n\n“Mary M---.\n\n"
+            "“I am sorry to say that I am very far from well.”\n\n"
+            "So ended the first part, which had been afterwards put into an envelope.\n\n"
+            "“I kept my letter open, that I might send you word how Louisa bore her journey.”\n\n"
+            "Mr. Crawford, under pretence of receiving the note, was coming towards her.\n\n"
+            "“Do not hurry yourself,” said he.\n\n“I will not,” said Anne.\n")
+    result = extract_dialogue(text)
+    assert [u.text for t in result.turns for u in t.utterances] == [
+        "How is Mary?", "Very well,", "Do not hurry yourself,", "I will not,"]

@@ -21,11 +21,19 @@ _WRITTEN_AFTER = re.compile(
 _LETTER_INTRO = re.compile(
     r"\b(?:letter|note|notes|wrote|written|epistle|contents|verses|read|as\s+follows|following|ran\s+thus|runs\s+thus|"
     r"postscript|billet)\b[^.!?]*\Z", re.IGNORECASE)
+_ABOUT_A_LETTER = re.compile(r"\b(?:letter|note|envelope|postscript|sheet|page|part|wrote|written)\b", re.IGNORECASE)
 _STRONG_INTRO = re.compile(r"\b(?:as\s+follows|to\s+(?:this|the\s+following)\s+effect|(?:were|was)\s+the\s+contents|"
                            r"ran\s+thus|runs\s+thus|in\s+these\s+words)\b", re.IGNORECASE)
 _INTRO_END = re.compile(r"(?::\s*(?:--|—|–)?|(?:--|—))\s*\Z")
 _SALUTATION = re.compile(r"(?:my\s+)?(?:dear|dearest|honoured|respected)\b[^.!?]{0,40},?\Z|(?:sir|madam|gentlemen),?\Z",
                          re.IGNORECASE)
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_DAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+# A letter's heading: `February 1st.`, `Hunsford, Monday.`, `Longbourn, 12th November.`, `Tuesday morning.`
+_DATE = (r"(?:\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH + r"|" + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?)(?:,?\s*\d{4})?")
+_DATE_LINE = re.compile(r"(?:[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?,\s*)*"  # places: `Hunsford, near Westerham, Kent,`
+                        r"(?:" + _DAY + r"(?:\s+(?:morning|evening|night))?(?:,?\s*" + _DATE + r")?|" + _DATE + r")"
+                        r"\.?\s*\Z")
 _SIGNATURE = re.compile(r"(?:yours\b[^.!?]{0,60}|[A-Z][A-Z .'’-]{3,40}\.?)\Z")
 _SPEECH_TAG = re.compile(VERB + r"\b")
 _SONG = re.compile(r"\b(?:sing|sings|sang|singing|sung|song|songs|lullaby|chorus|hymn|ballad|verses?|recite[sd]?|"
@@ -38,13 +46,17 @@ def drop_non_speech(text: str, quotes: list[Quote], paragraph_starts: list[int])
     """The quotations that are speech, and how many were dropped as notices or letters."""
     kept: list[Quote] = []
     in_letter = False
+    letter_ended = -2  # the paragraph where the last dropped letter ended
     for index, quote in enumerate(quotes):
         if quote.continues and in_letter:
+            letter_ended = quote.paragraph
             continue
         in_letter = False
         before = _narration_before(text, quotes, index, paragraph_starts)
-        if _is_letter_start(text, quote, before) or _is_signature(text, quote, before) or _is_song(text, quotes, index):
+        if (_is_letter_start(text, quote, before) or _is_signature(text, quote, before)
+                or _is_song(text, quotes, index) or _letter_resumes(text, quote, before, letter_ended, paragraph_starts[quote.paragraph])):
             in_letter = True
+            letter_ended = quote.paragraph
             continue
         if _is_notice(text, quote, before) or _is_mention(text, quote, before):
             continue
@@ -71,12 +83,23 @@ def _narration_before(text: str, quotes: list[Quote], index: int, paragraph_star
 
 def _is_letter_start(text: str, quote: Quote, before: str) -> bool:
     content = text[quote.start:quote.end]
-    if quote.close_mark is None and _SALUTATION.match(content) and len(content) < 60:
-        return True
+    if quote.close_mark is None and (_SALUTATION.match(content) or _DATE_LINE.match(content)) and len(content) < 60:
+        return True  # `“My dear Anne,` or `“February 1st.` alone, the letter going on in the next paragraph
     tail = before.rstrip()[-200:]
     if _tagged(tail):
         return False
     return bool(_STRONG_INTRO.search(tail) or (_INTRO_END.search(tail) and _LETTER_INTRO.search(tail)))
+
+
+def _letter_resumes(text: str, quote: Quote, before: str, letter_ended: int, paragraph_start: int) -> bool:
+    """A letter going on after one paragraph of narration about it (`So ended the first part, which had been
+    afterwards put into an envelope, containing nearly as much more.` then `“I kept my letter open, ...`): an
+    untagged quotation opening the paragraph (not `“You cannot think I mean to hurry you,” said he`)."""
+    if quote.paragraph != letter_ended + 2 or quote.continues or text[paragraph_start:quote.open_mark].strip():
+        return False
+    after = text[quote.close_mark + 1:quote.close_mark + 40] if quote.close_mark is not None else ""
+    return (len(before) < 400 and bool(_ABOUT_A_LETTER.search(before)) and not _tagged(before)
+            and not _SPEECH_TAG.search(after.split(".")[0]))
 
 
 def _is_song(text: str, quotes: list[Quote], index: int) -> bool:
