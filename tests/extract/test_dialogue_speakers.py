@@ -213,3 +213,23 @@ def test_one_of_a_group_who_speaks_is_nobody_named() -> None:
             "Mrs. Price was at leisure to think of her eldest daughter. A few inquiries began: but one of the "
             "earliest--“How did sister Bertram manage about her servants?”\n")
     assert speakers(text)[-1] == "Mrs. Price"
+
+
+def test_narration_that_ends_on_added_goes_on_with_the_last_speaker() -> None:
+    text = ("“There is so little real friendship in the world!” said Mrs Smith.\n\n“Indeed,” said Anne.\n\n"
+            "“Yes,” said Mrs Smith, “it is its weakness that appears in a sick chamber.”\n\n"
+            "Anne saw the misery of such feelings. It was but a passing emotion however with Mrs Smith; she shook it "
+            "off, and soon added in a different tone--\n\n“I do not suppose my friend Mrs Rooke will edify me.”\n")
+    assert speakers(text)[-1] == "Mrs Smith"
+
+
+def test_whom_a_speaker_turns_to_answers_unless_the_speech_calls_someone_after() -> None:
+    opening = "“Good evening,” said Mary.\n\n“Good evening,” said Anne.\n\n"
+    text = (opening + "“Anne, must not it be our Mr Elliot? Pray sir,” turning to the waiter, “did not you hear?”\n\n"
+            "“No, ma'am, he did not mention no particular family.”\n")
+    assert speakers(text) == ["Mary", "Anne", "Mary", None]
+    text = (opening + "“Perhaps,” turning to Anne, “my other companion may take an arm.”\n\n“Thank you.”\n")
+    assert speakers(text)[-1] == "Anne"
+    text = (opening + "“For your sake,” turning to Anne, “I am glad of it. Do you play, Miss Bennet?”\n\n"
+            "“A little.”\n\n“Well,” said Miss Bennet.\n")
+    assert speakers(text)[-2] != "Anne"

@@ -202,12 +202,15 @@ def introduces(narration: str) -> bool:
 
 
 def last_sentence_subject(narration: str) -> Cue | None:
-    """Who the narration's last sentence is about: its first name, else its first he/she/I."""
+    """Who the narration's last sentence is about: its first name, else its first he/she/I (going on with what
+    they said when the sentence ends on `added` or `continued`)."""
     last = sentences(narration[-400:])[-1:] or [""]
     cues = [_cue(m.group("subject")) for m in _CLAUSE_SUBJECT.finditer(last[0])]
     names = [c for c in cues if c is not None and c.kind == "name"]
     pronouns = [c for c in cues if c is not None and c.kind == "pronoun" and c.gender in ("m", "f", "narrator")]
-    return (names or pronouns or [None])[0]
+    found = (names or pronouns or [None])[0]
+    # `she shook it off, and soon added in a different tone--`: going on, as a tag's `she added` is
+    return _with_verb(found, last[0][-50:]) if found is not None else None
 
 
 def _cue(raw: str) -> Cue | None:

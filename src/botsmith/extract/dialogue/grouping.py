@@ -141,15 +141,16 @@ def _speakers(text: str, para_start: int, qs: list[Quote], cues: list[Cue | None
     tracker.called = {tracker.cast.canonical(name) for name in called}
     tracker.before_speech(text[para_start:qs[0].open_mark])
     try:
+        turned = _turned_to(text, qs, tracker)
         if not any(cues):
             entity = _untagged_speaker(text, para_start, qs, tracker, lead_in, gap)
-            tracker.spoke(entity, called, _polite_address(text, qs))
+            tracker.spoke(entity, turned + called, _polite_address(text, qs), stranger=turned == [_STRANGER])
             return [(entity, list(qs))]
         groups = _tagged_groups(text, para_start, qs, cues, tracker)
         last = groups[-1][1]
         # `"Well done, Mrs. Martin!" thought Emma.`: nobody hears a thought, so nobody it calls answers it
-        addressed = [] if _thought(text, last) else _addressed(text, last, tracker)
-        tracker.spoke(groups[-1][0], addressed, _polite_address(text, last))
+        addressed = [] if _thought(text, last) else turned + _addressed(text, last, tracker)
+        tracker.spoke(groups[-1][0], addressed, _polite_address(text, last), stranger=turned == [_STRANGER])
         return groups
     finally:
         tracker.called = set()
@@ -309,6 +310,35 @@ def _addressed(text: str, qs: list[Quote], tracker: SpeakerTracker, within: int 
             if (not after or after[0] in ",!?.") and (not before or before[-1] == "," or _CALLING.search(before)):
                 names.append(" ".join(match.group().split()))
     return names
+
+
+_TURNING_TO = re.compile(r"\bturning\s+(?:round\s+)?to(?:wards)?\s+")
+_SOMEONE = re.compile(r"(?:the|a|an|his|her|their)\s+[a-z]+\b")
+_STRANGER = "#stranger"
+
+
+def _turned_to(text: str, qs: list[Quote], tracker: SpeakerTracker) -> list[str]:
+    """Whom the speaker turns to between the paragraph's quotations (`Pray sir," turning to the waiter, "did
+    not you hear`): the one who answers, before anyone the speech called earlier. Someone the book never
+    tags (`the waiter`) is _STRANGER: an unnamed speaker answers. Not when the speech calls someone after it
+    (`For your sake," turning to Charlotte, "I am glad of it; ... Do you play and sing, Miss Bennet?"`)."""
+    found: list[str] = []
+    for index, (previous, quote) in enumerate(zip(qs, qs[1:])):
+        if previous.close_mark is None:
+            continue
+        between = text[previous.close_mark + 1:quote.open_mark]
+        turning = _TURNING_TO.search(between)
+        if turning is None:
+            continue
+        rest = between[turning.end():]
+        names = tracker.cast.mentions(rest[:40])
+        if _addressed(text, qs[index + 1:], tracker):
+            found = []
+        elif names and rest.lstrip().startswith(names[0].split()[0]):
+            found = [names[0]]
+        elif _SOMEONE.match(rest) and not names:
+            found = [_STRANGER]
+    return found
 
 
 _THOUGHT_TAG = re.compile(r"[\s,;—–-]*(?:thought|(?:[A-Z][\w.’']*\s+){1,3}thought)\b")

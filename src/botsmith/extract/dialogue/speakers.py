@@ -71,6 +71,7 @@ class SpeakerTracker:
         self.silent: Entity | None = None  # who the narration since the last speech says made no answer
         self.polite: str | None = None  # the gender the last speech's `sir` or `madam` gives the one addressed
         self.gone: set[str] = set()  # who the narration says left, until a tag names them again
+        self.stranger = False  # the last speech turned to someone unnamed (`turning to the waiter`)
 
     def narration(self, narration: str, length: int | None = None, *, around_speech: bool = False) -> None:
         """Narration: who is named in it; a long stretch ends the exchange.
@@ -181,10 +182,12 @@ class SpeakerTracker:
         name = self.cast.canonical(cue.value)
         return self.cast.speaks(name) or title_gender(name) is not None or first_name_gender(name) is not None
 
-    def spoke(self, entity: Entity, addressed: list[str], polite: str | None = None) -> None:
+    def spoke(self, entity: Entity, addressed: list[str], polite: str | None = None, *, stranger: bool = False) -> None:
         """Record a speech; whom it addressed is kept while the same speaker goes on talking.
-        `polite`: the gender of a `sir` ("m") or `madam` ("f") the speech calls."""
+        `polite`: the gender of a `sir` ("m") or `madam` ("f") the speech calls; `stranger`: it turned to someone
+        the book never names (`turning to the waiter`), who answers it."""
         self.since_speech = []
+        self.stranger = stranger
         self.silent = None
         self.gone.discard(entity.key)
         names = [self.cast.canonical(n) for n in addressed if self.cast.speaks(self.cast.canonical(n))]
@@ -334,6 +337,8 @@ class SpeakerTracker:
         """No tag: whoever was just addressed, the other side of a running exchange, someone the
         narration just named; the protagonist only when the scene names nobody else."""
         previous = self.turns[-1] if self.turns else None
+        if self.stranger:
+            return self._anonymous_entity(None, nameless=True)  # the waiter answers
         if self.silent is not None and previous not in (None, self.silent):
             self.addressed = [self.silent.key]  # the one who made no answer is answered by the next speech
             return previous  # `... but had nothing to say.` then more from the same speaker
