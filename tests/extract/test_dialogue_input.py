@@ -104,3 +104,15 @@ def test_a_letter_headed_by_its_date_and_its_second_part_are_not_speech() -> Non
     result = extract_dialogue(text)
     assert [u.text for t in result.turns for u in t.utterances] == [
         "How is Mary?", "Very well,", "Do not hurry yourself,", "I will not,"]
+
+
+def test_words_quoted_inside_a_sentence_of_narration_are_no_turn() -> None:
+    text = ("“You are welcome,” said Mr. Bingley.\n\n"
+            "Mr. Hurst also made her a slight bow, and said he was “very glad;” but warmth remained for Bingley.\n\n"
+            "“Thank you,” said Elizabeth; “and it was so kind.”\n\n“My dear Mr. Bennet,” replied his wife, “how can you"
+            " be so tiresome?”\n\nElizabeth quietly answered “undoubtedly;” and went on.\n")
+    result = extract_dialogue(text)
+    assert [u.text for t in result.turns for u in t.utterances] == [
+        "You are welcome,", "Thank you,", "and it was so kind.", "My dear Mr. Bennet,", "how can you be so tiresome?",
+        "undoubtedly;"]
+    assert result.stats["not_speech"] == 1

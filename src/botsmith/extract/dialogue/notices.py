@@ -141,6 +141,26 @@ def _is_mention(text: str, quote: Quote, before: str) -> bool:
             and after.lstrip()[:1].islower() and not _SPEECH_TAG.match(after.lstrip()))
 
 
+def quoted_fragments(text: str, quotes: list[Quote], paragraph_starts: list[int]) -> set[int]:
+    """Where the speech quotations that are fragments inside narration start (see `_is_fragment`). They stay
+    in the turn-taking, which the author's paragraphs still follow, and leave the turns afterwards."""
+    return {quote.start for index, quote in enumerate(quotes) if _is_fragment(text, quotes, index, paragraph_starts)}
+
+
+def _is_fragment(text: str, quotes: list[Quote], index: int, paragraph_starts: list[int]) -> bool:
+    """Someone's words quoted inside a sentence of narration, in the narration's grammar: `Mr. Hurst also made
+    her a slight bow, and said he was “very glad;”`, `calling him “poor Richard,”`, `Charles “had never seen a
+    pleasanter man in his life`. No line anyone says (`Elizabeth quietly answered “undoubtedly;”` is one)."""
+    quote = quotes[index]
+    if quote.continues or not text[quote.start:quote.start + 1].islower():
+        return False
+    if index and quotes[index - 1].paragraph == quote.paragraph:
+        return False  # `"My dear Mr. Bennet," said his lady, "have you heard` goes on after its tag
+    narration = text[paragraph_starts[quote.paragraph]:quote.open_mark].rstrip()
+    last_word = re.search(r"(\w+)\Z", narration)
+    return last_word is not None and not _SPEECH_TAG.fullmatch(last_word.group(1))
+
+
 def _is_notice(text: str, quote: Quote, before: str) -> bool:
     content = text[quote.start:quote.end]
     if _WRITTEN_BEFORE.search(before[-60:]):

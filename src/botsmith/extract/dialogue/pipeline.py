@@ -6,7 +6,7 @@ from botsmith.errors import BotsmithError
 from botsmith.extract.dialogue.dash import scan_dash
 from botsmith.extract.dialogue.grouping import build_turns
 from botsmith.extract.dialogue.layout import analyse
-from botsmith.extract.dialogue.notices import drop_non_speech
+from botsmith.extract.dialogue.notices import drop_non_speech, quoted_fragments
 from botsmith.extract.dialogue.quotes import CONVENTIONS, convention, detect, guillemets_reversed
 from botsmith.extract.dialogue.result import DialogueResult
 from botsmith.extract.dialogue.scan import scan_quotes
@@ -32,11 +32,24 @@ def extract_dialogue(text: str, *, quotes: str = "auto") -> DialogueResult:
         found, unbalanced = scan_quotes(text, layout.paragraphs, conv)
     speech, dropped = drop_non_speech(text, found, starts)
     turns, other_names = build_turns(text, layout, speech)
+    turns, fragments = _without_fragments(turns, quoted_fragments(text, speech, starts))
     result = DialogueResult(turns, name, other_names=other_names, stats={
-        "paragraphs": len(layout.paragraphs), "quotations": len(found), "not_speech": dropped,
+        "paragraphs": len(layout.paragraphs), "quotations": len(found), "not_speech": dropped + fragments,
         "unbalanced": unbalanced, "front_matter_chars": layout.skipped_front})
     result.warnings = _warnings(text, layout, result, scores)
     return result
+
+
+def _without_fragments(turns: list, starts: set[int]) -> tuple[list, int]:
+    """The turns less the quoted fragments of narration (`said he was “very glad;”`), and how many went."""
+    kept, removed = [], 0
+    for turn in turns:
+        utterances = [u for u in turn.utterances if u.start not in starts]
+        removed += len(turn.utterances) - len(utterances)
+        if utterances:
+            turn.utterances = utterances
+            kept.append(turn)
+    return kept, removed
 
 
 def _warnings(text: str, layout, result: DialogueResult, scores: dict[str, float]) -> list[str]:
