@@ -233,3 +233,22 @@ def test_whom_a_speaker_turns_to_answers_unless_the_speech_calls_someone_after()
     text = (opening + "“For your sake,” turning to Anne, “I am glad of it. Do you play, Miss Bennet?”\n\n"
             "“A little.”\n\n“Well,” said Miss Bennet.\n")
     assert speakers(text)[-2] != "Anne"
+
+
+def test_narration_ending_on_say_or_saying_names_the_subject_of_its_clause() -> None:
+    opening = "“Good morning,” said Anne.\n\n“Good morning,” said Captain Wentworth.\n\n“Well,” said Mary.\n\n"
+    cases = [
+        ("The surprise of finding himself almost alone with Anne Elliot deprived his manners of their composure: he "
+         "started, and could only say, “I thought the Miss Musgroves had been here.”\n", "Captain Wentworth"),
+        ("Anne was rather distressed for an answer, and the Admiral, fearing he might not have been civil, took up the "
+         "subject again, to say--\n\n“The next time you write to your father, pray give him my compliments.”\n",
+         "Admiral"),
+        ("Anne was in time for the whole conversation, which began with Mary's saying, in a tone of exultation--\n\n"
+         "“I mean to go with you, Charles.”\n", "Mary"),
+    ]
+    for narration, speaker in cases:
+        assert speakers("“Good day,” said the Admiral.\n\n" + opening + narration)[-1] == speaker
+    # `the former` names nobody the pattern can give: the last name before it is not taken instead
+    text = (opening + "As Anne now was, and Mary could not think it impossible, the former continued the subject by "
+            "saying, “But tell me all about it.”\n")
+    assert speakers(text)[-1] != "Mary"

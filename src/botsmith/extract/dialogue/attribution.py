@@ -145,7 +145,47 @@ def cue_before(narration: str) -> Cue | None:
             if cue is not None:
                 return _with_verb(cue, match.group())
             pos = match.start() + 1
-    return None
+    return _saying_cue(narration[-300:])
+
+
+# `he started, and could only say,`, `the Admiral, fearing ..., took up the subject again, to say--`, `after calmly and
+# politely saying,`, `which began with Mary's saying, in a tone of great exultation--`
+_SAY_AT_END = re.compile(r"\b(?:say|saying)\b(?:,[^,.!?;:\"“”]{0,40})?\s*(?::|,)?\s*(?:--|—|–)?\s*\Z")
+_NAME_AT_END = re.compile(_TITLE + r"?" + _CAP + r"(?:\s+" + _CAP + r")?\Z")
+_SAYING_OF = re.compile(r"(?P<subject>" + _NAME + r")['’]s\s+saying\b")
+_CLAUSE_START_SUBJECT = re.compile(r"(?:^|[,;:]\s+|--|\b(?:and|but|then|when|while|as)\s+)(?P<subject>he|she|they|I|"
+                                   r"(?:[Tt]he|[Hh]is|[Hh]er|[Tt]heir)\s+[a-z][\w-]*(?:,?\s+[a-z][\w-]*){0,2}(?:\s+"
+                                   + _NAME + r")?|" + _NAME + r")(?=[\s,])")
+
+
+def _saying_cue(narration: str) -> Cue | None:
+    """Who says the words a sentence ends on `say` or `saying` with: its possessive (`Mary's saying`), else the
+    last subject that opens one of its clauses before the verb (not `alone with Anne Elliot`, an object), when
+    that one is surely a person (`the former continued the subject by saying,` is nobody it can name)."""
+    end = _SAY_AT_END.search(narration)
+    if end is None:
+        return None
+    sentence = (sentences(narration[:end.start()]) or [""])[-1]
+    possessive = _SAYING_OF.search(narration, max(0, end.start() - 40))
+    found = [possessive.group("subject")] if possessive is not None else [
+        match.group("subject") for match in _CLAUSE_START_SUBJECT.finditer(sentence)]
+    if not found:
+        return None
+    raw = found[-1]
+    named = _NAME_AT_END.search(raw)
+    if named is not None and raw.split()[0].lower() in ("the", "his", "her", "their") and len(raw.split()) > 2:
+        raw = named.group()  # `The kind-hearted, gentle Mrs. Weston` is Mrs. Weston
+    cue = _cue(raw)
+    return cue if cue is not None and (cue.gender in ("m", "f") or _a_person(raw, cue)) else None
+
+
+def _a_person(raw: str, cue: Cue) -> bool:
+    """A name this loose a pattern may give only when it is surely someone's: titled, a known first name, or `the
+    Admiral` (the cast is made of such cues, and `Hartfield` opening a clause is a house)."""
+    from botsmith.extract.dialogue.aliases import first_name_gender  # aliases imports this module
+
+    return cue.kind == "name" and (title_gender(cue.value) is not None or first_name_gender(cue.value) is not None
+                                   or raw.startswith("the "))
 
 
 _GOES_ON = re.compile(r"\b(?:added|adds|adding|continued|continues|went\s+on|goes\s+on|resumed|pursued|proceeded)\b")
