@@ -110,9 +110,10 @@ def test_words_quoted_inside_a_sentence_of_narration_are_no_turn() -> None:
     text = ("“You are welcome,” said Mr. Bingley.\n\n"
             "Mr. Hurst also made her a slight bow, and said he was “very glad;” but warmth remained for Bingley.\n\n"
             "“Thank you,” said Elizabeth; “and it was so kind.”\n\n“My dear Mr. Bennet,” replied his wife, “how can you"
-            " be so tiresome?”\n\nElizabeth quietly answered “undoubtedly;” and went on.\n")
+            " be so tiresome?”\n\nElizabeth quietly answered “undoubtedly;” and went on.\n\n"
+            "She could not avoid hearing many particulars; such as, “how Mr Musgrove had met my brother.”\n")
     result = extract_dialogue(text)
     assert [u.text for t in result.turns for u in t.utterances] == [
         "You are welcome,", "Thank you,", "and it was so kind.", "My dear Mr. Bennet,", "how can you be so tiresome?",
         "undoubtedly;"]
-    assert result.stats["not_speech"] == 1
+    assert result.stats["not_speech"] == 2

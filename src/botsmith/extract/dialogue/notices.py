@@ -157,6 +157,8 @@ def _is_fragment(text: str, quotes: list[Quote], index: int, paragraph_starts: l
     if index and quotes[index - 1].paragraph == quote.paragraph:
         return False  # `"My dear Mr. Bennet," said his lady, "have you heard` goes on after its tag
     narration = text[paragraph_starts[quote.paragraph]:quote.open_mark].rstrip()
+    if re.search(r"\bsuch\s+as\s*,\Z", narration):
+        return True  # `she could not avoid hearing many undesirable particulars; such as, “how Mr Musgrove ...`
     last_word = re.search(r"(\w+)\Z", narration)
     return last_word is not None and not _SPEECH_TAG.fullmatch(last_word.group(1))
 
