@@ -8,6 +8,11 @@ from botsmith.errors import BotsmithError
 from botsmith.extract import extract_dialogue
 
 
+def said(result) -> list[str]:
+    """Every utterance's words, in order."""
+    return [u.text for t in result.turns for u in t.utterances]
+
+
 def _check_offsets(text: str, result) -> None:
     for turn in result.turns:
         for utterance in turn.utterances:
@@ -33,7 +38,7 @@ def test_unbalanced_quotes_are_counted() -> None:
     result = extract_dialogue(text)
     _check_offsets(text, result)
     assert any(w.startswith("1 paragraphs end inside a quotation") for w in result.warnings)
-    assert [u.text for t in result.turns for u in t.utterances] == ["I am going,", "Where to?", "Come back,"]
+    assert said(result) == ["I am going,", "Where to?", "Come back,"]
 
 
 def test_a_whole_book_on_one_line() -> None:
@@ -73,11 +78,11 @@ def test_reversed_guillemets_and_german_quotes() -> None:
     german = "„Kommst du?“ fragte Anna.\n\n„Gleich“, sagte Paul, „ich muss noch ‚Adieu‘ sagen.“\n"
     result = extract_dialogue(german)
     assert result.convention == "german"
-    assert [u.text for t in result.turns for u in t.utterances] == ["Kommst du?", "Gleich", "ich muss noch ‚Adieu‘ sagen."]
+    assert said(result) == ["Kommst du?", "Gleich", "ich muss noch ‚Adieu‘ sagen."]
     reversed_ = "»Kommst du?« fragte Anna.\n\n»Gleich«, sagte Paul.\n"
     result = extract_dialogue(reversed_)
     assert result.convention == "guillemets"
-    assert [u.text for t in result.turns for u in t.utterances] == ["Kommst du?", "Gleich"]
+    assert said(result) == ["Kommst du?", "Gleich"]
 
 
 def test_letters_and_notices_are_not_speech() -> None:
@@ -87,7 +92,7 @@ def test_letters_and_notices_are_not_speech() -> None:
             "“Come home soon.\n\n“Yours, LORINA.”\n\n“What a nice letter,” said Alice.\n\n"
             "She longed to hear herself called “Mrs. Wickham” by everyone, and said “No, never” twice.\n")
     result = extract_dialogue(text)
-    assert [u.text for t in result.turns for u in t.utterances] == ["I shall drink it,", "What a nice letter,",
+    assert said(result) == ["I shall drink it,", "What a nice letter,",
                                                                      "No, never"]
     assert result.stats["not_speech"] == 6
 
@@ -101,9 +106,7 @@ def test_a_letter_headed_by_its_date_and_its_second_part_are_not_speech() -> Non
             "“I kept my letter open, that I might send you word how Louisa bore her journey.”\n\n"
             "Mr. Crawford, under pretence of receiving the note, was coming towards her.\n\n"
             "“Do not hurry yourself,” said he.\n\n“I will not,” said Anne.\n")
-    result = extract_dialogue(text)
-    assert [u.text for t in result.turns for u in t.utterances] == [
-        "How is Mary?", "Very well,", "Do not hurry yourself,", "I will not,"]
+    assert said(extract_dialogue(text)) == ["How is Mary?", "Very well,", "Do not hurry yourself,", "I will not,"]
 
 
 def test_words_quoted_inside_a_sentence_of_narration_are_no_turn() -> None:
@@ -113,7 +116,7 @@ def test_words_quoted_inside_a_sentence_of_narration_are_no_turn() -> None:
             " be so tiresome?”\n\nElizabeth quietly answered “undoubtedly;” and went on.\n\n"
             "She could not avoid hearing many particulars; such as, “how Mr Musgrove had met my brother.”\n")
     result = extract_dialogue(text)
-    assert [u.text for t in result.turns for u in t.utterances] == [
+    assert said(result) == [
         "You are welcome,", "Thank you,", "and it was so kind.", "My dear Mr. Bennet,", "how can you be so tiresome?",
         "undoubtedly;"]
     assert result.stats["not_speech"] == 2
