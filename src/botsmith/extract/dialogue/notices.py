@@ -53,8 +53,9 @@ def drop_non_speech(text: str, quotes: list[Quote], paragraph_starts: list[int])
             continue
         in_letter = False
         before = _narration_before(text, quotes, index, paragraph_starts)
+        resumes = _letter_resumes(text, quote, before, letter_ended, paragraph_starts[quote.paragraph])
         if (_is_letter_start(text, quote, before) or _is_signature(text, quote, before)
-                or _is_song(text, quotes, index) or _letter_resumes(text, quote, before, letter_ended, paragraph_starts[quote.paragraph])):
+                or _is_song(text, quotes, index) or resumes):
             in_letter = True
             letter_ended = quote.paragraph
             continue
