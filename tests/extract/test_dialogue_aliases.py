@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 from botsmith.extract.dialogue.aliases import alias_table, titled_forms
+from botsmith.extract.dialogue.attribution import Cue
+from botsmith.extract.dialogue.cast import Cast
 
 FAMILY = "Emma Woodhouse, handsome and rich. Emma Woodhouse laughed. Emma Woodhouse went home to Mr. Woodhouse. "
 
@@ -61,3 +63,12 @@ def test_a_mr_may_be_the_man_the_book_names_in_full_untitled_only() -> None:
     assert titled_forms("Frank", ["Mr. Churchill"], text) == {}
     assert titled_forms("Frank", ["Mr. Churchill"], "Frank Churchill came. " * 8 + "Mr. Frank Churchill bowed.") \
         == {"Mr. Churchill": 8}
+
+
+def test_a_surname_after_a_first_name_is_that_persons_not_the_mr_of_the_surname() -> None:
+    text = ("“Good morning,” said Anne.\n\n“Good morning,” said Mr Elliot.\n\n“Well,” said Elliot.\n\n"
+            "“So,” said Captain Wentworth.\n\nCaptain Wentworth found himself almost alone with Anne Elliot.\n")
+    cast = Cast.from_cues(text, [Cue("name", "Anne", "f"), Cue("name", "Mr Elliot", "m"), Cue("name", "Elliot", None),
+                                 Cue("name", "Captain Wentworth", "m")])
+    assert cast.mentions("he found himself almost alone with Anne Elliot, deprived") == ["Anne"]
+    assert cast.mentions("Elliot came in, and Anne, Elliot and he sat down") == ["Mr Elliot", "Anne", "Mr Elliot"]

@@ -113,10 +113,14 @@ class Cast:
         if self.pattern is None:
             return [], []
         in_order, objects, subjects = [], [], []
+        previous_end = -1
         for match in self.pattern.finditer(narration):
             start, end = match.span()
+            follows_name, previous_end = previous_end >= 0 and not narration[previous_end:start].strip(), end
             if narration[end:end + 2] in ("’s", "'s"):
                 continue  # Alice's shoulder is not Alice
+            if follows_name and " " not in match.group():
+                continue  # `Anne Elliot` where the cast knows `Anne` and `Elliot`: her surname, not Mr Elliot
             if " " not in match.group() and _TITLE_BEFORE.search(narration, max(0, start - 8), start):
                 continue
             name = self.canonical(" ".join(match.group().split()))
