@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from botsmith.extract.dialogue.aliases import first_name_gender
+from botsmith.extract.dialogue.attribution import first_name_gender
 from botsmith.extract.turns import SpeechTurn
 from botsmith.records import conversation, turn
 

@@ -3,7 +3,8 @@
 Stages, each its own module: `layout` (paragraphs, chapters, front matter), `quotes`
 (conventions and their detection), `scan` (balanced reading of quote marks), `dash`
 (em-dash dialogue), `notices` (letters and written notices are not speech),
-`attribution` (tags such as `said Elizabeth`), `cast` (a book's named speakers, their other
+`attribution` (tags such as `said Elizabeth`; titles and, from `given_names`, first names
+by gender), `cast` (a book's named speakers, their other
 names and gender), `speakers` (who speaks), `grouping` (turns), `pipeline` (the public
 entry point).
 """

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from botsmith.extract.dialogue.given_names import FIRST_NAME_GENDER
+
 SPEECH_VERBS = (
     "said says cried cries replied replies asked asks answered answers returned returns continued observed "
     "added exclaimed whispered muttered murmured shouted called began begins thought interrupted interposed "
@@ -60,7 +62,7 @@ _BEFORE_SAYING = re.compile(r"(?:^|[,;:]\s*|\b(?:when|and|then|while|as)\s+)" + 
                             r"(?:(?:and\s+)?(?:by\s+)?(?:saying|asking|crying|adding|exclaiming|replying|whispering|"
                             r"observing)|to\s+(?:say|ask|add|reply|whisper|observe|remark))\b[^.!?\"“”]{0,40}\Z")
 TITLED_NAME = re.compile(r"\b(?=[A-Z])" + _TITLE + _CAP + r"(?:\s+" + _CAP + r")?")
-_ANY_VERB = re.compile(r"\b" + VERB + r"\b")
+SPEECH_VERB = re.compile(r"\b" + VERB + r"\b")  # a verb of speaking anywhere
 _SENTENCE_SUBJECT = re.compile(r"(?:^|[.!?]\s+)" + _SUBJECT)
 
 _NOT_NAMES = frozenset(
@@ -130,7 +132,7 @@ def cue_before(narration: str) -> Cue | None:
     if possessive and _cue(possessive.group("subject")) is not None:
         return _cue(possessive.group("subject"))
     last_verb = None
-    for last_verb in _ANY_VERB.finditer(tail):
+    for last_verb in SPEECH_VERB.finditer(tail):
         pass
     if last_verb is None or len(tail) - last_verb.end() > 60:
         return None  # no speech verb near the end: skip the expensive patterns
@@ -182,10 +184,7 @@ def _saying_cue(narration: str) -> Cue | None:
 def _a_person(raw: str, cue: Cue) -> bool:
     """A name this loose a pattern may give only when it is surely someone's: titled, a known first name, or `the
     Admiral` (the cast is made of such cues, and `Hartfield` opening a clause is a house)."""
-    from botsmith.extract.dialogue.aliases import first_name_gender  # aliases imports this module
-
-    return cue.kind == "name" and (title_gender(cue.value) is not None or first_name_gender(cue.value) is not None
-                                   or raw.startswith("the "))
+    return cue.kind == "name" and (names_someone(cue.value) or raw.startswith("the "))
 
 
 _GOES_ON = re.compile(r"\b(?:added|adds|adding|continued|continues|went\s+on|goes\s+on|resumed|pursued|proceeded)\b")
@@ -297,3 +296,14 @@ def _noun_phrase(words: list[str]) -> Cue | None:
 def title_gender(name: str) -> str | None:
     first = name.split()[0].lower()
     return TITLES.get(first) if first in TITLES else TITLES.get(first.rstrip("."))
+
+
+def first_name_gender(name: str) -> str | None:
+    """`Edward` -> m, `Margaret Dashwood` -> f; None for names not on the list or under a title."""
+    first = name.split()[0]
+    return None if first.lower() in TITLES else FIRST_NAME_GENDER.get(first)
+
+
+def names_someone(name: str) -> bool:
+    """A name that is surely a person's whatever the book: titled (`Mrs. Grant`) or a known first name (`Mary`)."""
+    return title_gender(name) is not None or first_name_gender(name) is not None

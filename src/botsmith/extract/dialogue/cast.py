@@ -6,8 +6,8 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from botsmith.extract.dialogue.aliases import alias_table, family_names, first_name_gender
-from botsmith.extract.dialogue.attribution import TITLED_NAME, Cue, title_gender
+from botsmith.extract.dialogue.aliases import alias_table, family_names
+from botsmith.extract.dialogue.attribution import TITLED_NAME, Cue, first_name_gender, title_gender
 
 # `Miss Bennet` is not Mr. Bennet, whom a bare `Bennet` means: a title before a surname the cast knows alone
 _TITLE_BEFORE = re.compile(r"\b(?:Miss|Mrs|Mr|Sir|Lady|Dr|Misses)\.?\s+\Z")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from botsmith.extract.dialogue.attribution import (VERB, Cue, cue_after, cue_before, introduces,
+from botsmith.extract.dialogue.attribution import (SPEECH_VERB, Cue, cue_after, cue_before, introduces,
                                                    last_sentence_subject, narration_subject, reports_speech, sentences)
 from botsmith.extract.dialogue.layout import Layout
 from botsmith.extract.dialogue.scan import Quote
@@ -242,7 +242,6 @@ def _narration_speaker(narration: str, tracker: SpeakerTracker) -> Cue | None:
 
 
 _ONE_OF_THEM = re.compile(r"\b[Oo]ne\s+of\s+(?:them|us|these|those|(?:the|their)\s+[A-Za-z]+(?:s|men|ren))\b")
-_SAYS = re.compile(r"\b" + VERB + r"\b")
 _OTHER_SUBJECT = re.compile(r"(?:^|[\s,;(])(?:he|she|they|I)\s")
 
 
@@ -256,7 +255,7 @@ def _one_of_them_says(sentence: str, cast: Cast) -> bool:
     if found is None or not introduces(sentence):
         return False
     rest = sentence[found.end():]
-    return bool(_SAYS.search(rest)) and not _OTHER_SUBJECT.search(rest) and not cast.mentions(rest)
+    return bool(SPEECH_VERB.search(rest)) and not _OTHER_SUBJECT.search(rest) and not cast.mentions(rest)
 
 
 def _may_be_protagonist(gender: str, names: list[str], cast: Cast) -> bool:

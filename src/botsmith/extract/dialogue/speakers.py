@@ -15,8 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from botsmith.extract.dialogue.aliases import first_name_gender
-from botsmith.extract.dialogue.attribution import Cue, sentences, title_gender
+from botsmith.extract.dialogue.attribution import Cue, names_someone, sentences
 from botsmith.extract.dialogue.cast import SENTENCE_END as _SENTENCE_END
 from botsmith.extract.dialogue.cast import Cast
 
@@ -180,7 +179,7 @@ class SpeakerTracker:
         if cue.kind != "name":
             return True
         name = self.cast.canonical(cue.value)
-        return self.cast.speaks(name) or title_gender(name) is not None or first_name_gender(name) is not None
+        return self.cast.speaks(name) or names_someone(name)
 
     def spoke(self, entity: Entity, addressed: list[str], polite: str | None = None, *, stranger: bool = False) -> None:
         """Record a speech; whom it addressed is kept while the same speaker goes on talking.
