@@ -252,3 +252,24 @@ def test_narration_ending_on_say_or_saying_names_the_subject_of_its_clause() -> 
     text = (opening + "As Anne now was, and Mary could not think it impossible, the former continued the subject by "
             "saying, “But tell me all about it.”\n")
     assert speakers(text)[-1] != "Mary"
+
+
+def test_miss_bennet_said_in_a_scene_is_the_sister_named_last() -> None:
+    opening = ("Jane Bennet and Elizabeth Bennet were sisters, and Miss Bennet was the elder.\n\n"
+               "“Good morning,” said Jane.\n\n“Good morning,” said Elizabeth.\n\n“Well,” said Miss Bennet.\n\n")
+    talk = "“Do you play and sing, Miss Bennet?” said Lady Catherine.\n\n“A little.”\n\n“Oh then--we shall hear you.”\n"
+    # Lady Catherine at Rosings asks Elizabeth: the narration's `Miss Bennet` (Jane) is not there
+    assert speakers(opening + "Lady Catherine looked at Elizabeth.\n\n" + talk)[-3:] == [
+        "Lady Catherine", "Elizabeth", "Lady Catherine"]
+    # the eldest herself named last: she answers to her own name
+    assert speakers(opening + "Lady Catherine looked at Elizabeth, and then at Miss Bennet.\n\n" + talk)[-3:] == [
+        "Lady Catherine", "Miss Bennet", "Lady Catherine"]
+
+
+def test_narration_that_reports_an_answer_hands_the_next_speech_to_the_other_side() -> None:
+    opening = "“Good morning,” said Elizabeth.\n\n“Good morning,” said Mr. Bennet.\n\n"
+    for report in ("Elizabeth replied very concisely that it was.",
+                   "Elizabeth could hardly help smiling, as she assured him that it was."):
+        text = (opening + "“Is it true?” said Mr. Bennet.\n\n" + report + "\n\n“Very well--and you have refused him?”"
+                "\n\n“I have, sir.”\n")
+        assert speakers(text)[-3:] == ["Mr. Bennet", "Mr. Bennet", "Elizabeth"], report

@@ -97,14 +97,7 @@ def _miss_surnames(names: Counter[str], tagged: Counter[str], text: str, known: 
     (`Marianne Dashwood` three times, `Elinor Dashwood` never): a woman the book also calls
     `Miss Marianne` is a younger sister, and is not linked.
     """
-    misses = {name.split()[1]: name for name in names
-              if len(name.split()) == 2 and name.split()[0] == "Miss" and name not in known}
-    firsts = [name for name in names if len(name.split()) == 1 and name.lower() not in TITLES
-              and name not in known and first_name_gender(name) != "m"]
-    if not misses or not firsts:
-        return {}
-    pattern = re.compile(rf"\b(?=[A-Z])({'|'.join(map(re.escape, firsts))})\s+({'|'.join(map(re.escape, misses))})\b")
-    pairings = Counter(match.groups() for match in pattern.finditer(text))
+    misses, pairings = _miss_pairings(names, text, known)
     surname_of: dict[str, str] = {}
     for (first, surname), _ in pairings.most_common():
         surname_of.setdefault(first, surname)  # her most frequent surname: `Jane Fairfax`, not `Jane Bates`
@@ -118,6 +111,30 @@ def _miss_surnames(names: Counter[str], tagged: Counter[str], text: str, known: 
         alias, main = _known_by(miss, women[0], tagged)
         linked[alias] = main
     return linked
+
+
+def shared_misses(names: Counter[str], text: str, known: dict[str, str]) -> dict[str, list[str]]:
+    """`Miss Bennet` -> the women the book writes with that surname (`Jane Bennet`, `Elizabeth Bennet`,
+    `Lydia Bennet`), where there are two or more and no alias made the Miss one of them: sisters, to
+    whom the people of a scene say `Miss Bennet` (`SpeakerTracker.vocative`)."""
+    misses, pairings = _miss_pairings(names, text, known)
+    women: dict[str, list[str]] = {}
+    for first, surname in pairings:
+        women.setdefault(misses[surname], []).append(first)
+    return {miss: sorted(firsts) for miss, firsts in women.items() if len(firsts) >= 2}
+
+
+def _miss_pairings(names: Counter[str], text: str, known: dict[str, str]) -> tuple[dict[str, str], Counter]:
+    """(surname -> the cast's `Miss` of it, how often the book writes each of the cast's first names, not a man's,
+    right before each of those surnames: `Emma Woodhouse`); names an alias already links are left out."""
+    misses = {name.split()[1]: name for name in names
+              if len(name.split()) == 2 and name.split()[0] == "Miss" and name not in known}
+    firsts = [name for name in names if len(name.split()) == 1 and name.lower() not in TITLES
+              and name not in known and first_name_gender(name) != "m"]
+    if not misses or not firsts:
+        return misses, Counter()
+    pattern = re.compile(rf"\b(?=[A-Z])({'|'.join(map(re.escape, firsts))})\s+({'|'.join(map(re.escape, misses))})\b")
+    return misses, Counter(match.groups() for match in pattern.finditer(text))
 
 
 def _surnames(names: Counter[str], known: dict[str, str]) -> dict[str, str]:

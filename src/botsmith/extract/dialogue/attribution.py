@@ -195,10 +195,14 @@ def _with_verb(cue: Cue, tag: str) -> Cue:
 
 
 # A whole sentence of reported speech: `Anne said what was proper, and enquired after her husband.`, `She asked
-# whether he had seen it.` (its full stop hands nothing over, unlike `said,`)
+# whether he had seen it.`, `Elizabeth could hardly help smiling, as she assured her that had not been the case.`,
+# `Elizabeth replied very concisely that she was.`
+# (its full stop hands nothing over, unlike `said,`)
 _REPORTED_SPEECH = re.compile(
-    r"^[^,;:\"“‘]{0,60}?\b(?:said|enquired|inquired|asked)\s+(?:(?:her|him|them|me|us)\s+)?"
-    r"(?:what|after|about|whether|if|how|when|where|why)\b[^\"“‘]*[.!?]\s*\Z")
+    r"^(?:[^,;:\"“‘]{0,60}?|[^,;:\"“‘]{0,60},\s+as\s+(?:she|he)\s+)"
+    r"\b(?:(?:said|enquired|inquired|asked)\s+(?:(?:her|him|them|me|us)\s+)?(?:what|after|about|whether|if|how|when|"
+    r"where|why)|(?:assured|told)\s+(?:her|him|them|me|us)\s+that|"
+    r"(?:replied|answered)\s+(?:very\s+)?(?:[a-z]+ly\s+)?that)\b[^\"“‘]*[.!?]\s*\Z")
 
 
 def reports_speech(sentence: str) -> bool:

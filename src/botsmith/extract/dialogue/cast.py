@@ -6,7 +6,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from botsmith.extract.dialogue.aliases import alias_table, family_names
+from botsmith.extract.dialogue.aliases import alias_table, family_names, shared_misses
 from botsmith.extract.dialogue.attribution import TITLED_NAME, Cue, first_name_gender, title_gender
 
 # `Miss Bennet` is not Mr. Bennet, whom a bare `Bennet` means: a title before a surname the cast knows alone
@@ -25,6 +25,7 @@ class Cast:
     protagonist: str | None = None  # the most often tagged speaker
     tag_counts: Counter = field(default_factory=Counter)  # how often each name is a speech tag
     family: dict[str, str] = field(default_factory=dict)  # first name -> surname (Emma -> Woodhouse)
+    sisters: dict[str, list[str]] = field(default_factory=dict)  # Miss Bennet -> Elizabeth, Jane, Lydia
     _aliases: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -47,6 +48,7 @@ class Cast:
         cast._aliases = alias_table(names, tagged, text)
         cast.tag_counts = tagged
         cast.family = family_names(names, text)
+        cast.sisters = shared_misses(names, text, cast._aliases)
         every_name = set(names) | set(cast._aliases)
         if every_name:
             alternation = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(every_name, key=len, reverse=True))
@@ -78,6 +80,12 @@ class Cast:
         found = [name for name in self.genders if name.split()[0] in titles and name.split()[-1] == surname]
         found.sort(key=lambda name: (-self.tag_counts.get(name, 0), len(name.split())))
         return found[0] if found else None
+
+    def sisters_called(self, name: str) -> list[str]:
+        """The women a `Miss Bennet` the cast could not link to one of them may mean (`Cast.sisters`), where
+        two or more of them are women; else none."""
+        women = {self.canonical(first) for first in self.sisters.get(name, ()) if self.gender(first) == "f"}
+        return sorted(women) if len(women) >= 2 else []
 
     def speaks(self, name: str) -> bool:
         """A name some tag gives to a speaker (`Sir Charles Grandison!` is a book, not a vocative)."""

@@ -307,7 +307,7 @@ def _addressed(text: str, qs: list[Quote], tracker: SpeakerTracker, within: int 
             if alone:
                 continue  # `Bingley.` answering `What is his name?` names someone, it calls nobody
             if (not after or after[0] in ",!?.") and (not before or before[-1] == "," or _CALLING.search(before)):
-                names.append(" ".join(match.group().split()))
+                names.append(tracker.vocative(" ".join(match.group().split())))
     return names
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from botsmith.extract.dialogue.attribution import Cue, names_someone, sentences
+from botsmith.extract.dialogue.attribution import Cue, names_someone, reports_speech, sentences
 from botsmith.extract.dialogue.cast import SENTENCE_END as _SENTENCE_END
 from botsmith.extract.dialogue.cast import Cast
 
@@ -86,6 +86,7 @@ class SpeakerTracker:
             self.since_speech.extend(self._named(name) for name in subjects_last)
             self._follow_topic(narration)
             self.before_speech(narration)
+            self._reports_speech(narration)
             self.polite = None
         if (length if length is not None else len(narration)) > _CONVERSATION_GAP:
             self.turns = []
@@ -145,6 +146,14 @@ class SpeakerTracker:
                 self._leaves(narration, event.start())
             else:
                 self.silent = self._made_no_answer(narration, event) or self.silent
+
+    def _reports_speech(self, narration: str) -> None:
+        """A narration paragraph ending on someone's words in its own (`Elizabeth could hardly help smiling, as
+        she assured her that had not been the case.`): the speech after it answers them."""
+        last = (sentences(narration) or [""])[-1]
+        names = self.cast.mentions(last) if reports_speech(last) else []
+        if names:
+            self.reported(self.cast.canonical(names[0]))
 
     def reported(self, name: str) -> None:
         """The narration just gave `name`'s words in its own (`Anne said what was proper, and enquired after her
@@ -210,6 +219,16 @@ class SpeakerTracker:
             return None
         self.turns[-2] = self._named(names[0])
         return self.turns[-2]
+
+    def vocative(self, name: str) -> str:
+        """Whom a vocative means. The narration calls only the eldest daughter `Miss Bennet`, but the people in
+        a scene say it to whichever sister is there (Lady Catherine at Rosings: `Do you play and sing, Miss
+        Bennet?`, asked of Elizabeth): the sister named last, unless the narration's `Miss Bennet` came after."""
+        sisters = set(self.cast.sisters_called(name))
+        if not sisters:
+            return name
+        latest = next((entity.key for entity in reversed(self.mentions) if entity.key in sisters | {name}), name)
+        return latest
 
     def _named(self, name: str) -> Entity:
         return Entity(name, name, self.cast.gender(name))
