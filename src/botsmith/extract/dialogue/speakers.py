@@ -224,11 +224,10 @@ class SpeakerTracker:
         """Whom a vocative means. The narration calls only the eldest daughter `Miss Bennet`, but the people in
         a scene say it to whichever sister is there (Lady Catherine at Rosings: `Do you play and sing, Miss
         Bennet?`, asked of Elizabeth): the sister named last, unless the narration's `Miss Bennet` came after."""
-        sisters = set(self.cast.sisters_called(name))
-        if not sisters:
+        candidates = {*self.cast.sisters_called(name), name}
+        if len(candidates) == 1:
             return name
-        latest = next((entity.key for entity in reversed(self.mentions) if entity.key in sisters | {name}), name)
-        return latest
+        return next((entity.key for entity in reversed(self.mentions) if entity.key in candidates), name)
 
     def _named(self, name: str) -> Entity:
         return Entity(name, name, self.cast.gender(name))
