@@ -225,13 +225,12 @@ def _narration_speaker(narration: str, tracker: SpeakerTracker) -> Cue | None:
     parts = sentences(narration)
     if parts and _one_of_them_says(parts[-1], tracker.cast):
         return Cue("np", "one of them", "group")
+    if tracker.reports_speech_in(parts):
+        return None
     pronoun = None
     for sentence in reversed(parts):
         names = tracker.cast.mentions(sentence)
         if names:
-            if sentence is parts[-1] and reports_speech(sentence):
-                tracker.reported(tracker.cast.canonical(names[0]))
-                return None
             by_pronoun = [name for name in names if tracker.cast.gender(name) == pronoun]
             if pronoun and tracker.cast.gender(names[0]) not in (pronoun, None) and by_pronoun and (
                     not _may_be_protagonist(pronoun, names, tracker.cast)):

@@ -86,7 +86,7 @@ class SpeakerTracker:
             self.since_speech.extend(self._named(name) for name in subjects_last)
             self._follow_topic(narration)
             self.before_speech(narration)
-            self._reports_speech(narration)
+            self.reports_speech_in(sentences(narration))
             self.polite = None
         if (length if length is not None else len(narration)) > _CONVERSATION_GAP:
             self.turns = []
@@ -147,18 +147,15 @@ class SpeakerTracker:
             else:
                 self.silent = self._made_no_answer(narration, event) or self.silent
 
-    def _reports_speech(self, narration: str) -> None:
-        """A narration paragraph ending on someone's words in its own (`Elizabeth could hardly help smiling, as
-        she assured her that had not been the case.`): the speech after it answers them."""
-        last = (sentences(narration) or [""])[-1]
+    def reports_speech_in(self, narration_sentences: list[str]) -> bool:
+        """Whether narration (its sentences) ends on someone's words in its own (`Anne said what was proper, and
+        enquired after her husband.`, `Elizabeth replied very concisely that she was.`); if so the speech after
+        it is the answer, so not theirs: the first person that sentence names is kept as `silent`."""
+        last = narration_sentences[-1] if narration_sentences else ""
         names = self.cast.mentions(last) if reports_speech(last) else []
         if names:
-            self.reported(self.cast.canonical(names[0]))
-
-    def reported(self, name: str) -> None:
-        """The narration just gave `name`'s words in its own (`Anne said what was proper, and enquired after her
-        husband.`): the speech after it is the answer, so not theirs."""
-        self.silent = self._named(name)
+            self.silent = self._named(self.cast.canonical(names[0]))
+        return bool(names)
 
     def topic(self, gender: str | None) -> Entity | None:
         return self.topics.get(gender) if gender else None
