@@ -198,16 +198,24 @@ def _with_verb(cue: Cue, tag: str) -> Cue:
 # whether he had seen it.`, `Elizabeth could hardly help smiling, as she assured her that had not been the case.`,
 # `Elizabeth replied very concisely that she was.`
 # (its full stop hands nothing over, unlike `said,`)
+_ASKING, _TELLING, _ANSWERING = "said|enquired|inquired|asked", "assured|told", "replied|answered"
 _REPORTED_SPEECH = re.compile(
     r"^(?:[^,;:\"“‘]{0,60}?|[^,;:\"“‘]{0,60},\s+as\s+(?:she|he)\s+)"
-    r"\b(?:(?:said|enquired|inquired|asked)\s+(?:(?:her|him|them|me|us)\s+)?(?:what|after|about|whether|if|how|when|"
-    r"where|why)|(?:assured|told)\s+(?:her|him|them|me|us)\s+that|"
-    r"(?:replied|answered)\s+(?:very\s+)?(?:[a-z]+ly\s+)?that)\b[^\"“‘]*[.!?]\s*\Z")
+    rf"\b(?:(?:{_ASKING})\s+(?:(?:her|him|them|me|us)\s+)?(?:what|after|about|whether|if|how|when|"
+    rf"where|why)|(?:{_TELLING})\s+(?:her|him|them|me|us)\s+that|"
+    rf"(?:{_ANSWERING})\s+(?:very\s+)?(?:[a-z]+ly\s+)?that)\b[^\"“‘]*[.!?]\s*\Z")
+_REPORTING_VERB = re.compile(rf"\b(?:{_ASKING}|{_TELLING}|{_ANSWERING})\b")
 
 
 def reports_speech(sentence: str) -> bool:
     """Whether a sentence gives someone's words in the narration's own (so the next speech answers them)."""
     return bool(_REPORTED_SPEECH.search(sentence.strip()))
+
+
+def may_report_speech(narration: str) -> bool:
+    """False where no sentence of the narration can report speech (it has none of the verbs): every narration
+    paragraph is checked, and most need not be cut into sentences for it."""
+    return bool(_REPORTING_VERB.search(narration))
 
 
 def narration_subject(narration: str) -> Cue | None:

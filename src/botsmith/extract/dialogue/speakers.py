@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from botsmith.extract.dialogue.attribution import Cue, names_someone, reports_speech, sentences
+from botsmith.extract.dialogue.attribution import Cue, may_report_speech, names_someone, reports_speech, sentences
 from botsmith.extract.dialogue.cast import SENTENCE_END as _SENTENCE_END
 from botsmith.extract.dialogue.cast import Cast
 
@@ -86,7 +86,8 @@ class SpeakerTracker:
             self.since_speech.extend(self._named(name) for name in subjects_last)
             self._follow_topic(narration)
             self.before_speech(narration)
-            self.reports_speech_in(sentences(narration))
+            if may_report_speech(narration):
+                self.reports_speech_in(sentences(narration))
             self.polite = None
         if (length if length is not None else len(narration)) > _CONVERSATION_GAP:
             self.turns = []
