@@ -34,6 +34,13 @@ _MALE_FIRST = ("Mr.", "Mr", "Sir", "Colonel", "Captain", "Lord", "Dr.", "Admiral
 
 def alias_table(names: Counter[str], tagged: Counter[str], text: str) -> dict[str, str]:
     """other name -> the name a character is known by, for the names of a book's cast."""
+    return names_and_sisters(names, tagged, text)[0]
+
+
+def names_and_sisters(names: Counter[str], tagged: Counter[str],
+                      text: str) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """(`alias_table`, `Miss Bennet` -> the women she may be in a scene: `_shared_misses`), from one pass over
+    the book for first names before surnames."""
     aliases: dict[str, str] = {}
     for name in names:
         words = name.split()
@@ -47,9 +54,10 @@ def alias_table(names: Counter[str], tagged: Counter[str], text: str) -> dict[st
         used = set(re.findall(r"\b(?=[A-Z])(?:" + "|".join(pets) + r")\b", text))
         aliases.update({pet: PET_NAMES[pet] for pet in pets if pet in used})
     aliases.update(_titled_full_names(names, tagged, aliases))
-    aliases.update(_miss_surnames(names, tagged, text, aliases))
+    misses, pairings = _miss_pairings(names, text, aliases)
+    aliases.update(_miss_surnames(text, tagged, misses, pairings))
     aliases.update(_surnames(names, aliases))
-    return aliases
+    return aliases, _shared_misses(misses, pairings, aliases)
 
 
 def _namesake(words: list[str], names: Counter[str]) -> bool:
@@ -89,7 +97,7 @@ _MISS_PAIRINGS = 3  # times the book writes `Emma Woodhouse` before `Miss Woodho
 _MISS_FIRST = 2  # `Miss Marianne` this often: she is a younger sister, and `Miss Dashwood` is the eldest
 
 
-def _miss_surnames(names: Counter[str], tagged: Counter[str], text: str, known: dict[str, str]) -> dict[str, str]:
+def _miss_surnames(text: str, tagged: Counter[str], misses: dict[str, str], pairings: Counter) -> dict[str, str]:
     """`Miss Woodhouse` is Emma where the book writes `Emma Woodhouse` and no other woman of the cast with
     that surname; split in two, one speaker's turns break the turn-taking of every scene she is in.
 
@@ -97,7 +105,6 @@ def _miss_surnames(names: Counter[str], tagged: Counter[str], text: str, known: 
     (`Marianne Dashwood` three times, `Elinor Dashwood` never): a woman the book also calls
     `Miss Marianne` is a younger sister, and is not linked.
     """
-    misses, pairings = _miss_pairings(names, text, known)
     surname_of: dict[str, str] = {}
     for (first, surname), _ in pairings.most_common():
         surname_of.setdefault(first, surname)  # her most frequent surname: `Jane Fairfax`, not `Jane Bates`
@@ -113,14 +120,14 @@ def _miss_surnames(names: Counter[str], tagged: Counter[str], text: str, known: 
     return linked
 
 
-def shared_misses(names: Counter[str], text: str, known: dict[str, str]) -> dict[str, list[str]]:
+def _shared_misses(misses: dict[str, str], pairings: Counter, known: dict[str, str]) -> dict[str, list[str]]:
     """`Miss Bennet` -> the women the book writes with that surname (`Jane Bennet`, `Elizabeth Bennet`,
     `Lydia Bennet`), where there are two or more and no alias made the Miss one of them: sisters, to
-    whom the people of a scene say `Miss Bennet` (`SpeakerTracker.vocative`)."""
-    misses, pairings = _miss_pairings(names, text, known)
+    whom the people of a scene say `Miss Bennet` (`SpeakerTracker.vocative`). `known`: every alias."""
     women: dict[str, list[str]] = {}
     for first, surname in pairings:
-        women.setdefault(misses[surname], []).append(first)
+        if first not in known and misses[surname] not in known:
+            women.setdefault(misses[surname], []).append(first)
     return {miss: sorted(firsts) for miss, firsts in women.items() if len(firsts) >= 2}
 
 

@@ -6,7 +6,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from botsmith.extract.dialogue.aliases import alias_table, family_names, shared_misses
+from botsmith.extract.dialogue.aliases import family_names, names_and_sisters
 from botsmith.extract.dialogue.attribution import TITLED_NAME, Cue, first_name_gender, title_gender
 
 # `Miss Bennet` is not Mr. Bennet, whom a bare `Bennet` means: a title before a surname the cast knows alone
@@ -45,10 +45,9 @@ class Cast:
             if first_name_gender(name):
                 votes[name][first_name_gender(name)] += 4  # as strong as two clear he/she after the name
         tagged = Counter(cue.value for cue in cues if cue.kind == "name")
-        cast._aliases = alias_table(names, tagged, text)
+        cast._aliases, cast.sisters = names_and_sisters(names, tagged, text)
         cast.tag_counts = tagged
         cast.family = family_names(names, text)
-        cast.sisters = shared_misses(names, text, cast._aliases)
         every_name = set(names) | set(cast._aliases)
         if every_name:
             alternation = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(every_name, key=len, reverse=True))
