@@ -63,6 +63,15 @@ def test_report_compares_the_checkpoint_with_its_base(trained_bot):
     assert "held-out perplexity" in report.table() and "base model" in report.table()
 
 
+def test_no_held_out_probes_asks_the_identity_questions_only(trained_bot):
+    report = evaluate(trained_bot, **quick(probes=0))
+    data = report.data
+    assert "answers as Ada" in report.table()
+    assert {probe["kind"] for probe in data["probes"]} == {"identity"}
+    assert data["scores"]["after"]["identity_probes"] == 12 and data["scores"]["after"]["delta"] is None
+    assert data["perplexity"]["after"]["perplexity"] > 0 and data["summary"].startswith("held-out perplexity ")
+
+
 def test_the_same_eval_gives_the_same_report(trained_bot):
     first = evaluate(trained_bot, **quick(probes=1))
     second = evaluate(trained_bot, **quick(probes=1))

@@ -141,7 +141,7 @@ def test_the_delta_row_says_why_it_is_missing(size, says):
 
 def test_probes_are_spread_over_the_held_out_examples():
     assert spread(list(range(10)), 3) == [0, 3, 6]
-    assert spread([1, 2], 5) == [1, 2, 1, 2, 1] and spread([], 3) == []
+    assert spread([1, 2], 5) == [1, 2, 1, 2, 1] and spread([], 3) == [] and spread([1, 2], 0) == []
 
 
 def test_each_held_out_reply_is_asked_once_with_its_longest_context():

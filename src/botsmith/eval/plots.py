@@ -53,6 +53,7 @@ def length_figure(lengths: dict[str, list[int]], labels: dict[str, str]) -> Any:
     axes.set_ylabel("replies")
     axes.set_title("Reply length")
     axes.grid(alpha=0.3)
-    axes.legend(fontsize=8)
+    if series:  # no held-out replies (eval --probes 0): an empty plot, without an empty legend
+        axes.legend(fontsize=8)
     figure.tight_layout()
     return figure

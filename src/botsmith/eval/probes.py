@@ -70,6 +70,8 @@ def spread(items: list[Any], count: int) -> list[Any]:
     """`count` items evenly spread over the list (held-out examples come in chapter order); past its length,
     every item again, in order: each probe has its own seed, so a second round gives other samples (more
     words for Delta from a small validation split)."""
+    if count <= 0:
+        return []
     if count >= len(items):
         return [items[index % len(items)] for index in range(count)] if items else []
     step = len(items) / count
