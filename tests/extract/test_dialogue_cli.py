@@ -39,10 +39,12 @@ def test_without_spans_prints_turns(tmp_path) -> None:
     assert "Hatter: Hello," in result.stdout
 
 
-def test_missing_file_is_one_line_error(tmp_path) -> None:
+def test_missing_file_is_one_line_error(tmp_path, capsys) -> None:
     from botsmith.cli import main
     import pytest
 
-    with pytest.raises(SystemExit) as exit_info:
-        main(["extract", "dialogue", str(tmp_path / "nope.txt")])
-    assert exit_info.value.code == 1
+    for path, says in ((tmp_path / "nope.txt", "no such file"), (tmp_path, "a folder, not a file")):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["extract", "dialogue", str(path)])
+        assert exit_info.value.code == 1
+        assert capsys.readouterr().err.strip() == f"botsmith: error: {path}: {says} (give the path of a plain text file)"

@@ -139,3 +139,8 @@ def test_forced_convention_overrides_detection() -> None:
     result = extract_dialogue(text, quotes="single-straight")
     assert result.convention == "single-straight"
     assert all("Bennet" not in u.text or "Mr. Bennet?" in u.text for t in result.turns for u in t.utterances)
+
+
+def test_a_text_without_quotations_is_not_said_to_use_german_ones() -> None:
+    result = extract_dialogue("Nobody speaks here.\n\nNor here, in the second paragraph.\n")
+    assert result.convention == "double-curly" and not result.turns

@@ -45,7 +45,8 @@ def read_text_file(file: Path) -> str:
     from botsmith.sources.encoding import decode_text
 
     if not file.is_file():
-        raise BotsmithError(f"{file}: no such file", hint="give the path of a plain text file")
+        what = "a folder, not a file" if file.is_dir() else "no such file"
+        raise BotsmithError(f"{file}: {what}", hint="give the path of a plain text file")
     try:
         data = file.read_bytes()
     except OSError as error:

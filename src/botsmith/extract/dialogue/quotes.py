@@ -157,6 +157,8 @@ def detect(text: str, paragraph_starts: list[int]) -> tuple[str, dict[str, float
         "guillemets": float(counts["«"] + counts["»"]),
         "dash": 2.0 * dash_paragraphs,
     }
+    if not any(scores.values()):
+        return "double-curly", scores  # no speech at all: the commonest convention, not the first one listed
     best = max(scores, key=lambda name: scores[name])
     return best, scores
 
