@@ -26,8 +26,9 @@ def eval_(
                                                           "best checkpoint."),
     runs: bool = typer.Option(False, "--runs", help="Compare runs in one table: botsmith eval BOT --runs A B ..."),
     probes: int = typer.Option(DEFAULT_PROBES, "--probes", min=0, max=200, help="Held-out examples to answer, besides the three "
-                                                                   "identity questions; past the validation split's "
-                                                                   "size each is answered again, with another seed."),
+                                                                   "identity questions (0: none); past the validation "
+                                                                   "split's size each is answered again, with another "
+                                                                   "seed."),
     greedy: bool = typer.Option(False, "--greedy/--no-greedy", help="Also answer each held-out probe greedily (the "
                                                                     "identity questions always are)."),
     sampled: bool = typer.Option(True, "--sampled/--no-sampled", help="Answer each probe with the bot's sampling "
