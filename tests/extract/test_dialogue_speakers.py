@@ -273,3 +273,53 @@ def test_narration_that_reports_an_answer_hands_the_next_speech_to_the_other_sid
         text = (opening + "“Is it true?” said Mr. Bennet.\n\n" + report + "\n\n“Very well--and you have refused him?”"
                 "\n\n“I have, sir.”\n")
         assert speakers(text)[-3:] == ["Mr. Bennet", "Mr. Bennet", "Elizabeth"], report
+
+
+_BENNETS = ("“Good morning,” said Mrs. Bennet.\n\n“Good morning,” said Mr. Bennet.\n\n“Good morning,” said Mr. Bingley."
+            "\n\n“Good morning,” said Elizabeth.\n\n")
+
+
+def test_a_parent_the_narration_names_by_kin_is_the_family_s() -> None:
+    # `her father` in narration is Mr. Bennet, for the `said he` after it (not Mr. Bingley, the last man named)
+    text = (_BENNETS + "The next morning, as she was going down stairs, she was met by her father, who came out of "
+            "his library with a letter in his hand.\n\n“Lizzy,” said he, “I was going to look for you.”\n")
+    assert speakers(text)[-1] == "Mr. Bennet"
+    # a lead-in that ends on `her father continued` is Mr. Bennet too, not someone called "her father"
+    text = (_BENNETS + "The colour now rushed into Elizabeth’s cheeks, and she was undetermined whether most to be "
+            "pleased or offended, when her father continued,--\n\n“You look conscious.”\n")
+    assert speakers(text)[-1] == "Mr. Bennet"
+
+
+def test_narration_that_ends_on_what_a_parent_did_hands_the_speech_to_the_parent() -> None:
+    text = (_BENNETS + "In vain did Elizabeth endeavour to check the rapidity of her mother’s words, or persuade her to "
+            "describe her felicity in a less audible whisper; for to her inexpressible vexation she could perceive that "
+            "the chief of it was overheard by Mr. Darcy, who sat opposite to them. Her mother only scolded her for "
+            "being nonsensical.\n\n“What is Mr. Darcy to me, pray, that I should be afraid of him?”\n")
+    assert speakers(text)[-1] == "Mrs. Bennet"
+
+
+def test_a_speech_that_opens_on_a_name_and_a_comma_calls_that_person() -> None:
+    # `“Elizabeth,” said he,` calls her, so the untagged answer is hers, not the exchange's other side's (a lone
+    # `Bingley.` answering a question calls nobody)
+    text = ("“Good morning,” said Elizabeth.\n\n“Good morning,” said Lady Catherine.\n\n“Good morning,” said Mr. Bennet."
+            "\n\n“Elizabeth,” said he, “I have received a letter this morning that has astonished me.”\n\n"
+            "“From whom?”\n")
+    assert speakers(text)[-1] == "Elizabeth"
+
+
+def test_narration_that_ends_on_he_or_she_hands_the_speech_to_that_one_of_the_two() -> None:
+    text = ("“I deserve neither such praise nor such censure,” cried Elizabeth.\n\n"
+            "“In nursing your sister I am sure you have pleasure,” said Mr. Bingley.\n\n"
+            "Elizabeth thanked him from her heart, and then walked towards a table where a few books were lying. He "
+            "immediately offered to fetch her others.\n\n"
+            "“And I wish my collection were larger for your benefit.”\n")
+    assert speakers(text)[-1] == "Mr. Bingley"
+
+
+def test_a_he_or_she_tag_after_a_speech_that_ends_by_calling_someone_is_that_one() -> None:
+    text = ("“Good morning,” said Mr. Darcy.\n\n“Good morning,” said Mr. Bingley.\n\n"
+            "“I cannot see that London has any great advantage over the country,” said Mrs. Bennet.\n\n"
+            "“The country,” said Mr. Darcy, “can in general supply but few subjects.”\n\n"
+            "“Yes, indeed,” said Mrs. Bennet. “The country is a vast deal pleasanter, is not it, Mr. Bingley?”\n\n"
+            "“When I am in the country,” he replied, “I never wish to leave it.”\n")
+    assert speakers(text)[-1] == "Mr. Bingley"

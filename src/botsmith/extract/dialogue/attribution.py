@@ -234,8 +234,9 @@ _SENTENCE_BREAK = re.compile(r"(?<![A-Z])(?<!Mr)(?<!Mrs)(?<!Dr)(?<!St)(?<!Ms)(?<
                              r"[.!?;][\"”’'_)]*\s+(?=[\"“‘'_(]*[A-Z])")  # not after Mr. or an initial
 # `Mr. John Knightley looked as if ...`: a titled name whole, not `Mr. John` (an untitled one by its first word:
 # `Jane Fairfax` speaks as Jane)
-_CLAUSE_SUBJECT = re.compile(r"(?:^|[\s,;(])(?P<subject>he|she|I|they|" + _TITLE + _CAP + r"(?:\s+" + _CAP + r")?|"
-                             + _CAP + r")(?=[\s,])")
+# `Her mother only scolded her`: a relative by kin, whom the tracker finds in the family
+_CLAUSE_SUBJECT = re.compile(r"(?:^|[\s,;(])(?P<subject>he|she|I|they|(?:Her|His)\s+(?:mother|father|husband|wife)|"
+                             + _TITLE + _CAP + r"(?:\s+" + _CAP + r")?|" + _CAP + r")(?=[\s,])")
 
 
 def sentences(narration: str) -> list[str]:
@@ -259,7 +260,8 @@ def last_sentence_subject(narration: str) -> Cue | None:
     cues = [_cue(m.group("subject")) for m in _CLAUSE_SUBJECT.finditer(last[0])]
     names = [c for c in cues if c is not None and c.kind == "name"]
     pronouns = [c for c in cues if c is not None and c.kind == "pronoun" and c.gender in ("m", "f", "narrator")]
-    found = (names or pronouns or [None])[0]
+    kin = [c for c in cues if c is not None and c.kind == "np"]  # `Her mother only scolded her.`
+    found = (names or pronouns or kin or [None])[0]
     # `she shook it off, and soon added in a different tone--`: going on, as a tag's `she added` is
     return _with_verb(found, last[0][-50:]) if found is not None else None
 

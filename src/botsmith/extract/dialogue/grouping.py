@@ -144,13 +144,15 @@ def _speakers(text: str, para_start: int, qs: list[Quote], cues: list[Cue | None
         turned = _turned_to(text, qs, tracker)
         if not any(cues):
             entity = _untagged_speaker(text, para_start, qs, tracker, lead_in, gap)
-            tracker.spoke(entity, turned + called, _polite_address(text, qs), stranger=turned == [_STRANGER])
+            tracker.spoke(entity, turned + called, _polite_address(text, qs), stranger=turned == [_STRANGER],
+                          closing=_addressed(text, qs[-1:], tracker, at_end=True))
             return [(entity, list(qs))]
         groups = _tagged_groups(text, para_start, qs, cues, tracker)
         last = groups[-1][1]
         # `"Well done, Mrs. Martin!" thought Emma.`: nobody hears a thought, so nobody it calls answers it
         addressed = [] if _thought(text, last) else turned + _addressed(text, last, tracker)
-        tracker.spoke(groups[-1][0], addressed, _polite_address(text, last), stranger=turned == [_STRANGER])
+        tracker.spoke(groups[-1][0], addressed, _polite_address(text, last), stranger=turned == [_STRANGER],
+                      closing=[] if _thought(text, last) else _addressed(text, last[-1:], tracker, at_end=True))
         return groups
     finally:
         tracker.called = set()
@@ -290,9 +292,10 @@ def _narration_of(text: str, start: int, end: int, qs: list[Quote]) -> str:
     return " ".join(pieces)
 
 
-def _addressed(text: str, qs: list[Quote], tracker: SpeakerTracker, within: int | None = None) -> list[str]:
+def _addressed(text: str, qs: list[Quote], tracker: SpeakerTracker, within: int | None = None,
+               at_end: bool = False) -> list[str]:
     """Names called in the speech (`My dear Mr. Bennet,`, `..., Lizzy?`): the likely next speaker.
-    `within`: only in the first characters of each quotation."""
+    `within`: only in the first characters of each quotation; `at_end`: only a name that ends it (`..., Mr. Darcy!`)."""
     pattern = tracker.cast.pattern
     if pattern is None:
         return []
@@ -303,8 +306,10 @@ def _addressed(text: str, qs: list[Quote], tracker: SpeakerTracker, within: int 
             after = speech[match.end():match.end() + 2].lstrip()
             before = speech[max(0, match.start() - 6):match.start()].rstrip()
             alone = not speech[:match.start()].strip(" \n,.!?_") and not speech[match.end():].strip(" \n,.!?_")
-            if alone:
-                continue  # `Bingley.` answering `What is his name?` names someone, it calls nobody
+            if alone and not speech[match.end():].lstrip(" _").startswith(","):
+                continue  # `Bingley.` answering `What is his name?` names someone, it calls nobody (`Lizzy,” said he,` calls)
+            if at_end and speech[match.end():].strip(" \n,.!?_"):
+                continue
             if (not after or after[0] in ",!?.") and (not before or before[-1] == "," or _CALLING.search(before)):
                 names.append(tracker.vocative(" ".join(match.group().split())))
     return names

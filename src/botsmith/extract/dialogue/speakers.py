@@ -25,6 +25,10 @@ _FAMILY = {  # relation: (gender of the person it is relative to, or None for an
 }
 _KIN = frozenset("aunt uncle sister brother mother father cousin niece nephew wife husband daughter son "
                  "friend companion grandmother grandfather".split())
+# kin of the other sex than the her or his: the `he` after `her father` cannot be the woman the `her` means, while
+# the `she` after `her mother` is as often the daughter (`...was delightful to her mother's ear. "I am," said she`)
+_KIN_PHRASE = re.compile(r"\b(?:[Hh]er\s+(?:father|husband)|[Hh]is\s+(?:mother|wife))\b")
+_OPENING_PRONOUN = re.compile(r"(He|She)\s")
 _COMPANIONS = frozenset("friend companion partner sister brother cousin neighbour neighbor visitor guest".split())
 _CONVERSATION_GAP = 1500  # characters of narration after which an exchange is over
 # What narration says about the exchange, found in one pass (this runs on every paragraph): two people
@@ -64,6 +68,7 @@ class SpeakerTracker:
         self.turns: list[Entity] = []  # speaker of each speech paragraph of the current exchange
         self.mentions: list[Entity] = []  # people named in the narration, latest last
         self.addressed: list[str] = []  # names called in the last speech (vocatives)
+        self.closing: list[str] = []  # those of them called at its very end (`..., Mr. Darcy!`)
         self.since_speech: list[Entity] = []  # people named in the narration since the last speech
         self.topics: dict[str, Entity] = {}  # gender -> whom the narration is about (its paragraphs' he/she)
         self.called: set[str] = set()  # names the paragraph being attributed calls: none of them is speaking
@@ -71,6 +76,7 @@ class SpeakerTracker:
         self.polite: str | None = None  # the gender the last speech's `sir` or `madam` gives the one addressed
         self.gone: set[str] = set()  # who the narration says left, until a tag names them again
         self.stranger = False  # the last speech turned to someone unnamed (`turning to the waiter`)
+        self.narrated: str | None = None  # the gender of a he or she the narration since the last speech ends on
 
     def narration(self, narration: str, length: int | None = None, *, around_speech: bool = False) -> None:
         """Narration: who is named in it; a long stretch ends the exchange.
@@ -83,15 +89,45 @@ class SpeakerTracker:
         if not around_speech:
             # subjects last, as resolution reads backwards: `Mr. Gardiner ... told her that he would
             # assist Mr. Bennet` then `added he` is Mr. Gardiner
-            self.since_speech.extend(self._named(name) for name in subjects_last)
+            kin_objects, kin_subjects = self._kin_named(narration)
+            self.since_speech.extend([*kin_objects, *(self._named(name) for name in subjects_last), *kin_subjects])
             self._follow_topic(narration)
             self.before_speech(narration)
             if may_report_speech(narration):
                 self.reports_speech_in(sentences(narration))
+            self.narrated = self._ends_on_pronoun(narration)
             self.polite = None
         if (length if length is not None else len(narration)) > _CONVERSATION_GAP:
             self.turns = []
         del self.mentions[:-30]
+
+    def _kin_named(self, narration: str) -> tuple[list[Entity], list[Entity]]:
+        """The people narration names by kin (`she was met by her father`: Mr. Bennet, so that the `said he` after
+        it is him, not the last man named), as (objects, sentence subjects), like the names of
+        `Cast.mentions_both_ways`; not a possessive (`her father's incredulity`)."""
+        objects: list[Entity] = []
+        subjects: list[Entity] = []
+        for match in _KIN_PHRASE.finditer(narration):
+            if narration[match.end():match.end() + 2] in ("’s", "'s"):
+                continue
+            words = match.group().lower().split()
+            entity = self._spouse(Cue("np", " ".join(words), "m" if words[1] in ("father", "husband") else "f"), ())
+            # only someone the book tags: `But still he would be her husband.` (Charlotte's) is no Mr. Lucas
+            if entity is None or not self.cast.speaks(entity.key) or entity in objects + subjects:
+                continue
+            before = narration[max(0, match.start() - 6):match.start()].rstrip()
+            at_start = not before or before[-1] in ".;:!?" or before.endswith((" and", " but"))
+            (subjects if at_start else objects).append(entity)
+        return objects, subjects
+
+    def _ends_on_pronoun(self, narration: str) -> str | None:
+        """The gender of the He or She the narration's last sentence opens on, when it names nobody (`Elizabeth
+        thanked him ... He immediately offered to fetch her others.`: the next speech is his)."""
+        last = (sentences(narration) or [""])[-1].lstrip()
+        opening = _OPENING_PRONOUN.match(last)
+        if opening is None or self.cast.mentions(last):
+            return None
+        return "m" if opening.group(1) == "He" else "f"
 
     def _follow_topic(self, paragraph: str) -> None:
         """A narration paragraph is about the first man and the first woman named in its first sentence;
@@ -174,6 +210,9 @@ class SpeakerTracker:
             return self.turns[-1]
         if weak is not None and (weak.gender == "group" or not self._person(weak)):
             return self._anonymous_entity(None, nameless=True)
+        relative = self._spouse(weak, ()) if weak is not None and weak.kind == "np" else None
+        if relative is not None:
+            return relative  # `...when her father continued,--` is Mr. Bennet, not someone called "her father"
         if weak is not None and self.cast.canonical(weak.value) not in self.called:
             return self._named(self.cast.canonical(weak.value))  # unless the speech calls them by name
         self._guessing = True
@@ -188,11 +227,14 @@ class SpeakerTracker:
         name = self.cast.canonical(cue.value)
         return self.cast.speaks(name) or names_someone(name)
 
-    def spoke(self, entity: Entity, addressed: list[str], polite: str | None = None, *, stranger: bool = False) -> None:
+    def spoke(self, entity: Entity, addressed: list[str], polite: str | None = None, *, stranger: bool = False,
+              closing: list[str] = ()) -> None:
         """Record a speech; whom it addressed is kept while the same speaker goes on talking.
         `polite`: the gender of a `sir` ("m") or `madam` ("f") the speech calls; `stranger`: it turned to someone
-        the book never names (`turning to the waiter`), who answers it."""
+        the book never names (`turning to the waiter`), who answers it; `closing`: the names it ends by calling."""
+        self.closing = [self.cast.canonical(n) for n in closing if self.cast.speaks(self.cast.canonical(n))]
         self.since_speech = []
+        self.narrated = None
         self.stranger = stranger
         self.silent = None
         self.gone.discard(entity.key)
@@ -322,7 +364,11 @@ class SpeakerTracker:
                 return entity  # `The Dormouse woke. 'No,' he said`
         previous = self.turns[-1] if self.turns else None
         other = None if continues else self._other_participant(recent=3)
-        candidates = [other, *(self._named(name) for name in self.addressed), previous, *reversed(self.mentions)]
+        # whom the last speech ends by calling answers it before the exchange's other side (`What a delightful
+        # library you have at Pemberley, Mr. Darcy!` then `he replied` is Darcy, though Bingley spoke before); a
+        # name called earlier in it (`Kitty, ...`) only after
+        candidates = [*(self._named(name) for name in self.closing), other, *(self._named(name) for name in self.addressed),
+                      previous, *reversed(self.mentions)]
         for gender_known in (True, False):  # failing anyone of that gender, someone whose gender is unknown
             for entity in candidates:
                 if (entity is None or (entity.name is None and entity is not previous) or not self._may_speak(entity)
@@ -348,6 +394,19 @@ class SpeakerTracker:
         window = self.turns[-(recent + 1):] if recent else self.turns
         return next((e for e in reversed(window) if e != previous and self._may_speak(e)), None)
 
+    def _participant_of(self, gender: str | None) -> Entity | None:
+        """The one of the exchange's last two speakers who is of `gender`, when the other is not."""
+        two: list[Entity] = []
+        for entity in reversed(self.turns):
+            if entity not in two:
+                two.append(entity)
+            if len(two) == 2:
+                break
+        fitting = [e for e in two if e.gender == gender and e.name is not None]
+        if gender is None or len(two) < 2 or len(fitting) != 1 or not self._may_speak(fitting[0]):
+            return None
+        return fitting[0]
+
     def _alternate(self) -> Entity:
         """No tag: whoever was just addressed, the other side of a running exchange, someone the
         narration just named; the protagonist only when the scene names nobody else."""
@@ -364,6 +423,9 @@ class SpeakerTracker:
             for entity in [*reversed(self.turns[-6:]), *reversed(self.mentions[-8:])]:
                 if entity != previous and entity.gender == self.polite and entity.name and self._may_speak(entity):
                     return entity
+        narrated = self._participant_of(self.narrated)
+        if narrated is not None:
+            return narrated  # the exchange's one man (or woman), whom the narration just before ends on
         other = self._other_participant()
         if other is not None:
             return other
