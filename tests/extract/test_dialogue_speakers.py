@@ -323,3 +323,10 @@ def test_a_he_or_she_tag_after_a_speech_that_ends_by_calling_someone_is_that_one
             "“Yes, indeed,” said Mrs. Bennet. “The country is a vast deal pleasanter, is not it, Mr. Bingley?”\n\n"
             "“When I am in the country,” he replied, “I never wish to leave it.”\n")
     assert speakers(text)[-1] == "Mr. Bingley"
+
+
+def test_he_or_she_was_silent_lets_the_other_one_of_the_two_go_on() -> None:
+    text = ("“Good evening,” said Miss Bingley.\n\n“Good evening,” said Mr. Darcy.\n\n"
+            "“How can you contrive to write so even?” said Miss Bingley.\n\nHe was silent.\n\n"
+            "“Tell your sister I am delighted to hear of her improvement on the harp.”\n")
+    assert speakers(text)[-1] == "Miss Bingley"

@@ -127,7 +127,11 @@ class SpeakerTracker:
         opening = _OPENING_PRONOUN.match(last)
         if opening is None or self.cast.mentions(last):
             return None
-        return "m" if opening.group(1) == "He" else "f"
+        gender = "m" if opening.group(1) == "He" else "f"
+        if _EXCHANGE_EVENT.search(last):  # `He was silent.`: the other one goes on
+            self.silent = self._participant_of(gender) or self.silent
+            return None
+        return gender
 
     def _follow_topic(self, paragraph: str) -> None:
         """A narration paragraph is about the first man and the first woman named in its first sentence;
