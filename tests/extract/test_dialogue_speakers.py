@@ -330,3 +330,21 @@ def test_he_or_she_was_silent_lets_the_other_one_of_the_two_go_on() -> None:
             "“How can you contrive to write so even?” said Miss Bingley.\n\nHe was silent.\n\n"
             "“Tell your sister I am delighted to hear of her improvement on the harp.”\n")
     assert speakers(text)[-1] == "Miss Bingley"
+
+
+def test_a_lead_in_with_soon_afterwards_said_is_its_he() -> None:
+    text = ("“Good evening,” said Elizabeth.\n\n“Good evening,” said Mr. Wickham.\n\n"
+            "“Certainly,” he replied, biting his lips. Elizabeth hoped she had silenced him; but he soon "
+            "afterwards said,--\n\n“I was surprised to see Darcy in town last month.”\n")
+    assert speakers(text)[-1] == "Mr. Wickham"
+
+
+def test_a_guess_the_next_paragraph_s_tag_contradicts_is_withdrawn() -> None:
+    # alternation gives the untagged line to Elizabeth, whose tag opens the very next paragraph: a new paragraph is
+    # a new speaker, so the line is unknown rather than hers (and not joined to her answer)
+    text = ("“You cannot deny the charge,” said Mr. Darcy.\n\n“I can, and I do,” said Elizabeth.\n\n"
+            "“Then we are at an end.”\n\n“Are you consulting your own feelings?”\n\n"
+            "“Both,” replied Elizabeth archly.\n")
+    assert speakers(text)[-3:] == ["Mr. Darcy", None, "Elizabeth"]
+    turns = [turn for turn in extract_dialogue(text).turns if turn.speaker == "Elizabeth"]
+    assert all("consulting" not in utterance.text for turn in turns for utterance in turn.utterances)

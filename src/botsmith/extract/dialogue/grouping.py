@@ -52,6 +52,9 @@ def build_turns(text: str, layout: Layout, quotes: list[Quote]) -> tuple[list[Sp
         if len(groups) == 1 and gap == 0 and spoken and spoken[-1][0] == index - 1:
             opening = _addressed(text, qs[:1], tracker, within=_OPENING)
             _answered(turns, spoken, tracker, opening, layout.paragraphs[index - 1].start)
+            # only speeches that follow each other directly (no narration of the paragraph's own before it)
+            if not qs[0].continues and groups[0][0] == spoken[-1][1] and not text[para.start:qs[0].open_mark].strip():
+                _withdraw_guess(turns, spoken, tracker, layout.paragraphs[index - 1].start)
         for n, (entity, group) in enumerate(groups):
             _add(turns, text, entity, group, layout.scenes[scene], context if n == 0 else "")
         if len(groups) == 1:
@@ -75,6 +78,20 @@ def _answered(turns: list[SpeechTurn], spoken: list[tuple[int, Entity]], tracker
     spoken[-1] = (spoken[-1][0], entity)
     if len(turns) > 1 and turns[-2].scene == last.scene and turns[-2].extra["speaker_id"] == entity.key:
         turns[-2].utterances.extend(turns.pop().utterances)
+
+
+def _withdraw_guess(turns: list[SpeechTurn], spoken: list[tuple[int, Entity]], tracker: SpeakerTracker,
+                    previous_start: int) -> None:
+    """The paragraph just before was given to this paragraph's speaker by alternation alone: unknown instead
+    (`SpeakerTracker.withdraw_guess`), so that two people's lines are not joined into one turn."""
+    last = turns[-1] if turns else None
+    if last is None or last.utterances[0].start < previous_start:
+        return  # the turn began before the paragraph: it is not the paragraph's alone
+    entity = tracker.withdraw_guess()
+    if entity is None:
+        return
+    last.speaker, last.extra["speaker_id"] = entity.name, entity.key
+    spoken[-1] = (spoken[-1][0], entity)
 
 
 def _name_by_alternation(turns: list[SpeechTurn], spoken: list[tuple[int, Entity]]) -> list[SpeechTurn]:

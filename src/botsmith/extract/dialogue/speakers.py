@@ -62,6 +62,7 @@ class SpeakerTracker:
         self._anonymous = 0
         self._guessing = False  # the speaker being decided comes from alternation alone
         self._guessed = (False, False)  # whether it did (and the speech called nobody), for the last two speeches
+        self._guesses = (False, False)  # whether it did, for the last two speeches
         self.new_scene()
 
     def new_scene(self) -> None:
@@ -249,7 +250,18 @@ class SpeakerTracker:
         self.turns.append(entity)
         self.mentions.append(entity)
         self._guessed = (self._guessed[-1], self._guessing and not names)
+        self._guesses = (self._guesses[-1], self._guessing)
         self._guessing = False
+
+    def withdraw_guess(self) -> Entity | None:
+        """The speech before the last one had its speaker from alternation alone, and the last one, in the next
+        paragraph, is tagged with the same person (`"Does that young lady know Mr. Darcy?"` / `Elizabeth
+        coloured, and said, "A little."`): a new paragraph is a new speaker, so the guess was wrong. The
+        earlier speech becomes unknown (a guessed speaker is worse than none); returns that unknown one."""
+        if len(self.turns) < 2 or not self._guesses[0] or self._guesses[1] or self.turns[-2] != self.turns[-1]:
+            return None
+        del self.turns[-2]  # an unknown speaker is no side of the exchange to alternate with
+        return self._anonymous_entity(None, nameless=True)  # and not named later by alternation either
 
     def answered(self, called: list[str]) -> Entity | None:
         """The speech just recorded opens by calling someone (`"Nay, Edward," said Marianne`) right after a
