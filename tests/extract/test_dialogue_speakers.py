@@ -348,3 +348,8 @@ def test_a_guess_the_next_paragraph_s_tag_contradicts_is_withdrawn() -> None:
     assert speakers(text)[-3:] == ["Mr. Darcy", None, "Elizabeth"]
     turns = [turn for turn in extract_dialogue(text).turns if turn.speaker == "Elizabeth"]
     assert all("consulting" not in utterance.text for turn in turns for utterance in turn.utterances)
+    # a short tag before the next speech still makes it the next paragraph's own
+    text = ("“It is a handsome face,” said Mrs. Gardiner.\n\n“Lizzy, you can tell us,” said Mrs. Gardiner.\n\n"
+            "Mrs. Reynolds’ respect for Elizabeth seemed to increase.\n\n“Does that young lady know Mr. Darcy?”\n\n"
+            "Elizabeth coloured, and said, “A little.”\n")
+    assert speakers(text)[-2:] == [None, "Elizabeth"]

@@ -22,6 +22,7 @@ from botsmith.extract.turns import SpeechTurn, Utterance
 _CONTEXT_CHARS = 300
 _LEAD_IN_GAP = 300  # after this much narration the next speech starts an exchange: its narration says who
 _OPENING = 40  # `Nay, Edward,`: a name called this near the start of a reply answers that person
+_SHORT_TAG = 60  # characters of narration before a speech that are only its tag (`Elizabeth coloured, and said,`)
 _FRESH_GAP = 600  # after this much, `he said` in it means someone it names, not a participant of the exchange
 
 
@@ -52,8 +53,10 @@ def build_turns(text: str, layout: Layout, quotes: list[Quote]) -> tuple[list[Sp
         if len(groups) == 1 and gap == 0 and spoken and spoken[-1][0] == index - 1:
             opening = _addressed(text, qs[:1], tracker, within=_OPENING)
             _answered(turns, spoken, tracker, opening, layout.paragraphs[index - 1].start)
-            # only speeches that follow each other directly (no narration of the paragraph's own before it)
-            if not qs[0].continues and groups[0][0] == spoken[-1][1] and not text[para.start:qs[0].open_mark].strip():
+            # only speeches that follow each other directly: at most a short tag before this one (`Elizabeth coloured,
+            # and said,`), not a stretch of narration (`Catherine, in some amazement, complied, and ...`)
+            lead = text[para.start:qs[0].open_mark].strip()
+            if not qs[0].continues and groups[0][0] == spoken[-1][1] and len(lead) <= _SHORT_TAG:
                 _withdraw_guess(turns, spoken, tracker, layout.paragraphs[index - 1].start)
         for n, (entity, group) in enumerate(groups):
             _add(turns, text, entity, group, layout.scenes[scene], context if n == 0 else "")
