@@ -349,7 +349,8 @@ def test_a_guess_the_next_paragraph_s_tag_contradicts_is_withdrawn() -> None:
     turns = [turn for turn in extract_dialogue(text).turns if turn.speaker == "Elizabeth"]
     assert all("consulting" not in utterance.text for turn in turns for utterance in turn.utterances)
     # a short tag before the next speech still makes it the next paragraph's own
-    text = ("“It is a handsome face,” said Mrs. Gardiner.\n\n“Lizzy, you can tell us,” said Mrs. Gardiner.\n\n"
-            "Mrs. Reynolds’ respect for Elizabeth seemed to increase.\n\n“Does that young lady know Mr. Darcy?”\n\n"
-            "Elizabeth coloured, and said, “A little.”\n")
+    text = ("“Good morning,” said Elizabeth.\n\n“I have heard much of your master’s fine person,” said Mrs. Gardiner. "
+            "“But, Lizzy, you can tell us whether it is like or not.”\n\n"
+            "Mrs. Reynolds’ respect for Elizabeth seemed to increase on this intimation of her knowing her master.\n\n"
+            "“Does that young lady know Mr. Darcy?”\n\nElizabeth coloured, and said, “A little.”\n")
     assert speakers(text)[-2:] == [None, "Elizabeth"]
