@@ -354,3 +354,16 @@ def test_a_guess_the_next_paragraph_s_tag_contradicts_is_withdrawn() -> None:
             "Mrs. Reynolds’ respect for Elizabeth seemed to increase on this intimation of her knowing her master.\n\n"
             "“Does that young lady know Mr. Darcy?”\n\nElizabeth coloured, and said, “A little.”\n")
     assert speakers(text)[-2:] == [None, "Elizabeth"]
+
+
+def test_a_she_tag_the_next_paragraph_s_name_tag_contradicts_is_withdrawn_unless_she_went_on() -> None:
+    # `she` goes to Elizabeth, the one the narration names (Jane's possessive is not a mention)
+    opening = ("“Good morning,” said Elizabeth.\n\n“Good morning,” said Jane.\n\n"
+               "When the sisters were alone, Jane’s admiration of Mr. Bingley was soon told to Elizabeth.\n\n")
+    text = (opening + "“He is just what a young man ought to be,” said she, “sensible, good-humoured, lively.”\n\n"
+            "“He is also handsome,” replied Elizabeth.\n")
+    assert speakers(text)[-2:] == [None, "Elizabeth"]
+    # narration after her speech: she may speak again (`"Who is this?" She said it to the Knave, who only bowed`)
+    text = (opening + "“He is just what a young man ought to be,” said she. Jane only smiled in reply.\n\n"
+            "“He is also handsome,” said Elizabeth.\n")
+    assert speakers(text)[-2:] == ["Elizabeth", "Elizabeth"]

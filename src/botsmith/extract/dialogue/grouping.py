@@ -37,6 +37,7 @@ def build_turns(text: str, layout: Layout, quotes: list[Quote]) -> tuple[list[Sp
     turns: list[SpeechTurn] = []
     spoken: list[tuple[int, Entity]] = []  # (paragraph, speaker) of each paragraph spoken by one person
     scene, gap, context = -1, 0, ""
+    private = False  # the last speech paragraph was a thought, words to oneself, or went on in narration
     for index, para in enumerate(layout.paragraphs):
         if para.scene != scene:
             tracker.new_scene()
@@ -56,12 +57,17 @@ def build_turns(text: str, layout: Layout, quotes: list[Quote]) -> tuple[list[Sp
             # only speeches that follow each other directly: at most a short tag before this one (`Elizabeth coloured,
             # and said,`), not a stretch of narration (`Catherine, in some amazement, complied, and ...`)
             lead = text[para.start:qs[0].open_mark].strip()
-            if not qs[0].continues and groups[0][0] == spoken[-1][1] and len(lead) <= _SHORT_TAG:
-                _withdraw_guess(turns, spoken, tracker, layout.paragraphs[index - 1].start)
+            first_cue = next((cue for cue in cues[index] if cue is not None), None)
+            if (not qs[0].continues and groups[0][0] == spoken[-1][1] and len(lead) <= _SHORT_TAG
+                    and not (first_cue is not None and first_cue.goes_on)):  # `added Elizabeth` goes on
+                _withdraw_guess(turns, spoken, tracker, layout.paragraphs[index - 1].start, pronoun=not private)
         for n, (entity, group) in enumerate(groups):
             _add(turns, text, entity, group, layout.scenes[scene], context if n == 0 else "")
         if len(groups) == 1:
             spoken.append((index, groups[0][0]))
+        # a thought, words to oneself, or narration after the speech: the same person may speak next
+        private = (_thought(text, qs) or bool(_TO_ONESELF.search(body))
+                   or bool(_after_last_quote(text, para.end, qs).strip()))
         tracker.narration(_narration_of(text, para.start, para.end, qs), 0, around_speech=True)
         gap, context = 0, _trailing_narration(text, para.end, qs[-1])
     return _name_by_alternation(turns, spoken), cast.other_names()
@@ -83,14 +89,22 @@ def _answered(turns: list[SpeechTurn], spoken: list[tuple[int, Entity]], tracker
         turns[-2].utterances.extend(turns.pop().utterances)
 
 
+def _after_last_quote(text: str, para_end: int, qs: list[Quote]) -> str:
+    last = qs[-1]
+    return text[last.close_mark + 1:para_end] if last.close_mark is not None else ""
+
+
+_TO_ONESELF = re.compile(r"\bto\s+(?:her|him|them)sel(?:f|ves)\b")
+
+
 def _withdraw_guess(turns: list[SpeechTurn], spoken: list[tuple[int, Entity]], tracker: SpeakerTracker,
-                    previous_start: int) -> None:
+                    previous_start: int, *, pronoun: bool) -> None:
     """The paragraph just before was given to this paragraph's speaker by alternation alone: unknown instead
     (`SpeakerTracker.withdraw_guess`), so that two people's lines are not joined into one turn."""
     last = turns[-1] if turns else None
     if last is None or last.utterances[0].start < previous_start:
         return  # the turn began before the paragraph: it is not the paragraph's alone
-    entity = tracker.withdraw_guess()
+    entity = tracker.withdraw_guess(pronoun=pronoun)
     if entity is None:
         return
     last.speaker, last.extra["speaker_id"] = entity.name, entity.key

@@ -62,7 +62,8 @@ class SpeakerTracker:
         self._anonymous = 0
         self._guessing = False  # the speaker being decided comes from alternation alone
         self._guessed = (False, False)  # whether it did (and the speech called nobody), for the last two speeches
-        self._guesses = (False, False)  # whether it did, for the last two speeches
+        self._guesses = ("", "")  # "turns" when alternation did, "pronoun" when a he or she tag did, for the last two
+        self._by_pronoun = False  # the speaker being decided comes from a he or she tag
         self.new_scene()
 
     def new_scene(self) -> None:
@@ -250,15 +251,19 @@ class SpeakerTracker:
         self.turns.append(entity)
         self.mentions.append(entity)
         self._guessed = (self._guessed[-1], self._guessing and not names)
-        self._guesses = (self._guesses[-1], self._guessing)
-        self._guessing = False
+        self._guesses = (self._guesses[-1], "turns" if self._guessing else "pronoun" if self._by_pronoun else "")
+        self._guessing = self._by_pronoun = False
 
-    def withdraw_guess(self) -> Entity | None:
-        """The speech before the last one had its speaker from alternation alone, and the last one, in the next
-        paragraph, is tagged with the same person (`"Does that young lady know Mr. Darcy?"` / `Elizabeth
-        coloured, and said, "A little."`): a new paragraph is a new speaker, so the guess was wrong. The
-        earlier speech becomes unknown (a guessed speaker is worse than none); returns that unknown one."""
-        if len(self.turns) < 2 or not self._guesses[0] or self._guesses[1] or self.turns[-2] != self.turns[-1]:
+    def withdraw_guess(self, *, pronoun: bool = True) -> Entity | None:
+        """The speech before the last one had its speaker from alternation alone or from a he or she tag, and the
+        last one, in the next paragraph, is tagged with the same person's name (`"Does that young lady know Mr.
+        Darcy?"` / `Elizabeth coloured, and said, "A little."`; `"He is just what a young man ought to be," said she`
+        / `"He is also handsome," replied Elizabeth`): a new paragraph is a new speaker, so the guess was wrong. The
+        earlier speech becomes unknown (a guessed speaker is worse than none); returns that unknown one.
+        `pronoun=False`: keep a he or she tag's reading (the earlier speech was a thought or went on in narration,
+        where one person may well speak twice: `"Who is this?" She said it to the Knave, who only bowed`)."""
+        earlier, last = self._guesses
+        if len(self.turns) < 2 or last or self.turns[-2] != self.turns[-1] or earlier not in ("turns", *["pronoun"][:pronoun]):
             return None
         del self.turns[-2]  # an unknown speaker is no side of the exchange to alternate with
         return self._anonymous_entity(None, nameless=True)  # and not named later by alternation either
@@ -309,6 +314,7 @@ class SpeakerTracker:
             return relative
         if cue.gender in (None, "group"):
             return self._anonymous_entity(cue.gender)
+        self._by_pronoun = cue.kind == "pronoun"  # `said she`: whoever of her sex is nearest, a reading to check
         return self._by_gender(cue.gender, same_paragraph_names, continues, recent_narration,
                                not_this=self._kin_of(cue))
 
