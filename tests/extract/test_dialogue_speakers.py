@@ -367,3 +367,11 @@ def test_a_she_tag_the_next_paragraph_s_name_tag_contradicts_is_withdrawn_unless
     text = (opening + "“He is just what a young man ought to be,” said she. Jane only smiled in reply.\n\n"
             "“He is also handsome,” said Elizabeth.\n")
     assert speakers(text)[-2:] == ["Elizabeth", "Elizabeth"]
+
+
+def test_someone_the_narration_speaks_to_is_not_the_speaker() -> None:
+    opening = "“Good evening,” said Elizabeth.\n\n“Good evening,” said Mr. Collins.\n\n“Good evening,” said Jane.\n\n"
+    long_narration = "The evening passed quietly, and nothing more was said of Rosings or its mistress. " * 5
+    text = (opening + long_narration + "\n\nWhen the ladies were separating for the toilette, he said to "
+            "Elizabeth,--\n\n“Do not make yourself uneasy, my dear cousin, about your apparel.”\n")
+    assert speakers(text)[-1] == "Mr. Collins"

@@ -253,11 +253,16 @@ def introduces(narration: str) -> bool:
     return bool(_STARTS_SPEAKING.search(last[0]))
 
 
+_SPOKEN_TO = re.compile(r"\bto\s+\Z")
+
+
 def last_sentence_subject(narration: str) -> Cue | None:
     """Who the narration's last sentence is about: its first name, else its first he/she/I (going on with what
     they said when the sentence ends on `added` or `continued`)."""
     last = sentences(narration[-400:])[-1:] or [""]
-    cues = [_cue(m.group("subject")) for m in _CLAUSE_SUBJECT.finditer(last[0])]
+    # not someone spoken to (`he said to Elizabeth,--`)
+    cues = [_cue(m.group("subject")) for m in _CLAUSE_SUBJECT.finditer(last[0])
+            if not _SPOKEN_TO.search(last[0], 0, m.start("subject"))]
     names = [c for c in cues if c is not None and c.kind == "name"]
     pronouns = [c for c in cues if c is not None and c.kind == "pronoun" and c.gender in ("m", "f", "narrator")]
     kin = [c for c in cues if c is not None and c.kind == "np"]  # `Her mother only scolded her.`

@@ -116,10 +116,11 @@ class Cast:
         return self.mentions_both_ways(narration)[1]
 
     def mentions_both_ways(self, narration: str) -> tuple[list[str], list[str]]:
-        """(cast names in text order, the same with subjects last), from one pass over the narration."""
+        """(cast names in text order, the same with subjects last and the people spoken to first), from one pass
+        over the narration."""
         if self.pattern is None:
             return [], []
-        in_order, objects, subjects = [], [], []
+        in_order, addressees, objects, subjects = [], [], [], []
         previous_end = -1
         for match in self.pattern.finditer(narration):
             start, end = match.span()
@@ -134,8 +135,9 @@ class Cast:
             before = narration[max(0, start - 6):start].rstrip()
             at_start = not before or before[-1] in ".;:!?" or before.endswith((" and", " but"))
             in_order.append(name)
-            (subjects if at_start else objects).append(name)
-        return in_order, objects + subjects
+            spoken_to = before.endswith((" to", " To")) or before in ("to", "To")  # `he said to Elizabeth,--`
+            (subjects if at_start else addressees if spoken_to else objects).append(name)
+        return in_order, addressees + objects + subjects
 
 
 def _plural(name: str, names: set[str]) -> bool:
