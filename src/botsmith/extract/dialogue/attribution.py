@@ -40,8 +40,8 @@ _NP = (r"(?<!\bin\s)(?<!\bwith\s)(?<!\bof\s)(?<!\bto\s)(?<!\bat\s)(?<!\bby\s)(?<
 _PRONOUN = r"(?:he|she|I|they|it|we)"
 _ONE_OF = r"one\s+of\s+(?:the|his|her|their|them)(?:\s+[a-z]+)?"  # `whispered one of the girls`
 _SUBJECT = rf"(?P<subject>{_ONE_OF}|{_PRONOUN}\b|{_NAME}|{_NP})"
-_ADVERBS = (r"(?:\s+(?:[a-z]+ly|thus|then|again|now|still|both|all|together|at\s+last|at\s+once|presently|soon|afterwards|"
-            r"at\s+length|was|were|had|has|is))")  # `they both cried`, `Alice was beginning`
+_ADVERBS = (r"(?:\s+(?:[a-z]+ly|thus|then|again|now|still|both|all|together|at\s+last|at\s+once|presently|"
+            r"soon|afterwards|at\s+length|was|were|had|has|is))")  # `they both cried`, `Alice was beginning`
 _LEAD = r"[\s,;:—–\-_*]*"
 _VERB_FIRST = re.compile(_LEAD + r"(?:[a-z]+ly\s+)?" + VERB + r"\b" + _ADVERBS + r"{0,2}\s+" + _SUBJECT)
 _SUBJECT_FIRST = re.compile(_LEAD + r"(?:(?:[Aa]nd|[Bb]ut|[Tt]hen|[Ss]o)\s+)?" + _SUBJECT + r"(?:\s*,[^,.!?]{1,40},)?" + _ADVERBS + r"{0,3}\s+" + VERB + r"\b")

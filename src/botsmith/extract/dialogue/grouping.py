@@ -99,8 +99,9 @@ _TO_ONESELF = re.compile(r"\bto\s+(?:her|him|them)sel(?:f|ves)\b")
 
 def _withdraw_guess(turns: list[SpeechTurn], spoken: list[tuple[int, Entity]], tracker: SpeakerTracker,
                     previous_start: int, *, pronoun: bool) -> None:
-    """The paragraph just before was given to this paragraph's speaker by alternation alone: unknown instead
-    (`SpeakerTracker.withdraw_guess`), so that two people's lines are not joined into one turn."""
+    """The paragraph just before was given to this paragraph's speaker by alternation alone (or by a `said she`,
+    unless `pronoun` is False): unknown instead (`SpeakerTracker.withdraw_guess`), so that two people's lines
+    are not joined into one turn."""
     last = turns[-1] if turns else None
     if last is None or last.utterances[0].start < previous_start:
         return  # the turn began before the paragraph: it is not the paragraph's alone
@@ -341,7 +342,7 @@ def _addressed(text: str, qs: list[Quote], tracker: SpeakerTracker, within: int 
             before = speech[max(0, match.start() - 6):match.start()].rstrip()
             alone = not speech[:match.start()].strip(" \n,.!?_") and not speech[match.end():].strip(" \n,.!?_")
             if alone and not speech[match.end():].lstrip(" _").startswith(","):
-                continue  # `Bingley.` answering `What is his name?` names someone, it calls nobody (`Lizzy,” said he,` calls)
+                continue  # `Bingley.` answering `What is his name?` calls nobody (`Lizzy,” said he,` does)
             if at_end and speech[match.end():].strip(" \n,.!?_"):
                 continue
             if (not after or after[0] in ",!?.") and (not before or before[-1] == "," or _CALLING.search(before)):

@@ -13,6 +13,7 @@ still counts as a different speaker from its neighbours.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from botsmith.extract.dialogue.attribution import Cue, may_report_speech, names_someone, reports_speech, sentences
@@ -97,7 +98,7 @@ class SpeakerTracker:
             self.before_speech(narration)
             if may_report_speech(narration):
                 self.reports_speech_in(sentences(narration))
-            self.narrated = self._ends_on_pronoun(narration)
+            self._hand_over(narration)
             self.polite = None
         if (length if length is not None else len(narration)) > _CONVERSATION_GAP:
             self.turns = []
@@ -122,18 +123,20 @@ class SpeakerTracker:
             (subjects if at_start else objects).append(entity)
         return objects, subjects
 
-    def _ends_on_pronoun(self, narration: str) -> str | None:
-        """The gender of the He or She the narration's last sentence opens on, when it names nobody (`Elizabeth
-        thanked him ... He immediately offered to fetch her others.`: the next speech is his)."""
+    def _hand_over(self, narration: str) -> None:
+        """A last sentence that opens on He or She and names nobody: the next untagged speech is that one's, of the
+        exchange's two (`Elizabeth thanked him ... He immediately offered to fetch her others.`), or, when it says
+        they made no answer, the other one's (`He was silent.`)."""
+        self.narrated = None
         last = (sentences(narration) or [""])[-1].lstrip()
         opening = _OPENING_PRONOUN.match(last)
         if opening is None or self.cast.mentions(last):
-            return None
+            return
         gender = "m" if opening.group(1) == "He" else "f"
-        if _EXCHANGE_EVENT.search(last):  # `He was silent.`: the other one goes on
+        if _EXCHANGE_EVENT.search(last):
             self.silent = self._participant_of(gender) or self.silent
-            return None
-        return gender
+        else:
+            self.narrated = gender
 
     def _follow_topic(self, paragraph: str) -> None:
         """A narration paragraph is about the first man and the first woman named in its first sentence;
@@ -234,7 +237,7 @@ class SpeakerTracker:
         return self.cast.speaks(name) or names_someone(name)
 
     def spoke(self, entity: Entity, addressed: list[str], polite: str | None = None, *, stranger: bool = False,
-              closing: list[str] = ()) -> None:
+              closing: Sequence[str] = ()) -> None:
         """Record a speech; whom it addressed is kept while the same speaker goes on talking.
         `polite`: the gender of a `sir` ("m") or `madam` ("f") the speech calls; `stranger`: it turned to someone
         the book never names (`turning to the waiter`), who answers it; `closing`: the names it ends by calling."""
@@ -263,7 +266,8 @@ class SpeakerTracker:
         `pronoun=False`: keep a he or she tag's reading (the earlier speech was a thought or went on in narration,
         where one person may well speak twice: `"Who is this?" She said it to the Knave, who only bowed`)."""
         earlier, last = self._guesses
-        if len(self.turns) < 2 or last or self.turns[-2] != self.turns[-1] or earlier not in ("turns", *["pronoun"][:pronoun]):
+        withdrawable = ("turns", "pronoun") if pronoun else ("turns",)
+        if len(self.turns) < 2 or last or earlier not in withdrawable or self.turns[-2] != self.turns[-1]:
             return None
         del self.turns[-2]  # an unknown speaker is no side of the exchange to alternate with
         return self._anonymous_entity(None, nameless=True)  # and not named later by alternation either
@@ -389,8 +393,8 @@ class SpeakerTracker:
         # whom the last speech ends by calling answers it before the exchange's other side (`What a delightful
         # library you have at Pemberley, Mr. Darcy!` then `he replied` is Darcy, though Bingley spoke before); a
         # name called earlier in it (`Kitty, ...`) only after
-        candidates = [*(self._named(name) for name in self.closing), other, *(self._named(name) for name in self.addressed),
-                      previous, *reversed(self.mentions)]
+        candidates = [*(self._named(name) for name in self.closing), other,
+                      *(self._named(name) for name in self.addressed), previous, *reversed(self.mentions)]
         for gender_known in (True, False):  # failing anyone of that gender, someone whose gender is unknown
             for entity in candidates:
                 if (entity is None or (entity.name is None and entity is not previous) or not self._may_speak(entity)
