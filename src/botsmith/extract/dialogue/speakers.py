@@ -128,7 +128,7 @@ class SpeakerTracker:
         exchange's two (`Elizabeth thanked him ... He immediately offered to fetch her others.`), or, when it says
         they made no answer, the other one's (`He was silent.`)."""
         self.narrated = None
-        last = (sentences(narration) or [""])[-1].lstrip()
+        last = (sentences(narration[-400:]) or [""])[-1].lstrip()  # the tail only: this runs on every paragraph
         opening = _OPENING_PRONOUN.match(last)
         if opening is None or self.cast.mentions(last):
             return
