@@ -375,3 +375,11 @@ def test_someone_the_narration_speaks_to_is_not_the_speaker() -> None:
     text = (opening + long_narration + "\n\nWhen the ladies were separating for the toilette, he said to "
             "Elizabeth,--\n\n“Do not make yourself uneasy, my dear cousin, about your apparel.”\n")
     assert speakers(text)[-1] == "Mr. Collins"
+
+
+def test_a_lead_in_s_she_nearest_the_verb_of_speaking_is_the_speaker() -> None:
+    text = ("“Good evening,” said Elizabeth.\n\n“Good evening,” said Mr. Darcy.\n\n“Good evening,” said Sir William.\n\n"
+            "“My dear Miss Eliza, why are not you dancing?” And, taking her hand, he would have given it to Mr. Darcy, "
+            "who was not unwilling to receive it, when she instantly drew back, and said with some discomposure to "
+            "Sir William,--\n\n“Indeed, sir, I have not the least intention of dancing.”\n")
+    assert speakers(text)[-1] == "Elizabeth"

@@ -261,10 +261,16 @@ def last_sentence_subject(narration: str) -> Cue | None:
     they said when the sentence ends on `added` or `continued`)."""
     last = sentences(narration[-400:])[-1:] or [""]
     # not someone spoken to (`he said to Elizabeth,--`)
-    cues = [_cue(m.group("subject")) for m in _CLAUSE_SUBJECT.finditer(last[0])
-            if not _SPOKEN_TO.search(last[0], 0, m.start("subject"))]
+    found_at = [(m.start("subject"), _cue(m.group("subject"))) for m in _CLAUSE_SUBJECT.finditer(last[0])
+                if not _SPOKEN_TO.search(last[0], 0, m.start("subject"))]
+    cues = [cue for _, cue in found_at]
     names = [c for c in cues if c is not None and c.kind == "name"]
     pronouns = [c for c in cues if c is not None and c.kind == "pronoun" and c.gender in ("m", "f", "narrator")]
+    verbs = list(SPEECH_VERB.finditer(last[0]))
+    if verbs and len(pronouns) > 1:  # the he or she nearest before the verb of speaking (`he would have given it
+        # to Mr. Darcy, ... when she instantly drew back, and said ... to Sir William,--` is she)
+        before = [c for at, c in found_at if c in pronouns and at < verbs[-1].start()]
+        pronouns = before[-1:] or pronouns
     kin = [c for c in cues if c is not None and c.kind == "np"]  # `Her mother only scolded her.`
     found = (names or pronouns or kin or [None])[0]
     # `she shook it off, and soon added in a different tone--`: going on, as a tag's `she added` is
