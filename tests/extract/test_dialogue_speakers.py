@@ -383,3 +383,13 @@ def test_a_lead_in_s_she_nearest_the_verb_of_speaking_is_the_speaker() -> None:
             "who was not unwilling to receive it, when she instantly drew back, and said with some discomposure to "
             "Sir William,--\n\n“Indeed, sir, I have not the least intention of dancing.”\n")
     assert speakers(text)[-1] == "Elizabeth"
+
+
+def test_a_lead_in_that_opens_on_she_goes_on_about_the_woman_the_narration_is_about() -> None:
+    # not only after a long narration: `She was a little revived ...; and she seized the opportunity of saying,--`
+    # in a running exchange is still Elizabeth, whom the narration is about, not the exchange's other woman
+    text = ("“Good morning,” said Jane.\n\n“Good morning,” said Elizabeth.\n\n"
+            "Elizabeth sat by the window while Mr. Darcy stood near the fire.\n\n“Are you well?” said Jane.\n\n"
+            "“Quite well.”\n\nShe was a little revived by his bringing back his coffee-cup himself; and she seized "
+            "the opportunity of saying,--\n\n“Is your sister at Pemberley still?”\n")
+    assert speakers(text)[-1] == "Elizabeth"

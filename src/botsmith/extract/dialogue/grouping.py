@@ -208,12 +208,14 @@ def _untagged_speaker(text: str, para_start: int, qs: list[Quote], tracker: Spea
     if lead is not None and lead.kind == "pronoun":
         if gap == 0 and tracker.turns and tracker.turns[-1].gender in (lead.gender, None):
             return tracker.turns[-1]  # `said the Duchess; and she began singing:` then the song
+        # a lead-in that opens on the same she is about the person the narration is about, even in a running
+        # exchange (`She was a little revived ...; and she seized the opportunity of saying,--`)
+        topic = tracker.topic(lead.gender)
+        if topic is not None and lead_in.lstrip()[:4].lower() == lead.value.lower() + " ":
+            return topic
         # after a long narration (or none before) the pronoun is someone just named, preferably a
         # sentence's subject; in a running exchange, a participant
         fresh = gap >= _FRESH_GAP or not tracker.turns
-        topic = tracker.topic(lead.gender)
-        if fresh and topic is not None and lead_in.lstrip()[:4].lower() == lead.value.lower() + " ":
-            return topic  # the lead-in opens on the same she: the person the narration is about
         names = tracker.cast.subjects_last(lead_in) if fresh else []
         return tracker.speaker(lead, same_paragraph_names=names, continues=False, weak=None, recent_narration=fresh)
     return tracker.speaker(None, same_paragraph_names=[], continues=continues, weak=weak or lead)
