@@ -133,11 +133,16 @@ class Cast:
                 continue
             name = self.canonical(" ".join(match.group().split()))
             before = narration[max(0, start - 6):start].rstrip()
-            at_start = not before or before[-1] in ".;:!?" or before.endswith((" and", " but"))
             in_order.append(name)
             spoken_to = before.endswith((" to", " To")) or before in ("to", "To")  # `he said to Elizabeth,--`
-            (subjects if at_start else addressees if spoken_to else objects).append(name)
+            (subjects if opens_clause(narration, start) else addressees if spoken_to else objects).append(name)
         return in_order, addressees + objects + subjects
+
+
+def opens_clause(narration: str, start: int) -> bool:
+    """Whether the words at `start` open a sentence or a clause (`...; and Mr. Darcy`): its subject, most likely."""
+    before = narration[max(0, start - 6):start].rstrip()
+    return not before or before[-1] in ".;:!?" or before.endswith((" and", " but"))
 
 
 def _plural(name: str, names: set[str]) -> bool:

@@ -65,11 +65,13 @@ def build_turns(text: str, layout: Layout, quotes: list[Quote]) -> tuple[list[Sp
             _add(turns, text, entity, group, layout.scenes[scene], context if n == 0 else "")
         if len(groups) == 1:
             spoken.append((index, groups[0][0]))
+        tail = _after_last_quote(text, para.end, qs)
         # a thought, words to oneself, or narration after the speech: the same person may speak next
-        private = (_thought(text, qs) or bool(_TO_ONESELF.search(body))
-                   or bool(_after_last_quote(text, para.end, qs).strip()))
+        private = _thought(text, qs) or bool(_TO_ONESELF.search(body)) or bool(tail.strip())
         tracker.narration(_narration_of(text, para.start, para.end, qs), 0, around_speech=True)
-        gap, context = 0, _trailing_narration(text, para.end, qs[-1])
+        # narration after the last quotation that introduces the next speech (`...said the Duchess. And with that
+        # she began singing a lullaby:`)
+        gap, context = 0, tail if introduces(tail) else ""
     return _name_by_alternation(turns, spoken), cast.other_names()
 
 
@@ -90,6 +92,7 @@ def _answered(turns: list[SpeechTurn], spoken: list[tuple[int, Entity]], tracker
 
 
 def _after_last_quote(text: str, para_end: int, qs: list[Quote]) -> str:
+    """The paragraph's narration after its last quotation (none when the quotation runs on)."""
     last = qs[-1]
     return text[last.close_mark + 1:para_end] if last.close_mark is not None else ""
 
@@ -143,15 +146,6 @@ def _name_by_alternation(turns: list[SpeechTurn], spoken: list[tuple[int, Entity
     return merged
 
 
-def _trailing_narration(text: str, para_end: int, last: Quote) -> str:
-    """Narration after a paragraph's last quotation when it introduces the next speech
-    (`...said the Duchess. And with that she began singing a lullaby:`)."""
-    if last.close_mark is None:
-        return ""
-    tail = text[last.close_mark + 1:para_end]
-    return tail if introduces(tail) else ""
-
-
 def _quote_cue(text: str, layout: Layout, qs: list[Quote], i: int) -> Cue | None:
     para = layout.paragraphs[qs[i].paragraph]
     quote = qs[i]
@@ -185,9 +179,10 @@ def _speakers(text: str, para_start: int, qs: list[Quote], cues: list[Cue | None
         groups = _tagged_groups(text, para_start, qs, cues, tracker)
         last = groups[-1][1]
         # `"Well done, Mrs. Martin!" thought Emma.`: nobody hears a thought, so nobody it calls answers it
-        addressed = [] if _thought(text, last) else turned + _addressed(text, last, tracker)
+        thought = _thought(text, last)
+        addressed = [] if thought else turned + _addressed(text, last, tracker)
         tracker.spoke(groups[-1][0], addressed, _polite_address(text, last), stranger=turned == [_STRANGER],
-                      closing=[] if _thought(text, last) else _addressed(text, last[-1:], tracker, at_end=True))
+                      closing=[] if thought else _addressed(text, last[-1:], tracker, at_end=True))
         return groups
     finally:
         tracker.called = set()

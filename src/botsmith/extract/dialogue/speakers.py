@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from botsmith.extract.dialogue.attribution import Cue, may_report_speech, names_someone, reports_speech, sentences
 from botsmith.extract.dialogue.cast import SENTENCE_END as _SENTENCE_END
-from botsmith.extract.dialogue.cast import Cast
+from botsmith.extract.dialogue.cast import Cast, opens_clause
 
 _FAMILY = {  # relation: (gender of the person it is relative to, or None for any; title of the speaker)
     "wife": ("m", "Mrs."), "lady": ("m", "Mrs."), "husband": ("f", "Mr."),
@@ -118,9 +118,7 @@ class SpeakerTracker:
             # only someone the book tags: `But still he would be her husband.` (Charlotte's) is no Mr. Lucas
             if entity is None or not self.cast.speaks(entity.key) or entity in objects + subjects:
                 continue
-            before = narration[max(0, match.start() - 6):match.start()].rstrip()
-            at_start = not before or before[-1] in ".;:!?" or before.endswith((" and", " but"))
-            (subjects if at_start else objects).append(entity)
+            (subjects if opens_clause(narration, match.start()) else objects).append(entity)
         return objects, subjects
 
     def _hand_over(self, narration: str) -> None:
