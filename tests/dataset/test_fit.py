@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
 
@@ -113,11 +114,13 @@ def test_character_bots_get_identity_examples_in_training_only(tmp_path, tiny_ll
     result = build_dataset(folder.root, config, log=lambda line: None)
     read = lambda name: [json.loads(line) for line in (folder.dataset_dir / name).read_text().splitlines()]  # noqa: E731
     identity = [r for r in read("train.jsonl") if r["meta"]["kind"] == "identity"]
-    assert len(identity) == 24 and not [r for r in read("validation.jsonl") if r["meta"]["kind"] == "identity"]
+    assert len(identity) == 96 and not [r for r in read("validation.jsonl") if r["meta"]["kind"] == "identity"]
+    asked = Counter(r["messages"][1]["content"] for r in identity)
+    assert len(asked) == 24 and set(asked.values()) == {4}  # each question template in turn, four times over
     assert all("Tobias" in r["messages"][-1]["content"] for r in identity)
     assert all(r["messages"][0]["content"] == "You are Tobias." for r in identity)
     assert not {r["messages"][1]["content"] for r in identity} & set(IDENTITY_PROBES)  # eval asks other questions
-    assert result.stats["kinds"]["train"]["kind:identity"] == 24
+    assert result.stats["kinds"]["train"]["kind:identity"] == 96
     none = build_dataset(folder.root, config.with_overrides("dataset", identity_examples=0), log=lambda line: None)
     assert "kind:identity" not in none.stats["kinds"]["train"]
 

@@ -33,10 +33,11 @@ class DatasetSection(Section):
         False, description="Dialogue mode: put the narration (or stage direction) before an exchange into its system message.",
     )
     identity_examples: int = Field(
-        24, ge=0, le=64,
+        96, ge=0, le=512,
         description="Character and chat bots: add this many exchanges in which the bot is asked who it is and answers "
-                    "with its name (training split only; 0: none). Without them a small base model answers with a "
-                    "name of its own invention, and a fine-tune wears away the name the system prompt gives it.",
+                    "with its name (training split only; 0: none; the 24 question templates in turn). Without them a "
+                    "small base model answers with a name of its own invention, and a fine-tune wears away the name "
+                    "the system prompt gives it.",
     )
     dedup_threshold: float = Field(
         0.8, gt=0.0, le=1.0,
