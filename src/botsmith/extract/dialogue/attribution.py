@@ -266,9 +266,10 @@ def last_sentence_subject(narration: str) -> Cue | None:
     cues = [cue for _, cue in found_at]
     names = [c for c in cues if c is not None and c.kind == "name"]
     pronouns = [c for c in cues if c is not None and c.kind == "pronoun" and c.gender in ("m", "f", "narrator")]
-    verbs = list(SPEECH_VERB.finditer(last[0]))
-    if verbs and len(pronouns) > 1:  # the he or she nearest before the verb of speaking (`he would have given it
-        # to Mr. Darcy, ... when she instantly drew back, and said ... to Sir William,--` is she)
+    # the he or she nearest before the verb of speaking (`he would have given it to Mr. Darcy, ... when she
+    # instantly drew back, and said ... to Sir William,--` is she); only looked for where a pronoun decides
+    verbs = list(SPEECH_VERB.finditer(last[0])) if not names and len(pronouns) > 1 else []
+    if verbs:
         before = [c for at, c in found_at if c in pronouns and at < verbs[-1].start()]
         pronouns = before[-1:] or pronouns
     kin = [c for c in cues if c is not None and c.kind == "np"]  # `Her mother only scolded her.`
