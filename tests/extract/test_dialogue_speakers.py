@@ -393,3 +393,51 @@ def test_a_lead_in_that_opens_on_she_goes_on_about_the_woman_the_narration_is_ab
             "“Quite well.”\n\nShe was a little revived by his bringing back his coffee-cup himself; and she seized "
             "the opportunity of saying,--\n\n“Is your sister at Pemberley still?”\n")
     assert speakers(text)[-1] == "Elizabeth"
+
+
+def test_miss_before_a_first_name_makes_no_surname_and_a_speaking_family_wins_a_first_name() -> None:
+    # `Miss Elizabeth` is a title before her first name; `Jane Austen` on the title page is not Jane's family
+    text = ("By Jane Austen. A preface on Miss Austen and Miss Austen's heroines, and Jane Austen once more.\n\n"
+            + _BENNETS + "Miss Elizabeth smiled; Miss Elizabeth Bennet and Jane Bennet were at home.\n\n"
+            "“Good morning,” said Jane.\n\n“Good morning,” said Miss Bingley.\n\n“Good morning,” said Elizabeth.\n\n")
+    cast = Cast.from_cues(text, [Cue("name", name, None) for name in
+                                 ("Mrs. Bennet", "Mr. Bennet", "Mr. Bingley", "Elizabeth", "Jane", "Miss Bingley")])
+    assert cast.surname("Elizabeth") == "Bennet"
+    assert cast.surname("Jane") == "Bennet"
+    met = "The next morning, as she was going down stairs, she was met by her father.\n\n“Lizzy,” said he, “come.”\n"
+    assert speakers(text + met)[-1] == "Mr. Bennet"
+
+
+def test_a_man_is_not_his_own_father() -> None:
+    # Kitty's surname is unknown; the man just named, Mr. Bingley, is not `her father`
+    text = ("“Good morning,” said Mr. Bennet.\n\n“Good morning,” said Kitty.\n\n“Good morning,” said Mr. Bingley.\n\n"
+            "Kitty was met by her father in the hall.\n\n“Kitty,” said he, “where is your mother?”\n")
+    assert speakers(text)[-1] == "Mr. Bennet"
+
+
+def test_a_lead_in_about_the_one_the_speech_calls_names_no_speaker() -> None:
+    lead_in = ("The evening passed off pleasantly. Mr. Bingley had danced with Jane twice, and Mary and Lydia had "
+               "been fortunate enough to be never without partners. They returned in good spirits to Longbourn. They "
+               "found Mr. Bennet still up. With a book, he was regardless of time; and on the present occasion he had "
+               "a good deal of curiosity. He had rather hoped that all her views on the stranger would be "
+               "disappointed; but he soon found that he had a very different story to hear.")
+    text = (_BENNETS + lead_in + "\n\n“Oh, my dear Mr. Bennet,” as she entered the room, “we have had a most "
+            "delightful evening.”\n\n“If he had had any compassion for me,” cried her husband, “he would not have "
+            "danced half so much!”\n\n“Oh, my dear,” continued Mrs. Bennet, “I am quite delighted with him.”\n")
+    # not Mr. Bingley, the next man the lead-in names: unknown, then named by the turns around it
+    assert speakers(text)[-3:] == ["Mrs. Bennet", "Mr. Bennet", "Mrs. Bennet"]
+
+
+def test_someone_who_left_them_is_out_of_the_exchange_but_not_the_one_who_stayed() -> None:
+    text = ("“Good morning,” said Mr. Darcy.\n\n“Good morning,” said Elizabeth.\n\n“Good morning,” said Kitty.\n\n"
+            "Bingley and Jane soon allowed the others to outstrip them. They lagged behind, while Elizabeth, Kitty, and "
+            "Darcy were to entertain each other. Very little was said by either; Kitty was too much afraid of him to "
+            "talk; Elizabeth was secretly forming a desperate resolution; and, perhaps, he might be doing the same.\n\n"
+            "They walked towards the Lucases’, because Kitty wished to call upon Maria; and as Elizabeth saw no "
+            "occasion for making it a general concern, when Kitty left them she went boldly on with him alone. Now was the moment for her resolution to be executed; and "
+            "while her courage was high, she immediately said,--\n\n“Mr. Darcy, I am a very selfish creature.”\n")
+    assert speakers(text)[-1] == "Elizabeth"
+    stayed = ("“Good morning,” said Sir William.\n\n“Good morning,” said Mrs. Bennet.\n\n"
+              "Mrs. Bennet was too much overpowered to say a great deal while Sir William remained; but no sooner "
+              "had he left them than her feelings found a rapid vent.\n\n“Good heavens!” said she.\n")
+    assert speakers(stayed)[-1] == "Mrs. Bennet"

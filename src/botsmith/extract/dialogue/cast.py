@@ -47,7 +47,7 @@ class Cast:
         tagged = Counter(cue.value for cue in cues if cue.kind == "name")
         cast._aliases, cast.sisters = names_and_sisters(names, tagged, text)
         cast.tag_counts = tagged
-        cast.family = family_names(names, text)
+        cast.family = family_names(names, text, tagged)
         every_name = set(names) | set(cast._aliases)
         if every_name:
             alternation = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(every_name, key=len, reverse=True))

@@ -212,8 +212,31 @@ def _untagged_speaker(text: str, para_start: int, qs: list[Quote], tracker: Spea
         # sentence's subject; in a running exchange, a participant
         fresh = gap >= _FRESH_GAP or not tracker.turns
         names = tracker.cast.subjects_last(lead_in) if fresh else []
+        if _about_the_one_called(lead, lead_in, tracker):
+            return tracker.unknown()  # whom the turn-taking names later (`_name_by_alternation`), if anyone
         return tracker.speaker(lead, same_paragraph_names=names, continues=False, weak=None, recent_narration=fresh)
     return tracker.speaker(None, same_paragraph_names=[], continues=continues, weak=weak or lead)
+
+
+def _about_the_one_called(lead: Cue, lead_in: str, tracker: SpeakerTracker) -> bool:
+    """The he or she the lead-in ends on can only be the one the speech calls, who listens (`They found Mr. Bennet
+    still up. ... he soon found that he had a very different story to hear.` / `"Oh, my dear Mr. Bennet," as she
+    entered the room`): the sentence of that pronoun names nobody of its gender (not `she had mentioned his name to
+    Elizabeth; but now ... she said,--`), and the last sentence before it that names anyone of that gender names
+    only the one called. Then the lead-in names no speaker, and the next man it names is not one either: the
+    speaker is unknown."""
+    def of_gender(sentence: str) -> set[str]:
+        return {name for name in tracker.cast.mentions(sentence) if tracker.cast.gender(name) == lead.gender}
+
+    pronoun = re.compile(rf"\b{lead.value}\b", re.IGNORECASE)
+    parts = sentences(lead_in)
+    last = max((n for n, sentence in enumerate(parts) if pronoun.search(sentence)), default=None)
+    if last is None or of_gender(parts[last]):
+        return False
+    for sentence in reversed(parts[:last]):
+        if found := of_gender(sentence):
+            return len(found) == 1 and found <= tracker.called
+    return False
 
 
 def _tagged_groups(text: str, para_start: int, qs: list[Quote], cues: list[Cue | None],

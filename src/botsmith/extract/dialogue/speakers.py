@@ -30,13 +30,14 @@ _KIN = frozenset("aunt uncle sister brother mother father cousin niece nephew wi
 # the `she` after `her mother` is as often the daughter (`...was delightful to her mother's ear. "I am," said she`)
 _KIN_PHRASE = re.compile(r"\b(?:[Hh]er\s+(?:father|husband)|[Hh]is\s+(?:mother|wife))\b")
 _OPENING_PRONOUN = re.compile(r"(He|She)\s")
+_PRONOUN_BEFORE = re.compile(r"\b([Hh]e|[Ss]he)\s+(?:\w+\s+)?$")  # `had he`, `she soon` right before a verb
 _COMPANIONS = frozenset("friend companion partner sister brother cousin neighbour neighbor visitor guest".split())
 _CONVERSATION_GAP = 1500  # characters of narration after which an exchange is over
 # What narration says about the exchange, found in one pass (this runs on every paragraph): two people
 # by themselves start a new one, someone leaves it, someone makes no answer
 _NEW_CONVERSATION = (r"by\s+themselves|alone\s+together|left\s+alone|t[êe]te-[àa]-t[êe]te|"
                      r"the\s+(?:former|latter)\s+(?!of\b|was\b|is\b)[a-z]+")
-_LEAVES = (r"was\s+off|went\s+(?:out|away|home)|walked\s+(?:off|away|out)|left\s+the\s+(?:room|house)|"
+_LEAVES = (r"was\s+off|went\s+(?:out|away|home)|walked\s+(?:off|away|out)|left\s+(?:the\s+(?:room|house)|them\b)|"
            r"took\s+(?:his|her)\s+leave|set\s+off|quitted\s+the\s+room|withdrew|departed")
 _NO_ANSWER = (r"(?:made|gave|returned|attempted|make|making)\s+no\s+(?:answer|reply|rejoinder)|"
               r"had\s+nothing\s+to\s+say|said\s+nothing|(?:was|remained|kept)\s+silent|"
@@ -172,8 +173,16 @@ class SpeakerTracker:
         return self._named(self.cast.canonical(" ".join(nearest.group().split())))
 
     def _leaves(self, narration: str, end: int) -> None:
-        """`Mr. Woodhouse at last was off`: whoever leaves is out of the exchange until a tag names them."""
-        person = self._subject_before(narration, end)
+        """`Mr. Woodhouse at last was off`: whoever leaves is out of the exchange until a tag names them; `...
+        while Sir William remained; but no sooner had he left them` is the last man named, not Mrs. Bennet."""
+        pronoun = _PRONOUN_BEFORE.search(narration[max(0, end - 20):end])
+        if pronoun is None:
+            person = self._subject_before(narration, end)
+        else:
+            gender = "m" if pronoun.group(1).lower() == "he" else "f"
+            sentence = (sentences(narration[:end]) or [""])[-1]
+            named = [self._named(name) for name in self.cast.mentions(sentence)]
+            person = next((e for e in reversed(named) if e.gender == gender), None)
         if person is not None:
             self.gone.add(person.key)
             self.turns = [e for e in self.turns if e.key != person.key]
@@ -292,6 +301,10 @@ class SpeakerTracker:
             return name
         return next((entity.key for entity in reversed(self.mentions) if entity.key in candidates), name)
 
+    def unknown(self) -> Entity:
+        """A speaker nobody named here, whom the turn-taking around may name later."""
+        return self._anonymous_entity(None)
+
     def _named(self, name: str) -> Entity:
         return Entity(name, name, self.cast.gender(name))
 
@@ -370,6 +383,8 @@ class SpeakerTracker:
                 if surname is None or gender not in (None, entity.gender):
                     continue
                 candidate = self.cast.titled(title, surname)
+                if candidate == entity.key:
+                    continue  # Mr. Bingley is not his own father: `her father` is some woman's
                 if candidate is not None:
                     return self._named(candidate)
                 if relative_gender is not None:  # a wife nobody named yet; a parent must be in the cast
