@@ -395,17 +395,23 @@ def test_a_lead_in_that_opens_on_she_goes_on_about_the_woman_the_narration_is_ab
     assert speakers(text)[-1] == "Elizabeth"
 
 
-def test_miss_before_a_first_name_makes_no_surname_and_a_speaking_family_wins_a_first_name() -> None:
-    # `Miss Elizabeth` is a title before her first name; `Jane Austen` on the title page is not Jane's family
-    text = ("By Jane Austen. A preface on Miss Austen and Miss Austen's heroines, and Jane Austen once more.\n\n"
-            + _BENNETS + "Miss Elizabeth smiled; Miss Elizabeth Bennet and Jane Bennet were at home.\n\n"
+def test_miss_before_a_first_name_makes_no_surname() -> None:
+    # `Miss Elizabeth` is a title before her first name: she is still Elizabeth Bennet, and `her father` Mr. Bennet
+    text = (_BENNETS + "Miss Elizabeth smiled; Miss Elizabeth Bennet and Jane Bennet were at home.\n\n"
             "“Good morning,” said Jane.\n\n“Good morning,” said Miss Bingley.\n\n“Good morning,” said Elizabeth.\n\n")
     cast = Cast.from_cues(text, [Cue("name", name, None) for name in
                                  ("Mrs. Bennet", "Mr. Bennet", "Mr. Bingley", "Elizabeth", "Jane", "Miss Bingley")])
     assert cast.surname("Elizabeth") == "Bennet"
-    assert cast.surname("Jane") == "Bennet"
     met = "The next morning, as she was going down stairs, she was met by her father.\n\n“Lizzy,” said he, “come.”\n"
     assert speakers(text + met)[-1] == "Mr. Bennet"
+
+
+def test_a_family_name_two_men_hold_gives_a_first_name_no_father() -> None:
+    # Anne Elliot's father is Sir Walter; Mr Elliot, the other titled Elliot, is a cousin
+    text = ("“Good morning,” said Mr Elliot.\n\n“Good morning,” said Anne.\n\nAnne Elliot and Anne Elliot.\n\n"
+            "“Good morning,” said Sir Walter Elliot.\n\n“Good morning,” said Mrs Clay.\n\n"
+            "The next day Anne was met by her father.\n\n“Anne,” said he, “you look better.”\n")
+    assert speakers(text)[-1] == "Sir Walter Elliot"
 
 
 def test_a_man_is_not_his_own_father() -> None:
@@ -437,6 +443,11 @@ def test_someone_who_left_them_is_out_of_the_exchange_but_not_the_one_who_stayed
             "occasion for making it a general concern, when Kitty left them she went boldly on with him alone. Now was the moment for her resolution to be executed; and "
             "while her courage was high, she immediately said,--\n\n“Mr. Darcy, I am a very selfish creature.”\n")
     assert speakers(text)[-1] == "Elizabeth"
+    # a leave-taking told ahead of the talk that follows: he is still there to speak
+    told_ahead = ("“Good evening,” said Edmund.\n\n“Good evening,” said Mr. Crawford.\n\n“Good evening,” said Fanny."
+                  "\n\nThis was towards the close of their walk. He attended them to the last, and left them only at "
+                  "the door of their own house.\n\n“I wish you were not so tired,” said he, still detaining Fanny.\n")
+    assert speakers(told_ahead)[-1] == "Mr. Crawford"
     stayed = ("“Good morning,” said Sir William.\n\n“Good morning,” said Mrs. Bennet.\n\n"
               "Mrs. Bennet was too much overpowered to say a great deal while Sir William remained; but no sooner "
               "had he left them than her feelings found a rapid vent.\n\n“Good heavens!” said she.\n")

@@ -161,25 +161,22 @@ def _surnames(names: Counter[str], known: dict[str, str]) -> dict[str, str]:
     return linked
 
 
-def family_names(names: Counter[str], text: str, tagged: Counter[str] | None = None) -> dict[str, str]:
+def family_names(names: Counter[str], text: str) -> dict[str, str]:
     """first name -> surname, where the book writes them together and the surname has a titled holder
     (`Emma Woodhouse` beside `Mr. Woodhouse`): `her father` said by Emma is then Mr. Woodhouse.
 
     `Miss Elizabeth` and `Lady Catherine` put a title before a first name, not a surname, so a known first
-    name counts as a surname only after `Mr.` or `Mrs.`. Where the book pairs a first name with several
-    surnames, one that a speaker of the book holds wins (`Jane Bennet` over the preface's `Jane Austen`)."""
+    name counts as a surname only after `Mr.` or `Mrs.`."""
     titled = {words[1] for words in (name.split() for name in names) if len(words) == 2
               and words[0].lower() in TITLES
               and (words[0].rstrip(".") in ("Mr", "Mrs") or first_name_gender(words[1]) is None)}
     firsts = [name for name in names if len(name.split()) == 1 and name.lower() not in TITLES and name not in titled]
     if not firsts or not titled:
         return {}
-    speaking = {name.split()[-1] for name in (tagged or ()) if len(name.split()) == 2}
     either = "|".join(map(re.escape, firsts)), "|".join(map(re.escape, titled))
     pattern = re.compile(rf"\b(?=[A-Z])({either[0]})\s+({either[1]})\b")
-    pairings = Counter(match.groups() for match in pattern.finditer(text))
     found: dict[str, str] = {}
-    for first, surname in sorted(pairings, key=lambda pair: (pair[1] not in speaking, -pairings[pair])):
+    for (first, surname), _ in Counter(match.groups() for match in pattern.finditer(text)).most_common():
         found.setdefault(first, surname)
     return found
 

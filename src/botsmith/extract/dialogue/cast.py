@@ -26,6 +26,8 @@ class Cast:
     tag_counts: Counter = field(default_factory=Counter)  # how often each name is a speech tag
     family: dict[str, str] = field(default_factory=dict)  # first name -> surname (Emma -> Woodhouse)
     sisters: dict[str, list[str]] = field(default_factory=dict)  # Miss Bennet -> Elizabeth, Jane, Lydia
+    # surnames two men of the cast hold (`Mr Elliot` the heir and `Sir Walter Elliot`): no one father of the family
+    shared_surnames: set[str] = field(default_factory=set)
     _aliases: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -47,7 +49,7 @@ class Cast:
         tagged = Counter(cue.value for cue in cues if cue.kind == "name")
         cast._aliases, cast.sisters = names_and_sisters(names, tagged, text)
         cast.tag_counts = tagged
-        cast.family = family_names(names, text, tagged)
+        cast.family = family_names(names, text)
         every_name = set(names) | set(cast._aliases)
         if every_name:
             alternation = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(every_name, key=len, reverse=True))
@@ -61,6 +63,7 @@ class Cast:
         for name in every_name:
             if _plural(name, every_name):
                 cast.genders[name] = "group"  # `the Miss Bertrams` are never the `she` of a tag
+        cast.shared_surnames = _shared_surnames(cast, names)
         return cast
 
     def surname(self, name: str | None) -> str | None:
@@ -143,6 +146,16 @@ def opens_clause(narration: str, start: int) -> bool:
     """Whether the words at `start` open a sentence or a clause (`...; and Mr. Darcy`): its subject, most likely."""
     before = narration[max(0, start - 6):start].rstrip()
     return not before or before[-1] in ".;:!?" or before.endswith((" and", " but"))
+
+
+def _shared_surnames(cast: Cast, names: Counter[str]) -> set[str]:
+    """Surnames that two different men of the cast hold under a title (`Mr Elliot`, `Sir Walter Elliot`)."""
+    holders: dict[str, set[str]] = defaultdict(set)
+    for name in names:
+        words = name.split()
+        if len(words) >= 2 and title_gender(name) == "m" and cast.gender(name) != "group":
+            holders[words[-1]].add(cast.canonical(name))
+    return {surname for surname, men in holders.items() if len(men) >= 2}
 
 
 def _plural(name: str, names: set[str]) -> bool:

@@ -37,13 +37,25 @@ _CONVERSATION_GAP = 1500  # characters of narration after which an exchange is o
 # by themselves start a new one, someone leaves it, someone makes no answer
 _NEW_CONVERSATION = (r"by\s+themselves|alone\s+together|left\s+alone|t[êe]te-[àa]-t[êe]te|"
                      r"the\s+(?:former|latter)\s+(?!of\b|was\b|is\b)[a-z]+")
-_LEAVES = (r"was\s+off|went\s+(?:out|away|home)|walked\s+(?:off|away|out)|left\s+(?:the\s+(?:room|house)|them\b)|"
+# `Mrs. Elton left them no choice`, `left them in doubt`: something left to them, not a leave-taking
+_LEFT_THEM_WHAT = r"(?:no|nothing|little|much|more|a|an|the|in|with|to|some|any|all|free|time|room|their|his|her)"
+# `when Kitty left them she went boldly on`: a leave-taking over before the sentence goes on
+_ONCE_GONE = re.compile(r"\b(?:[Ww]hen|[Aa]fter|as\s+soon\s+as|no\s+sooner\s+had)\b[^.;:!?]*$")
+_LEAVES = (r"was\s+off|went\s+(?:out|away|home)|walked\s+(?:off|away|out)|left\s+the\s+(?:room|house)|"
+           rf"left\s+them\b(?!\s+{_LEFT_THEM_WHAT}\b)|"
            r"took\s+(?:his|her)\s+leave|set\s+off|quitted\s+the\s+room|withdrew|departed")
 _NO_ANSWER = (r"(?:made|gave|returned|attempted|make|making)\s+no\s+(?:answer|reply|rejoinder)|"
               r"had\s+nothing\s+to\s+say|said\s+nothing|(?:was|remained|kept)\s+silent|"
               r"did\s+not\s+(?:answer|reply)|no\s+inclination\s+of\s+replying|"
               r"(?:could|would)\s+not\s+(?:answer|reply)|too\s+much\s+\w+\s+to\s+(?:make\s+any\s+)?(?:reply|answer)")
 _EXCHANGE_EVENT = re.compile(rf"\b(?:(?P<new>{_NEW_CONVERSATION})|(?P<leaves>{_LEAVES})|(?P<quiet>{_NO_ANSWER}))\b")
+
+
+def _told_ahead(event: re.Match[str], narration: str) -> bool:
+    """`He attended them to the last, and left them only at the door`: a leave-taking the narration tells ahead of the
+    talk that follows; only `when Kitty left them` (`after`, `as soon as`, `no sooner had`) is over before it."""
+    return event.group().startswith("left") and event.group().endswith("them") and not _ONCE_GONE.search(
+        narration, max(0, event.start() - 60), event.start())
 
 
 @dataclass(frozen=True)
@@ -132,7 +144,8 @@ class SpeakerTracker:
         if opening is None or self.cast.mentions(last):
             return
         gender = "m" if opening.group(1) == "He" else "f"
-        if _EXCHANGE_EVENT.search(last):
+        event = _EXCHANGE_EVENT.search(last)
+        if event is not None and not _told_ahead(event, last):
             self.silent = self._participant_of(gender) or self.silent
         else:
             self.narrated = gender
@@ -196,7 +209,8 @@ class SpeakerTracker:
             if event.lastgroup == "new":
                 self.turns = []
             elif event.lastgroup == "leaves":
-                self._leaves(narration, event.start())
+                if not _told_ahead(event, narration):
+                    self._leaves(narration, event.start())
             else:
                 self.silent = self._made_no_answer(narration, event) or self.silent
 
@@ -376,15 +390,20 @@ class SpeakerTracker:
             return None
         relative_gender, title = _FAMILY[words[1]]
         relatives = [*reversed(self.turns[-4:]), *reversed(self.mentions), *(self._named(n) for n in speech_names)]
-        genders = [relative_gender] if relative_gender else [{"his": "m", "her": "f"}.get(words[0]), None]
+        owner = {"his": "m", "her": "f"}.get(words[0])
+        genders = [relative_gender] if relative_gender else [owner, None]
         for gender in genders:  # `her father`: the father of a woman, else of the family just named
             for entity in relatives:
                 surname = self.cast.surname(entity.name)
                 if surname is None or gender not in (None, entity.gender):
                     continue
+                if title == "Mr." and surname in self.cast.shared_surnames and len(entity.name.split()) == 1:
+                    # a first name's family: `her father` of Anne Elliot is Sir Walter, not Mr Elliot the heir, and
+                    # `her husband` of Mary (Elliot by birth) no Elliot at all; `Mrs. John Dashwood`'s is a Dashwood
+                    continue
                 candidate = self.cast.titled(title, surname)
-                if candidate == entity.key:
-                    continue  # Mr. Bingley is not his own father: `her father` is some woman's
+                if candidate == entity.key and owner not in (None, entity.gender):
+                    continue  # `her father` is not Mr. Bingley for being the man just named (`his father` may be)
                 if candidate is not None:
                     return self._named(candidate)
                 if relative_gender is not None:  # a wife nobody named yet; a parent must be in the cast
