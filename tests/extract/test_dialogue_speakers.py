@@ -452,3 +452,20 @@ def test_someone_who_left_them_is_out_of_the_exchange_but_not_the_one_who_stayed
               "Mrs. Bennet was too much overpowered to say a great deal while Sir William remained; but no sooner "
               "had he left them than her feelings found a rapid vent.\n\n“Good heavens!” said she.\n")
     assert speakers(stayed)[-1] == "Mrs. Bennet"
+
+
+def test_a_tag_naming_two_people_names_no_one_of_them() -> None:
+    text = ("“Good morning,” said Lady Catherine.\n\n“Good morning,” said Lydia.\n\n"
+            "“We will go as far as Meryton with you,” said Catherine and Lydia.\n")
+    assert speakers(text)[-1] is None  # not Lady Catherine, whom `Catherine` alone would mean
+
+
+def test_someone_named_after_her_relation_is_talked_about_and_one_who_withdrew_to_a_friend_stays() -> None:
+    text = ("“Good evening,” said Mr. Collins.\n\n“Good evening,” said Lady Catherine.\n\n"
+            "“He is sincere,” said Jane.\n\n“I have not a doubt of his sincerity,” said Elizabeth.\n\n"
+            "On their being joined by Mr. Bingley himself, Elizabeth withdrew to Miss Lucas; to whose inquiry she had "
+            "scarcely replied, before Mr. Collins came up to them, and told her that he had made a discovery.\n\n"
+            "“I have found out,” said he, “that there is now in the room a near relation of my patroness: the nephew "
+            "of his cousin Miss De Bourgh, and of her mother, Lady Catherine.”\n\n"
+            "“You are not going to introduce yourself to Mr. Darcy?”\n")
+    assert speakers(text)[-1] == "Elizabeth"

@@ -111,9 +111,14 @@ def match_tag(narration: str) -> tuple[Cue, int] | None:
         match = pattern.match(head)
         if match:
             cue = _cue(match.group("subject"))
+            if cue is not None and cue.kind == "name" and (pair := _AND_ANOTHER.match(head, match.end())):
+                return Cue("np", f"{cue.value}{pair.group()}", "group"), pair.end()  # two people at once: nobody
             if cue is not None:
                 return _with_verb(cue, match.group()), match.end()
     return None
+
+
+_AND_ANOTHER = re.compile(r"\s+and\s+(?:the\s+)?" + _TITLE + "?" + _CAP)  # `said Catherine and Lydia`
 
 
 def is_bare_tag(clause: str) -> bool:

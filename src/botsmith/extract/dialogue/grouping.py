@@ -365,6 +365,8 @@ def _addressed(text: str, qs: list[Quote], tracker: SpeakerTracker, within: int 
                 continue  # `Bingley.` answering `What is his name?` calls nobody (`Lizzy,” said he,` does)
             if at_end and speech[match.end():].strip(" \n,.!?_"):
                 continue
+            if _APPOSITION.search(speech, 0, match.start()):
+                continue  # `his cousin Miss De Bourgh, and of her mother, Lady Catherine.` talks about her
             if (not after or after[0] in ",!?.") and (not before or before[-1] == "," or _CALLING.search(before)):
                 names.append(tracker.vocative(" ".join(match.group().split())))
     return names
@@ -408,6 +410,10 @@ def _thought(text: str, qs: list[Quote]) -> bool:
                for quote in qs)
 
 
+# after a preposition, a relation and a comma name that relation (`of her mother, Lady Catherine.`); `I am sorry we
+# cannot see your sister, Miss Dashwood,` calls her
+_APPOSITION = re.compile(r"\b(?:of|to|with|from|by|for|about)\s+(?:his|her|my|your|their|our|the)\s+(?:mother|father|aunt|uncle|cousin|sister|brother|"
+                         r"patroness|patron|daughter|son|wife|husband|niece|nephew|friend),\s*\Z")
 _CALLING = re.compile(r"(?:\bdear(?:est)?|(?:^|\s)[Mm]y)\Z")  # `my dear Lizzy,`, `You like it, my Emma, as little`
 _POLITE = re.compile(r"(?:^|[,;!?.]\s+)(?:[Ss]ir|[Mm]adam|[Mm]a['’]am)(?=\s*[,;!?.]|\s*\Z)")
 

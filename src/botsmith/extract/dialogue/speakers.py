@@ -43,7 +43,7 @@ _LEFT_THEM_WHAT = r"(?:no|nothing|little|much|more|a|an|the|in|with|to|some|any|
 _ONCE_GONE = re.compile(r"\b(?:[Ww]hen|[Aa]fter|as\s+soon\s+as|no\s+sooner\s+had)\b[^.;:!?]*$")
 _LEAVES = (r"was\s+off|went\s+(?:out|away|home)|walked\s+(?:off|away|out)|left\s+the\s+(?:room|house)|"
            rf"left\s+them\b(?!\s+{_LEFT_THEM_WHAT}\b)|"
-           r"took\s+(?:his|her)\s+leave|set\s+off|quitted\s+the\s+room|withdrew|departed")
+           r"took\s+(?:his|her)\s+leave|set\s+off|quitted\s+the\s+room|withdrew(?!\s+to\b)|departed")
 _NO_ANSWER = (r"(?:made|gave|returned|attempted|make|making)\s+no\s+(?:answer|reply|rejoinder)|"
               r"had\s+nothing\s+to\s+say|said\s+nothing|(?:was|remained|kept)\s+silent|"
               r"did\s+not\s+(?:answer|reply)|no\s+inclination\s+of\s+replying|"
