@@ -412,8 +412,9 @@ def _thought(text: str, qs: list[Quote]) -> bool:
 
 # after a preposition, a relation and a comma name that relation (`of her mother, Lady Catherine.`); `I am sorry we
 # cannot see your sister, Miss Dashwood,` calls her
-_APPOSITION = re.compile(r"\b(?:of|to|with|from|by|for|about)\s+(?:his|her|my|your|their|our|the)\s+(?:mother|father|aunt|uncle|cousin|sister|brother|"
-                         r"patroness|patron|daughter|son|wife|husband|niece|nephew|friend),\s*\Z")
+_APPOSITION = re.compile(r"\b(?:of|to|with|from|by|for|about)\s+(?:his|her|my|your|their|our|the)\s+"
+                         r"(?:mother|father|aunt|uncle|cousin|sister|brother|patroness|patron|daughter|son|wife|"
+                         r"husband|niece|nephew|friend),\s*\Z")
 _CALLING = re.compile(r"(?:\bdear(?:est)?|(?:^|\s)[Mm]y)\Z")  # `my dear Lizzy,`, `You like it, my Emma, as little`
 _POLITE = re.compile(r"(?:^|[,;!?.]\s+)(?:[Ss]ir|[Mm]adam|[Mm]a['’]am)(?=\s*[,;!?.]|\s*\Z)")
 
