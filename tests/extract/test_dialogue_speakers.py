@@ -469,3 +469,35 @@ def test_someone_named_after_her_relation_is_talked_about_and_one_who_withdrew_t
             "of his cousin Miss De Bourgh, and of her mother, Lady Catherine.”\n\n"
             "“You are not going to introduce yourself to Mr. Darcy?”\n")
     assert speakers(text)[-1] == "Elizabeth"
+
+
+def test_nobody_speaks_of_themselves_by_name_unless_echoing_the_speech_before() -> None:
+    text = ("“Good evening,” said Mrs. Bennet.\n\n“Good evening,” said Elizabeth.\n\n"
+            "“My overhearings were more to the purpose than yours, Eliza,” said Charlotte.\n\n"
+            "“I beg you will not put it into Lizzy’s head to be vexed by his ill-treatment.”\n\n"
+            "“Are you quite sure, ma’am?” said Jane.\n")
+    assert speakers(text)[3] == "Mrs. Bennet"  # the one Charlotte called, or alternation, gave it to Elizabeth
+    # the words a speech quotes are someone else's: Mr. Collins may quote his patroness calling him by name
+    quoting = ("“Good morning,” said Mr. Collins.\n\n“Good morning,” said Elizabeth.\n\n"
+               "“Allow me to state my reasons for marrying,” said Mr. Collins.\n\n"
+               "Elizabeth could not stop him, and he continued:\n\n"
+               "“Twice has she condescended to give me her opinion: ‘Mr. Collins, you must marry.’”\n")
+    assert speakers(quoting)[-1] == "Mr. Collins"
+    # a name the speech before used may be echoed: `little Emma` is the baby on her knee
+    echo = ("“Good morning,” said Emma.\n\n“Come, my dear Emma, let us be friends. Tell your aunt, little Emma, that "
+            "she ought to set you a better example,” said Mr. Knightley.\n\n"
+            "“That’s true,” she cried. “Little Emma, grow up a better woman than your aunt.”\n")
+    assert speakers(echo)[-1] == "Emma"
+
+
+def test_a_he_in_a_running_exchange_is_its_earlier_speaker_before_a_man_the_narration_mentions() -> None:
+    text = ("“Good evening,” said Mr. Bingley.\n\n“Good evening,” said Jane.\n\n“Shall we dance?” said Mr. Darcy.\n\n"
+            "“If you wish it,” said Elizabeth.\n\n“I have been most highly gratified, my dear sir,” said Sir William.\n\n"
+            "The latter part of this address was scarcely heard by Darcy; but Sir William’s allusion to his friend seemed "
+            "to strike him forcibly, and his eyes were directed towards Bingley and Jane, who were dancing together. "
+            "Recovering himself, he turned to his partner, and said,--\n\n"
+            "“Sir William’s interruption has made me forget what we were talking of.”\n\n"
+            "“I do not think we were speaking at all. Sir William could not have interrupted two people who had less to "
+            "say.”\n\n“What think you of books?”\n")
+    # not Mr. Bingley, named last; and Sir William, whom the speech speaks of, is not the one answering either
+    assert speakers(text)[-3:] == ["Mr. Darcy", "Elizabeth", "Mr. Darcy"]

@@ -168,6 +168,7 @@ def _speakers(text: str, para_start: int, qs: list[Quote], cues: list[Cue | None
     """The paragraph's quotations grouped by speaker, in order."""
     called = _addressed(text, qs, tracker)
     tracker.called = {tracker.cast.canonical(name) for name in called}
+    tracker.talked_of = _talked_of(text, qs, tracker, called)
     tracker.before_speech(text[para_start:qs[0].open_mark])
     try:
         turned = _turned_to(text, qs, tracker)
@@ -185,7 +186,37 @@ def _speakers(text: str, para_start: int, qs: list[Quote], cues: list[Cue | None
                       closing=[] if thought else _addressed(text, last[-1:], tracker, at_end=True))
         return groups
     finally:
-        tracker.called = set()
+        tracker.called = tracker.talked_of = set()
+
+
+# words someone else said or wrote, quoted inside the speech: curly, straight double, or straight single marks (an
+# apostrophe within a word, `don't`, neither opens nor closes one)
+_INNER_QUOTE = re.compile(r"‘[^’]*’|“[^”]*”|\"[^\"]*\"|(?<![\w'])'(?=[^\s'])(?:[^']|(?<=\w)'(?=\w))*?(?<=\S)'(?!\w)")
+
+
+_ONLY_A_NAME = re.compile(r"[\s,.!?_—–-]*")
+
+
+def _talked_of(text: str, qs: list[Quote], tracker: SpeakerTracker, called: list[str]) -> set[str]:
+    """The cast a speech speaks of by name (`I beg you will not put it into Lizzy's head`, possessives included),
+    not in words it quotes (a letter read out names its reader), not a name several sisters answer to, and not a
+    name the speech before called or quoted, written the same way: its bearer may echo it (`'Even Emma ... will
+    think this a good match.'` / `"I cannot help wondering at your knowing so little of Emma"`), or it is someone
+    else's (`my dear Emma ... little Emma` / `Little Emma, grow up`). Nobody else speaks of themselves so."""
+    pattern = tracker.cast.pattern
+    if pattern is None:
+        return set()
+    said, quoted = set(), set()
+    for quote in qs:
+        speech = text[quote.start:quote.end]
+        quoted |= {" ".join(m.group().split()) for inner in _INNER_QUOTE.finditer(speech)
+                   for m in pattern.finditer(inner.group())}
+        speech = _INNER_QUOTE.sub(" ", speech)
+        if _ONLY_A_NAME.fullmatch(pattern.sub("", speech)):
+            continue  # the name "Alice!" read out calls her; it is not talk about her
+        said |= {" ".join(match.group().split()) for match in pattern.finditer(speech)}
+    echoed, tracker.last_said = tracker.last_said, quoted | set(called)
+    return {tracker.cast.canonical(name) for name in said - echoed if not tracker.cast.sisters_called(name)}
 
 
 def _untagged_speaker(text: str, para_start: int, qs: list[Quote], tracker: SpeakerTracker,

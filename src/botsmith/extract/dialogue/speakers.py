@@ -88,6 +88,8 @@ class SpeakerTracker:
         self.since_speech: list[Entity] = []  # people named in the narration since the last speech
         self.topics: dict[str, Entity] = {}  # gender -> whom the narration is about (its paragraphs' he/she)
         self.called: set[str] = set()  # names the paragraph being attributed calls: none of them is speaking
+        self.talked_of: set[str] = set()  # names it speaks of (`put it into Lizzy's head`): nor is any of them
+        self.last_said: set[str] = set()  # the names, as written, the speech paragraph before called or quoted
         self.silent: Entity | None = None  # who the narration since the last speech says made no answer
         self.polite: str | None = None  # the gender the last speech's `sir` or `madam` gives the one addressed
         self.gone: set[str] = set()  # who the narration says left, until a tag names them again
@@ -425,8 +427,13 @@ class SpeakerTracker:
         # whom the last speech ends by calling answers it before the exchange's other side (`What a delightful
         # library you have at Pemberley, Mr. Darcy!` then `he replied` is Darcy, though Bingley spoke before); a
         # name called earlier in it (`Kitty, ...`) only after
+        # then an earlier speaker of the exchange whom the narration since the last speech names, before anyone it
+        # merely mentions (`...heard by Darcy; ... towards Bingley and Jane. Recovering himself, he turned to his
+        # partner` is Darcy, who spoke two turns ago)
+        named_again = [e for e in reversed(self.turns[-4:]) if e in self.since_speech]
         candidates = [*(self._named(name) for name in self.closing), other,
-                      *(self._named(name) for name in self.addressed), previous, *reversed(self.mentions)]
+                      *(self._named(name) for name in self.addressed), previous, *named_again,
+                      *reversed(self.mentions)]
         for gender_known in (True, False):  # failing anyone of that gender, someone whose gender is unknown
             for entity in candidates:
                 if (entity is None or (entity.name is None and entity is not previous) or not self._may_speak(entity)
@@ -441,7 +448,8 @@ class SpeakerTracker:
     def _may_speak(self, entity: Entity) -> bool:
         """Nobody calls himself by name: `There can be no want of gallantry, Admiral,` is not the Admiral;
         nor is someone the narration just said made no answer, or left."""
-        return entity.key not in self.called and entity != self.silent and entity.key not in self.gone
+        return (entity.key not in self.called and entity.key not in self.talked_of and entity != self.silent
+                and entity.key not in self.gone)
 
     def _other_participant(self, recent: int | None = None) -> Entity | None:
         """The latest speaker of the running exchange who is not the one who spoke last
@@ -475,7 +483,7 @@ class SpeakerTracker:
             self.addressed = [self.silent.key]  # the one who made no answer is answered by the next speech
             return previous  # `... but had nothing to say.` then more from the same speaker
         for name in self.addressed:  # `When is your next ball to be, Lizzy?` is answered by Lizzy
-            if (previous is None or name != previous.key) and name not in self.called:
+            if (previous is None or name != previous.key) and name not in self.called | self.talked_of:
                 return self._named(name)
         if self.polite is not None:  # `I am quite of your opinion, sir,` is answered by a man
             for entity in [*reversed(self.turns[-6:]), *reversed(self.mentions[-8:])]:
