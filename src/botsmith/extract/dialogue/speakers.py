@@ -446,8 +446,9 @@ class SpeakerTracker:
         return entity
 
     def _may_speak(self, entity: Entity) -> bool:
-        """Nobody calls himself by name: `There can be no want of gallantry, Admiral,` is not the Admiral;
-        nor is someone the narration just said made no answer, or left."""
+        """Nobody calls himself by name: `There can be no want of gallantry, Admiral,` is not the Admiral (nor speaks
+        of himself by it: `put it into Lizzy's head` is not Lizzy's); nor is someone the narration just said made no
+        answer, or left."""
         return (entity.key not in self.called and entity.key not in self.talked_of and entity != self.silent
                 and entity.key not in self.gone)
 
