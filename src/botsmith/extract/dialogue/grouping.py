@@ -191,7 +191,8 @@ def _speakers(text: str, para_start: int, qs: list[Quote], cues: list[Cue | None
 
 # words someone else said or wrote, quoted inside the speech: curly, straight double, or straight single marks (an
 # apostrophe within a word, `don't`, neither opens nor closes one)
-_INNER_QUOTE = re.compile(r"‘[^’]*’|“[^”]*”|\"[^\"]*\"|(?<![\w'])'(?=[^\s'])(?:[^']|(?<=\w)'(?=\w))*?(?<=\S)'(?!\w)")
+_INNER_QUOTE = re.compile(r"‘[^’]*’|“[^”]*”|\"[^\"]*\"|"
+                          r"(?<![\w'])'(?=[^\s'])(?:[^']|(?<=\w)'(?=\w))*?(?<=\S)'(?!\w)")
 
 
 _ONLY_A_NAME = re.compile(r"[\s,.!?_—–-]*")
