@@ -213,9 +213,11 @@ def _talked_of(text: str, qs: list[Quote], tracker: SpeakerTracker, called: list
         quoted |= {" ".join(m.group().split()) for inner in _INNER_QUOTE.finditer(speech)
                    for m in pattern.finditer(inner.group())}
         speech = _INNER_QUOTE.sub(" ", speech)
-        if _ONLY_A_NAME.fullmatch(pattern.sub("", speech)):
+        names = list(pattern.finditer(speech))  # one scan serves both the only-a-name test and the names
+        gaps = zip([0, *(m.end() for m in names)], [*(m.start() for m in names), len(speech)])
+        if all(_ONLY_A_NAME.fullmatch(speech, start, end) for start, end in gaps):
             continue  # the name "Alice!" read out calls her; it is not talk about her
-        said |= {" ".join(match.group().split()) for match in pattern.finditer(speech)}
+        said |= {" ".join(match.group().split()) for match in names}
     echoed, tracker.last_said = tracker.last_said, quoted | set(called)
     return {tracker.cast.canonical(name) for name in said - echoed if not tracker.cast.sisters_called(name)}
 

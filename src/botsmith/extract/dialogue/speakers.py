@@ -42,7 +42,7 @@ _LEFT_THEM_WHAT = r"(?:no|nothing|little|much|more|a|an|the|in|with|to|some|any|
 # `when Kitty left them she went boldly on`: a leave-taking over before the sentence goes on
 _ONCE_GONE = re.compile(r"\b(?:[Ww]hen|[Aa]fter|as\s+soon\s+as|no\s+sooner\s+had)\b[^.;:!?]*$")
 _LEAVES = (r"was\s+off|went\s+(?:out|away|home)|walked\s+(?:off|away|out)|left\s+the\s+(?:room|house)|"
-           rf"left\s+them\b(?!\s+{_LEFT_THEM_WHAT}\b)|"
+           rf"(?P<left_them>left\s+them\b(?!\s+{_LEFT_THEM_WHAT}\b))|"
            r"took\s+(?:his|her)\s+leave|set\s+off|quitted\s+the\s+room|withdrew(?!\s+to\b)|departed")
 _NO_ANSWER = (r"(?:made|gave|returned|attempted|make|making)\s+no\s+(?:answer|reply|rejoinder)|"
               r"had\s+nothing\s+to\s+say|said\s+nothing|(?:was|remained|kept)\s+silent|"
@@ -54,7 +54,7 @@ _EXCHANGE_EVENT = re.compile(rf"\b(?:(?P<new>{_NEW_CONVERSATION})|(?P<leaves>{_L
 def _told_ahead(event: re.Match[str], narration: str) -> bool:
     """`He attended them to the last, and left them only at the door`: a leave-taking the narration tells ahead of the
     talk that follows; only `when Kitty left them` (`after`, `as soon as`, `no sooner had`) is over before it."""
-    return event.group().startswith("left") and event.group().endswith("them") and not _ONCE_GONE.search(
+    return event.group("left_them") is not None and not _ONCE_GONE.search(
         narration, max(0, event.start() - 60), event.start())
 
 
@@ -484,7 +484,7 @@ class SpeakerTracker:
             self.addressed = [self.silent.key]  # the one who made no answer is answered by the next speech
             return previous  # `... but had nothing to say.` then more from the same speaker
         for name in self.addressed:  # `When is your next ball to be, Lizzy?` is answered by Lizzy
-            if (previous is None or name != previous.key) and name not in self.called | self.talked_of:
+            if (previous is None or name != previous.key) and name not in self.called and name not in self.talked_of:
                 return self._named(name)
         if self.polite is not None:  # `I am quite of your opinion, sir,` is answered by a man
             for entity in [*reversed(self.turns[-6:]), *reversed(self.mentions[-8:])]:
