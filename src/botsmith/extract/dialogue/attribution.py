@@ -172,7 +172,7 @@ def _saying_cue(narration: str) -> Cue | None:
     end = _SAY_AT_END.search(narration)
     if end is None:
         return None
-    sentence = (sentences(narration[:end.start()]) or [""])[-1]
+    sentence = last_sentence(narration[:end.start()])
     possessive = _SAYING_OF.search(narration, max(0, end.start() - 40))
     found = [possessive.group("subject")] if possessive is not None else [
         match.group("subject") for match in _CLAUSE_START_SUBJECT.finditer(sentence)]
@@ -247,6 +247,11 @@ _CLAUSE_SUBJECT = re.compile(r"(?:^|[\s,;(])(?P<subject>he|she|I|they|(?:Her|His
 def sentences(narration: str) -> list[str]:
     """The narration cut into sentences (`Mr. Darcy` stays whole)."""
     return [part for part in _SENTENCE_BREAK.split(narration) if part.strip()]
+
+
+def last_sentence(narration: str) -> str:
+    """The narration's last sentence ("" when it has none)."""
+    return (sentences(narration) or [""])[-1]
 
 
 def introduces(narration: str) -> bool:

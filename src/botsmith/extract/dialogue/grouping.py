@@ -12,7 +12,8 @@ import re
 from collections import defaultdict
 
 from botsmith.extract.dialogue.attribution import (SPEECH_VERB, Cue, cue_after, cue_before, introduces,
-                                                   last_sentence_subject, narration_subject, reports_speech, sentences)
+                                                   last_sentence, last_sentence_subject, narration_subject,
+                                                   reports_speech, sentences)
 from botsmith.extract.dialogue.layout import Layout
 from botsmith.extract.dialogue.scan import Quote
 from botsmith.extract.dialogue.cast import Cast
@@ -157,7 +158,7 @@ def _quote_cue(text: str, layout: Layout, qs: list[Quote], i: int) -> Cue | None
     before_start = (qs[i - 1].close_mark or qs[i - 1].end) + 1 if i else para.start
     if before_start < quote.open_mark:
         before = text[before_start:quote.open_mark]
-        if i == 0 and reports_speech((sentences(before) or [""])[-1]):
+        if i == 0 and reports_speech(last_sentence(before)):
             return None  # the speech answers the words just reported: `_narration_speaker` says whose they were
         return cue_before(before)
     return None

@@ -16,7 +16,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from botsmith.extract.dialogue.attribution import Cue, may_report_speech, names_someone, reports_speech, sentences
+from botsmith.extract.dialogue.attribution import (Cue, last_sentence, may_report_speech, names_someone, reports_speech,
+                                                   sentences)
 from botsmith.extract.dialogue.cast import SENTENCE_END as _SENTENCE_END
 from botsmith.extract.dialogue.cast import Cast, opens_clause
 
@@ -141,7 +142,7 @@ class SpeakerTracker:
         exchange's two (`Elizabeth thanked him ... He immediately offered to fetch her others.`), or, when it says
         they made no answer, the other one's (`He was silent.`)."""
         self.narrated = None
-        last = (sentences(narration[-400:]) or [""])[-1].lstrip()  # the tail only: this runs on every paragraph
+        last = last_sentence(narration[-400:]).lstrip()  # the tail only: this runs on every paragraph
         opening = _OPENING_PRONOUN.match(last)
         if opening is None or self.cast.mentions(last):
             return
@@ -179,7 +180,7 @@ class SpeakerTracker:
         round at Mr. Rushworth too, but had nothing to say.`)."""
         if self.cast.pattern is None:
             return None
-        sentence = (sentences(narration[:end]) or [""])[-1]
+        sentence = last_sentence(narration[:end])
         found = list(self.cast.pattern.finditer(sentence))
         if not found:
             return None
@@ -195,7 +196,7 @@ class SpeakerTracker:
             person = self._subject_before(narration, end)
         else:
             gender = "m" if pronoun.group(1).lower() == "he" else "f"
-            sentence = (sentences(narration[:end]) or [""])[-1]
+            sentence = last_sentence(narration[:end])
             named = [self._named(name) for name in self.cast.mentions(sentence)]
             person = next((e for e in reversed(named) if e.gender == gender), None)
         if person is not None:
