@@ -26,13 +26,7 @@ def _greedy_ids(loaded, fast: bool, prompt: str = "tell me a story about the sea
                            add_special_tokens=False)["input_ids"]
     runner = engine._runner()
     assert isinstance(runner, FastLlama) == fast
-    return list(engine._token_ids(ids, sampling, sampling.max_new_tokens, _stats(ids, sampling)))
-
-
-def _stats(ids, sampling):
-    from botsmith.chat.generate import GenerationStats
-
-    return GenerationStats(prompt_tokens=len(ids), seed=sampling.resolved_seed())
+    return list(engine._token_ids(engine._reply(ids, sampling, ())))
 
 
 def test_fast_pass_gives_the_generic_greedy_tokens(parrot):

@@ -60,10 +60,8 @@ def test_greedy_tokens_match_the_torch_engine(tiny_llama, tmp_path):
 
 
 def greedy_tokens(engine: Engine, prompt: list[int], count: int = 12) -> list[int]:
-    from botsmith.chat.generate import GenerationStats
-
-    greedy = Sampling(temperature=0, max_new_tokens=count, repetition_penalty=1.0, min_new_tokens=count)
-    tokens = list(engine._token_ids(prompt, greedy, count, GenerationStats(prompt_tokens=len(prompt), seed=0)))
+    greedy = Sampling(temperature=0, max_new_tokens=count, repetition_penalty=1.0, min_new_tokens=count, seed=0)
+    tokens = list(engine._token_ids(engine._reply(prompt, greedy, ())))
     assert len(tokens) == count
     return tokens
 

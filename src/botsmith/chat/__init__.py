@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from botsmith.chat.chatbot import Chatbot
+from botsmith.chat.chatbot import Chatbot, Request
 from botsmith.chat.generate import Engine, GenerationStats, GenerationStream
 from botsmith.chat.sampling import Sampling
 
-__all__ = ["Chatbot", "Engine", "GenerationStats", "GenerationStream", "Sampling", "complete"]
+__all__ = ["Chatbot", "Engine", "GenerationStats", "GenerationStream", "Request", "Sampling", "complete"]
 
 
 def complete(bot_dir: str | Path, prompt: str, n: int = 1, *, checkpoint: str | None = None, **sampling: Any) -> list[str]:

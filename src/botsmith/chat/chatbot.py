@@ -9,17 +9,28 @@ openings into streamed text through the generation engine.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from botsmith.chat.context import FittedPrompt, fit_conversation
-from botsmith.chat.generate import Engine, GenerationStream, model_window
+from botsmith.chat.generate import Engine, GenerationStats, GenerationStream, model_window
 from botsmith.chat.sampling import Sampling
 from botsmith.chat_format import template_setting
 from botsmith.config import GenerateSection
 from botsmith.errors import BotsmithError
 
 ROLES = ("system", "user", "assistant")
+
+
+@dataclass(frozen=True)
+class Request:
+    """One reply for `Chatbot.replies`: the bot's turn after `messages`, or else a continuation of `text`, with
+    sampling overrides (`temperature`, `seed`, `max_new_tokens`...)."""
+
+    messages: Sequence[dict[str, Any]] | None = None
+    text: str | None = None
+    sampling: dict[str, Any] = field(default_factory=dict)
 
 
 class Chatbot:
@@ -137,6 +148,18 @@ class Chatbot:
         fitted = self.fit(messages, settings)
         return self.engine.generate(fitted.prompt_ids, settings, stop=stop, cancel=cancel)
 
+    def replies(self, requests: Sequence[Request]) -> list[tuple[str, GenerationStats]]:
+        """Each request's whole reply and its stats: the text `stream` (`messages`) or `stream_complete` (`text`)
+        writes with the request's sampling settings, several decoded side by side where the engine can
+        (`Engine.generate_batch`)."""
+        jobs = []
+        for request in requests:
+            settings = self.sampling(**request.sampling)
+            ids = (self.fit(request.messages, settings).prompt_ids if request.messages is not None
+                   else self._completion_ids(request.text or "", settings))
+            jobs.append((ids, settings, ()))
+        return self.engine.generate_batch(jobs)
+
     def reply(self, messages: Sequence[dict[str, Any]], **sampling: Any) -> str:
         return self.stream(messages, **sampling).text().strip()
 
@@ -160,12 +183,14 @@ class Chatbot:
                         **sampling: Any) -> GenerationStream:
         """Stream a continuation of plain text (no chat template): story openings for completion bots."""
         settings = self.sampling(**sampling)
+        return self.engine.generate(self._completion_ids(prompt, settings), settings, stop=stop, cancel=cancel)
+
+    def _completion_ids(self, prompt: str, settings: Sampling) -> list[int]:
         ids = self.engine.encode(prompt, add_special_tokens=True)
         bos = self.loaded.tokenizer.bos_token_id
         if not ids and bos is not None:
             ids = [bos]
-        ids = ids[-self._prompt_budget(settings):]
-        return self.engine.generate(ids, settings, stop=stop, cancel=cancel)
+        return ids[-self._prompt_budget(settings):]
 
     def complete(self, prompt: str, n: int = 1, **sampling: Any) -> list[str]:
         """`n` continuations of `prompt` (see `complete_streams`)."""

@@ -140,6 +140,16 @@ class FastLlama:
             self.cached_ids[position:] = [token_id]
             return self.lm_head.vector(_rms_norm(x, self.norm, self.eps)).float()
 
+    def cache_bytes(self, capacity: int) -> int:
+        """Bytes of keys and values for one sequence of `capacity` positions."""
+        return 2 * len(self.layers) * self.kv_heads * capacity * self.head_dim * self.embed.element_size()
+
+    def batch(self, width: int, capacity: int) -> Any:
+        """A `LlamaBatch` of `width` replies decoded side by side on these weights (chat/fast_llama_batch.py)."""
+        from botsmith.chat.fast_llama_batch import LlamaBatch
+
+        return LlamaBatch(self, width, capacity)
+
     def _rope(self, capacity: int) -> None:
         """cos and sign-folded sin tables from the model's own rotary module (so RoPE scaling types carry over)."""
         import torch

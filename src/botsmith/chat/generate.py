@@ -11,6 +11,7 @@ string, the token budget or a cancel request; markers are never part of the text
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,10 @@ from botsmith.chat.sampling import Sampling, next_token
 from botsmith.errors import BotsmithError
 
 BACKENDS = ("torch", "llama.cpp")
+BATCH_WIDTH = 8  # replies decoded side by side in `generate_batch` (bench/generate_batch.py)
+# Most memory the side-by-side caches may take: SmolLM2-135M in bf16 needs 23 MB a slot for 1,000 positions; a
+# 1.7B base at 2,048 positions, 800 MB a slot, gets one slot (one reply after another).
+BATCH_CACHE_BYTES = 1 << 30
 
 
 @dataclass
@@ -133,6 +138,43 @@ class Engine:
     def generate(self, prompt_ids: Sequence[int], sampling: Sampling, *, stop: Sequence[str] = (),
                  cancel: Callable[[], bool] | None = None) -> GenerationStream:
         """Stream the continuation of `prompt_ids` as text pieces."""
+        reply = self._reply(prompt_ids, sampling, stop)
+        return GenerationStream(self._pieces(reply, cancel), reply.stats)
+
+    def generate_batch(self, requests: Sequence[tuple[Sequence[int], Sampling, Sequence[str]]], *,
+                       width: int = BATCH_WIDTH) -> list[tuple[str, GenerationStats]]:
+        """Each request's (prompt ids, sampling, stop strings) whole reply and its stats, as `generate` gives it.
+
+        The lean Llama pass decodes `width` replies side by side: each step multiplies every weight matrix by
+        the new tokens of all of them at once, where one reply at a time reads every weight once per token, and a
+        reply that ends hands its slot to the next request. Each reply keeps its own seed, penalty and stops,
+        so it is the reply `generate` writes (up to float rounding in the sums). Other passes (transformers'
+        modules, llama.cpp) answer one request after another, as does a model whose caches for two slots would
+        pass BATCH_CACHE_BYTES.
+        """
+        import torch
+
+        replies = [self._reply(ids, sampling, stop) for ids, sampling, stop in requests]
+        runner = self._runner()
+        capacity = max((len(reply.prompt_ids) + reply.budget for reply in replies), default=0)
+        width = _batch_width(runner, len(replies), capacity, width)
+        if width < 2:
+            return [("".join(self._pieces(reply, None)), reply.stats) for reply in replies]
+        pending = deque(replies)
+        batch = runner.batch(width, capacity)
+        slots: list[tuple[_Reply, int] | None] = [None] * batch.width
+        with torch.inference_mode():
+            for slot in range(batch.width):
+                slots[slot] = _start_next(batch, slot, pending)
+            while any(slots):
+                logits = batch.step([entry[1] if entry else None for entry in slots])
+                for slot, entry in enumerate(slots):
+                    if entry is not None:
+                        token = _advance(entry[0], logits[slot])
+                        slots[slot] = (entry[0], token) if token is not None else _start_next(batch, slot, pending)
+        return [(reply.text, reply.stats) for reply in replies]
+
+    def _reply(self, prompt_ids: Sequence[int], sampling: Sampling, stop: Sequence[str]) -> "_Reply":
         room = self.context_window - len(prompt_ids)
         if not prompt_ids:
             raise BotsmithError("empty prompt: there is nothing to continue")
@@ -140,55 +182,37 @@ class Engine:
             raise BotsmithError(f"the prompt has {len(prompt_ids)} tokens and fills the model's {self.context_window}-token window",
                                 hint="shorten it or start a new conversation")
         stats = GenerationStats(prompt_tokens=len(prompt_ids), seed=sampling.resolved_seed())
-        budget = min(sampling.max_new_tokens, room)
-        pieces = self._pieces(list(prompt_ids), sampling, budget, stats, (*self.stop_strings, *stop), cancel)
-        return GenerationStream(pieces, stats)
+        return _Reply(self, list(prompt_ids), sampling, min(sampling.max_new_tokens, room), stats,
+                      (*self.stop_strings, *stop))
 
-    def _pieces(self, prompt_ids: list[int], sampling: Sampling, budget: int, stats: GenerationStats,
-                stops: Sequence[str], cancel: Callable[[], bool] | None) -> Iterator[str]:
-        decoder, stop_filter = IncrementalDecoder(self.tokenizer), StopFilter(stops)
+    def _pieces(self, reply: "_Reply", cancel: Callable[[], bool] | None) -> Iterator[str]:
         try:
-            for token_id in self._token_ids(prompt_ids, sampling, budget, stats):
-                stats.completion_tokens += 1
-                if stats.first_token_s is None:
-                    stats.first_token_s = time.perf_counter() - stats.started
-                text = stop_filter.push(decoder.push(token_id))
+            for token_id in self._token_ids(reply):
+                text = reply.push(token_id)
                 if text:
                     yield text
-                if stop_filter.stopped:
-                    stats.finish_reason = "stop"
+                if reply.stats.finish_reason is not None:
                     return
                 if cancel is not None and cancel():
-                    stats.finish_reason = "cancelled"
+                    reply.stats.finish_reason = "cancelled"
                     return
-            tail = stop_filter.push(decoder.flush()) + stop_filter.flush()
+            tail = reply.finish()
             if tail:
                 yield tail
-            if stop_filter.stopped:
-                stats.finish_reason = "stop"
         finally:
-            stats.seconds = time.perf_counter() - stats.started
+            reply.stats.seconds = time.perf_counter() - reply.stats.started
 
-    def _token_ids(self, prompt_ids: list[int], sampling: Sampling, budget: int, stats: GenerationStats) -> Iterator[int]:
+    def _token_ids(self, reply: "_Reply") -> Iterator[int]:
         import torch
-        generator = torch.Generator().manual_seed(stats.seed % (2**63))
-        stop_ids = torch.tensor(self.stop_ids, dtype=torch.long)
+
         with torch.inference_mode():
             runner = self._runner()
-            logits = runner.prefill(prompt_ids, len(prompt_ids) + budget)
-            seen = penalty_mask(prompt_ids, logits.shape[-1], self.stop_ids)
-            for step in range(budget):
-                if step < sampling.min_new_tokens:
-                    logits[stop_ids[stop_ids < logits.shape[-1]]] = float("-inf")
-                token_id = next_token(logits, sampling, seen, generator)
-                if token_id in self.stop_ids:
-                    stats.finish_reason = "stop"
-                    return
+            logits = runner.prefill(reply.prompt_ids, len(reply.prompt_ids) + reply.budget)
+            while (token_id := reply.pick(logits)) is not None:
                 yield token_id
-                seen[token_id] = True  # never a stop id: those ended the loop above
-                if step + 1 < budget:  # the last token's logits would never be used
-                    logits = runner.step(token_id)
-        stats.finish_reason = stats.finish_reason or "length"
+                if reply.exhausted:
+                    return  # the last token's logits would never be used
+                logits = runner.step(token_id)
 
     def _runner(self) -> Any:
         """The lean Llama pass where it applies (built once, rebuilt if the weights changed), else transformers."""
@@ -217,6 +241,96 @@ class Engine:
                "its probe disagreed with transformers" if self._probe_failure else
                "the lean pass is for plain Llama models on the CPU")
         return f"transformers' modules ({dtype}; {why})"
+
+
+class _Reply:
+    """One reply in the making: its sampler (seeded generator, the repetition penalty's tokens, `min_new_tokens`),
+    its text (incremental detokenization, stop strings) and its stats. `Engine.generate` runs one at a time;
+    `Engine.generate_batch` runs several side by side."""
+
+    def __init__(self, engine: Engine, prompt_ids: list[int], sampling: Sampling, budget: int,
+                 stats: GenerationStats, stops: Sequence[str]) -> None:
+        import torch
+
+        self.prompt_ids, self.sampling, self.budget, self.stats = prompt_ids, sampling, budget, stats
+        self.stop_ids = engine.stop_ids
+        self._stop_set = set(engine.stop_ids)
+        self._stop_tensor = torch.tensor(engine.stop_ids, dtype=torch.long)
+        self._generator = torch.Generator().manual_seed(stats.seed % (2**63))
+        self._seen: Any = None
+        self.picked = 0
+        self._decoder, self._stop_filter = IncrementalDecoder(engine.tokenizer), StopFilter(stops)
+        self.text = ""
+
+    @property
+    def exhausted(self) -> bool:
+        return self.picked >= self.budget
+
+    def pick(self, logits: Any) -> int | None:
+        """The next token from a row of logits (changed in place), or None when the model ends its turn here."""
+        if self._seen is None:
+            self._seen = penalty_mask(self.prompt_ids, logits.shape[-1], self.stop_ids)
+        if self.picked < self.sampling.min_new_tokens:
+            logits[self._stop_tensor[self._stop_tensor < logits.shape[-1]]] = float("-inf")
+        token_id = next_token(logits, self.sampling, self._seen, self._generator)
+        if token_id in self._stop_set:
+            self.stats.finish_reason = "stop"
+            return None
+        self._seen[token_id] = True
+        self.picked += 1
+        return token_id
+
+    def push(self, token_id: int) -> str:
+        """The text `token_id` adds (held back while it may begin a stop string); a completed stop string ends the
+        reply."""
+        stats = self.stats
+        stats.completion_tokens += 1
+        if stats.first_token_s is None:
+            stats.first_token_s = time.perf_counter() - stats.started
+        text = self._stop_filter.push(self._decoder.push(token_id))
+        if self._stop_filter.stopped:
+            stats.finish_reason = "stop"
+        self.text += text
+        return text
+
+    def finish(self) -> str:
+        """The text still held back, once no token follows; the finish reason is "length" unless it was set."""
+        tail = self._stop_filter.push(self._decoder.flush()) + self._stop_filter.flush()
+        if self._stop_filter.stopped:
+            self.stats.finish_reason = "stop"
+        self.stats.finish_reason = self.stats.finish_reason or "length"
+        self.text += tail
+        return tail
+
+
+def _batch_width(runner: Any, count: int, capacity: int, width: int) -> int:
+    """Replies to decode side by side: 1 (one after another) where the pass cannot batch, or where caches of
+    `capacity` positions for two would pass BATCH_CACHE_BYTES."""
+    if not hasattr(runner, "batch") or count < 2:
+        return 1
+    return min(width, count, BATCH_CACHE_BYTES // runner.cache_bytes(capacity))
+
+
+def _advance(reply: _Reply, logits: Any) -> int | None:
+    """A batched reply's next token, or None when the reply is complete (its text and stats final)."""
+    token_id = reply.pick(logits)
+    if token_id is not None:
+        reply.push(token_id)
+        if reply.stats.finish_reason is None and not reply.exhausted:
+            return token_id
+    reply.finish()
+    reply.stats.seconds = time.perf_counter() - reply.stats.started
+    return None
+
+
+def _start_next(batch: Any, slot: int, pending: "deque[_Reply]") -> tuple[_Reply, int] | None:
+    """The next waiting reply prefilled into `slot` with its first token, or None when none is left."""
+    while pending:
+        reply = pending.popleft()
+        token_id = _advance(reply, batch.prefill(slot, reply.prompt_ids))
+        if token_id is not None:
+            return reply, token_id
+    return None
 
 
 def _llama_cpp_runner(model: Any, gguf: Path | None, context_window: int) -> Any:

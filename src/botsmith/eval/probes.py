@@ -134,28 +134,37 @@ def answer(chatbot: Any, probes: list[Probe], *, greedy: bool = False, sampled: 
            max_new_tokens: int, seed: int = SAMPLE_SEED) -> Replies:
     """Each probe sampled as the bot's runtime samples (seed `seed` + probe index) and, the first time an
     identity question is asked or when `greedy`, greedily (greedy decoding would only repeat itself);
-    `sampled=False` leaves greedy replies only."""
-    replies = Replies()
-    asked: set[str] = set()
-    for index, probe in enumerate(probes):
-        probe_seed = seed + index
-        repeated = probe.kind == "identity" and probe.prompt in asked
-        asked.add(probe.prompt)
-        wants_greedy = (greedy or probe.kind == "identity" or not sampled) and not repeated
-        replies.greedy.append(_reply(chatbot, probe, max_new_tokens, temperature=0.0, seed=probe_seed)
-                              if wants_greedy else None)
-        replies.sampled.append(_reply(chatbot, probe, max_new_tokens, temperature=None, seed=probe_seed)
-                               if sampled else None)
+    `sampled=False` leaves greedy replies only. All of them go to the engine at once (`Chatbot.replies`), which
+    decodes several side by side."""
+    wanted = _wanted(probes, greedy=greedy, sampled=sampled)
+    requests = [_request(probes[index], max_new_tokens, seed + index, is_greedy) for index, is_greedy in wanted]
+    replies = Replies(greedy=[None] * len(probes), sampled=[None] * len(probes))
+    for (index, is_greedy), (text, stats) in zip(wanted, chatbot.replies(requests)):
+        answers = replies.greedy if is_greedy else replies.sampled
+        answers[index] = Reply(text.strip(), stats.finish_reason, stats.completion_tokens)
     return replies
 
 
-def _reply(chatbot: Any, probe: Probe, max_new_tokens: int, *, temperature: float | None, seed: int) -> Reply:
-    settings = {"max_new_tokens": max_new_tokens, "seed": seed}
-    if temperature is not None:
-        settings["temperature"] = temperature
+def _wanted(probes: list[Probe], *, greedy: bool, sampled: bool) -> list[tuple[int, bool]]:
+    """(probe index, greedy?) of every reply `answer` asks for."""
+    wanted: list[tuple[int, bool]] = []
+    asked: set[str] = set()
+    for index, probe in enumerate(probes):
+        repeated = probe.kind == "identity" and probe.prompt in asked
+        asked.add(probe.prompt)
+        if (greedy or probe.kind == "identity" or not sampled) and not repeated:
+            wanted.append((index, True))
+        if sampled:
+            wanted.append((index, False))
+    return wanted
+
+
+def _request(probe: Probe, max_new_tokens: int, seed: int, greedy: bool) -> Any:
+    from botsmith.chat import Request
+
+    settings: dict[str, Any] = {"max_new_tokens": max_new_tokens, "seed": seed}
+    if greedy:
+        settings["temperature"] = 0.0
     if probe.kind == "opening":
-        stream = chatbot.stream_complete(probe.prompt, **settings)
-    else:
-        stream = chatbot.stream(probe.messages, **settings)
-    text = stream.text().strip()
-    return Reply(text, stream.stats.finish_reason, stream.stats.completion_tokens)
+        return Request(text=probe.prompt, sampling=settings)
+    return Request(messages=probe.messages, sampling=settings)

@@ -1,0 +1,85 @@
+"""Several replies decoded side by side on the lean Llama pass (`FastLlama.batch`).
+
+One reply at a time, each new token multiplies every weight matrix by a single vector:
+the step reads all the weights for one token, and on a CPU that reading is most of its
+time. A batch feeds the new tokens of `width` replies through each matrix at once (a
+matrix-matrix product that reads the weights once for all of them). Each slot keeps its
+own keys and values and its own position; attention masks every slot to its own
+positions, so a slot's logits are the ones its reply would get alone (up to float
+rounding in the sums). Used by `Engine.generate_batch` (eval answers its probes so).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from botsmith.chat.fast_llama import FastLlama, _rms_norm
+
+
+class LlamaBatch:
+    def __init__(self, runner: FastLlama, width: int, capacity: int) -> None:
+        """`width` slots of `capacity` positions each (the longest prompt plus reply of the batch)."""
+        import torch
+
+        # A copy shares the runner's fused weights; it gets its own cache views, position and RoPE tables, so
+        # the runner's own cache (a chat's cached prefix) is left as it was.
+        self.lane = copy.copy(runner)
+        self.lane._rope(capacity)
+        self.width, self.capacity = width, capacity
+        shape = (len(runner.layers), width, runner.kv_heads, capacity, runner.head_dim)
+        self.keys, self.values = torch.zeros(shape, dtype=runner.dtype), torch.zeros(shape, dtype=runner.dtype)
+        self.positions = [0] * width
+
+    def prefill(self, slot: int, ids: list[int]) -> Any:
+        """Logits (float32, one row) after the prompt `ids`, which now fills `slot` (whatever it held before)."""
+        import torch
+
+        if len(ids) >= self.capacity:
+            raise ValueError(f"a prompt of {len(ids)} tokens leaves no room in a batch of {self.capacity} positions")
+        lane = self.lane
+        lane.cache = (self.keys[:, slot], self.values[:, slot])
+        lane.position, lane.cached_ids = 0, []
+        logits = lane._forward(torch.tensor(ids))
+        self.positions[slot] = len(ids)
+        return logits
+
+    def step(self, token_ids: list[int | None]) -> Any:
+        """Logits (float32, one row per slot) after each slot's next token; None leaves a slot idle (its row is
+        computed on a placeholder and means nothing)."""
+        import torch
+        import torch.nn.functional as F
+
+        lane = self.lane
+        width, heads, kv_heads, dim = self.width, lane.heads, lane.kv_heads, lane.head_dim
+        if len(token_ids) != width:
+            raise ValueError(f"{len(token_ids)} tokens for a batch of {width} slots")
+        for slot, token_id in enumerate(token_ids):
+            if token_id is not None and self.positions[slot] >= self.capacity:
+                raise ValueError(f"slot {slot} is full ({self.capacity} positions)")
+        # an idle slot attends to position 0 only, which its next prefill writes again
+        positions = torch.tensor([self.positions[slot] if token_id is not None else 0
+                                  for slot, token_id in enumerate(token_ids)])
+        ids = torch.tensor([token_id if token_id is not None else 0 for token_id in token_ids])
+        end = int(positions.max()) + 1
+        visible = (torch.arange(end)[None, :] <= positions[:, None])[:, None, None, :]  # (width, 1, 1, end)
+        cos, sin = lane.cos[positions], lane.sin[positions]  # (width, 1, head_dim), broadcast over heads
+        slots, rotated = torch.arange(width), heads + kv_heads
+        with torch.inference_mode():
+            x = F.embedding(ids, lane.embed)
+            for index, layer in enumerate(lane.layers):
+                qkv = layer["qkv"].rows(_rms_norm(x, layer["in_norm"], lane.eps)).view(width, rotated + kv_heads, dim)
+                qk = qkv[:, :rotated]
+                qk = qk * cos + torch.roll(qk, dim // 2, dims=-1) * sin
+                keys, values = self.keys[index], self.values[index]  # (width, kv_heads, capacity, dim)
+                keys[slots, :, positions] = qk[:, heads:]
+                values[slots, :, positions] = qkv[:, rotated:]
+                out = F.scaled_dot_product_attention(qk[:, :heads].unsqueeze(2), keys[:, :, :end], values[:, :, :end],
+                                                     attn_mask=visible, enable_gqa=True)
+                x = x + layer["o"].rows(out.reshape(width, heads * dim))
+                gate, up = layer["gate_up"].rows(_rms_norm(x, layer["post_norm"], lane.eps)).chunk(2, dim=-1)
+                x = x + layer["down"].rows(F.silu(gate) * up)
+            logits = lane.lm_head.rows(_rms_norm(x, lane.norm, lane.eps)).float()
+        for slot, token_id in enumerate(token_ids):
+            self.positions[slot] += token_id is not None
+        return logits
