@@ -501,3 +501,22 @@ def test_a_he_in_a_running_exchange_is_its_earlier_speaker_before_a_man_the_narr
             "say.”\n\n“What think you of books?”\n")
     # not Mr. Bingley, named last; and Sir William, whom the speech speaks of, is not the one answering either
     assert speakers(text)[-3:] == ["Mr. Darcy", "Elizabeth", "Mr. Darcy"]
+
+
+def test_a_lead_in_ending_on_a_verb_of_speaking_is_its_clause_subjects() -> None:
+    # the subject of the clause the verb belongs to, however long the clause, not the first name of the sentence
+    text = ("“Good evening,” said Mrs. Bennet.\n\n“Good evening,” said Lydia.\n\n“Good evening,” said Mr. Collins.\n\n"
+            "“Do you know, mamma, that my uncle Philips talks of turning away Richard?” said Lydia.\n\n"
+            "Lydia was bid by her two eldest sisters to hold her tongue; but Mr. Collins, much offended, laid aside his "
+            "book, and said,--\n\n"
+            "“I have often observed how little young ladies are interested by books of a serious stamp.”\n")
+    assert speakers(text)[-1] == "Mr. Collins"
+    # the same hand-over inside the speech's own paragraph, about a she the narration does not name
+    own = ("“Shall we dance?” said Mr. Darcy.\n\n“If you wish it,” said Elizabeth.\n\n"
+           "“This is no very striking resemblance of your own character, I am sure,” said he.\n\n"
+           "“I must not decide on my own performance.”\n\n"
+           "He made no answer; and they were again silent till they had gone down the dance, when he asked her if she "
+           "and her sisters did not very often walk to Meryton. She answered in the affirmative; and, unable to resist "
+           "the temptation, added, “When you met us there the other day, we had just been forming a new "
+           "acquaintance.”\n")
+    assert speakers(own)[-2:] == ["Elizabeth", "Elizabeth"]

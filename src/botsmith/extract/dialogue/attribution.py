@@ -158,6 +158,7 @@ def cue_before(narration: str) -> Cue | None:
 # `he started, and could only say,`, `the Admiral, fearing ..., took up the subject again, to say--`, `after calmly and
 # politely saying,`, `which began with Mary's saying, in a tone of great exultation--`
 _SAY_AT_END = re.compile(r"\b(?:say|saying)\b(?:,[^,.!?;:\"“”]{0,40})?\s*(?::|,)?\s*(?:--|—|–)?\s*\Z")
+_VERB_AT_END = re.compile(r"\b" + VERB + r"\s*[,:]\s*(?:--|—|–)?\s*\Z")  # `and, unable to resist the temptation, added,`
 _NAME_AT_END = re.compile(_TITLE + r"?" + _CAP + r"(?:\s+" + _CAP + r")?\Z")
 _SAYING_OF = re.compile(r"(?P<subject>" + _NAME + r")['’]s\s+saying\b")
 _CLAUSE_START_SUBJECT = re.compile(r"(?:^|[,;:]\s+|--|\b(?:and|but|then|when|while|as)\s+)(?P<subject>he|she|they|I|"
@@ -165,11 +166,21 @@ _CLAUSE_START_SUBJECT = re.compile(r"(?:^|[,;:]\s+|--|\b(?:and|but|then|when|whi
                                    + _NAME + r")?|" + _NAME + r")(?=[\s,])")
 
 
-def _saying_cue(narration: str) -> Cue | None:
-    """Who says the words a sentence ends on `say` or `saying` with: its possessive (`Mary's saying`), else the
-    last subject that opens one of its clauses before the verb (not `alone with Anne Elliot`, an object), when
-    that one is surely a person (`the former continued the subject by saying,` is nobody it can name)."""
-    end = _SAY_AT_END.search(narration)
+def speaking_subject(narration: str) -> Cue | None:
+    """Who says the words a lead-in ends on a verb of speaking with, when no tag pattern reaches its subject (`but
+    Mr. Collins, much offended, laid aside his book, and said,--`): as `_saying_cue` finds it, and only a name. A he
+    or she is left to the lead-in's other rules, which weigh the exchange: the name nearest before it is as often
+    the one spoken to (`hearing her brother mentioning a ball to Miss Bennet, she turned ... and said,--`)."""
+    cue = _saying_cue(narration[-300:], _VERB_AT_END)
+    return cue if cue is not None and cue.kind == "name" else None
+
+
+def _saying_cue(narration: str, verb: re.Pattern[str] = _SAY_AT_END) -> Cue | None:
+    """Who says the words a sentence ends on `say` or `saying` (or another `verb`) with: its possessive (`Mary's
+    saying`), else the last subject that opens one of its clauses before the verb (not `alone with Anne Elliot`,
+    an object), when that one is surely a person (`the former continued the subject by saying,` is nobody it can
+    name)."""
+    end = verb.search(narration)
     if end is None:
         return None
     sentence = last_sentence(narration[:end.start()])
@@ -252,6 +263,11 @@ def sentences(narration: str) -> list[str]:
 def last_sentence(narration: str) -> str:
     """The narration's last sentence ("" when it has none)."""
     return (sentences(narration) or [""])[-1]
+
+
+def ends_on_speech_verb(narration: str) -> bool:
+    """`...; and, unable to resist the temptation, added, `: the narration hands over with a verb of speaking."""
+    return bool(_VERB_AT_END.search(narration[-60:]))
 
 
 def introduces(narration: str) -> bool:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from botsmith.extract.dialogue.attribution import (SPEECH_VERB, Cue, cue_after, cue_before, introduces,
-                                                   last_sentence, last_sentence_subject, narration_subject,
-                                                   reports_speech, sentences)
+from botsmith.extract.dialogue.attribution import (SPEECH_VERB, Cue, cue_after, cue_before, ends_on_speech_verb,
+                                                   introduces, last_sentence, last_sentence_subject, narration_subject,
+                                                   reports_speech, sentences, speaking_subject)
 from botsmith.extract.dialogue.layout import Layout
 from botsmith.extract.dialogue.scan import Quote
 from botsmith.extract.dialogue.cast import Cast
@@ -228,13 +228,17 @@ def _untagged_speaker(text: str, para_start: int, qs: list[Quote], tracker: Spea
     """No tag in the paragraph: its own narration, the narration leading in, or alternation.
 
     `lead_in` is the narration paragraph just before, when it introduces this speech
-    (`...and in a constrained manner said,--`) or follows a long stretch of narration.
+    (`...and in a constrained manner said,--`) or follows a long stretch of narration; or else the paragraph's
+    own narration when it ends on a verb of speaking that no tag pattern ties to its subject.
     """
     continues = qs[0].continues
-    weak = None if continues else _narration_speaker(text[para_start:qs[0].open_mark], tracker)
+    own = text[para_start:qs[0].open_mark]
+    weak = None if continues else _narration_speaker(own, tracker)
+    if not lead_in and ends_on_speech_verb(own):
+        lead_in = own  # `She answered in the affirmative; and, unable to resist the temptation, added, "When you..."`
     lead = None
     if weak is None and not continues and lead_in:
-        lead = cue_before(lead_in) or last_sentence_subject(lead_in)
+        lead = cue_before(lead_in) or speaking_subject(lead_in) or last_sentence_subject(lead_in)
     if lead is not None and lead.kind == "pronoun":
         if gap == 0 and tracker.turns and tracker.turns[-1].gender in (lead.gender, None):
             return tracker.turns[-1]  # `said the Duchess; and she began singing:` then the song
