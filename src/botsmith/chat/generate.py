@@ -327,6 +327,7 @@ def _start_next(batch: Any, slot: int, pending: "deque[_Reply]") -> tuple[_Reply
     """The next waiting reply prefilled into `slot` with its first token, or None when none is left."""
     while pending:
         reply = pending.popleft()
+        reply.stats.started = time.perf_counter()  # its time runs from its prefill, not from the batch's start
         token_id = _advance(reply, batch.prefill(slot, reply.prompt_ids))
         if token_id is not None:
             return reply, token_id
