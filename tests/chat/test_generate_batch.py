@@ -91,3 +91,21 @@ def test_caches_past_the_memory_budget_answer_one_at_a_time(parrot_loaded, monke
     monkeypatch.setattr(generate, "BATCH_CACHE_BYTES", 2 * runner.cache_bytes(capacity) - 1)  # one slot, not two
     monkeypatch.setattr(FastLlama, "batch", no_batch)
     assert [text for text, _ in engine.generate_batch(requests)] == [text for text, _ in _one_at_a_time(engine, requests)]
+
+
+def test_a_cancel_ends_every_reply_not_yet_complete(parrot_loaded):
+    engine = Engine(parrot_loaded.model, parrot_loaded.tokenizer, log=lambda line: None)
+    ids = _requests(parrot_loaded)[1][0]
+    long = Sampling(temperature=1.0, seed=1, max_new_tokens=200, min_new_tokens=200)
+    calls = []
+
+    def cancel():  # the client goes after ten steps
+        calls.append(1)
+        return len(calls) > 10
+
+    for width in (4, 1):  # side by side, and one after another
+        calls.clear()
+        replies = engine.generate_batch([(ids, long.updated(seed=seed), ()) for seed in range(6)], width=width,
+                                        cancel=cancel)
+        assert [stats.finish_reason for _, stats in replies] == ["cancelled"] * 6
+        assert all(stats.completion_tokens <= 11 for _, stats in replies)

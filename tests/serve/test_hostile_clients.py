@@ -74,10 +74,10 @@ def idle(url: str) -> dict | None:
     return state if not state["busy"] and state["queue"]["waiting"] == 0 else None
 
 
-@pytest.mark.parametrize("stream", [False, True])
-def test_a_request_stops_generating_when_its_client_leaves(server, stream):
+@pytest.mark.parametrize("stream, n", [(False, 1), (True, 1), (False, 3)])  # n=3 unstreamed: decoded side by side
+def test_a_request_stops_generating_when_its_client_leaves(server, stream, n):
     finished = wait_for(lambda: idle(server.url), "an idle server")["finished"]
-    sock = open_request(server.url, {**LONG, "stream": stream})
+    sock = open_request(server.url, {**LONG, "stream": stream, "n": n})
     wait_for(lambda: health(server.url)["busy"], "the generation to start")
     sock.close()
     now = wait_for(lambda: idle(server.url), "the generation to stop")["finished"]

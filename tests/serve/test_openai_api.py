@@ -81,6 +81,26 @@ def test_text_completions_with_n_and_stop(client):
     assert "".join(chunk.choices[0].text for chunk in streamed if chunk.choices) == PARROT_REPLY
 
 
+def test_several_choices_at_once_are_the_choices_asked_one_by_one(http):
+    """n > 1 or several prompts, not streamed, are decoded side by side: the same replies as one request each."""
+    hot = {"temperature": 1.5, "top_p": 1.0, "top_k": 0, "max_tokens": 12}
+
+    def chat(n, seed):
+        body = {"model": "parrot", "messages": [{"role": "user", "content": "the weather"}], "n": n, "seed": seed, **hot}
+        return [choice["message"]["content"] for choice in http.post("/v1/chat/completions", json=body).json()["choices"]]
+
+    together = chat(3, 40)
+    assert together == chat(1, 40) + chat(1, 41) + chat(1, 42) and len(set(together)) > 1
+
+    def complete(prompt, n, seed):
+        body = {"model": "parrot", "prompt": prompt, "n": n, "seed": seed, "stop": ["friend"], **hot}
+        return [choice["text"] for choice in http.post("/v1/completions", json=body).json()["choices"]]
+
+    assert complete(["It was a dark and", "hello"], 2, 7) == \
+        complete("It was a dark and", 1, 7) + complete("It was a dark and", 1, 8) + complete("hello", 1, 7) + \
+        complete("hello", 1, 8)
+
+
 def test_developer_role_and_content_parts_are_understood(client):
     response = client.chat.completions.create(
         model="parrot", temperature=0,

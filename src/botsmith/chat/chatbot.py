@@ -31,6 +31,7 @@ class Request:
     messages: Sequence[dict[str, Any]] | None = None
     text: str | None = None
     sampling: dict[str, Any] = field(default_factory=dict)
+    stop: Sequence[str] = ()  # stop strings besides the chat format's
 
 
 class Chatbot:
@@ -148,17 +149,18 @@ class Chatbot:
         fitted = self.fit(messages, settings)
         return self.engine.generate(fitted.prompt_ids, settings, stop=stop, cancel=cancel)
 
-    def replies(self, requests: Sequence[Request]) -> list[tuple[str, GenerationStats]]:
+    def replies(self, requests: Sequence[Request], *, cancel: Callable[[], bool] | None = None
+                ) -> list[tuple[str, GenerationStats]]:
         """Each request's whole reply and its stats: the text `stream` (`messages`) or `stream_complete` (`text`)
-        writes with the request's sampling settings, several decoded side by side where the engine can
-        (`Engine.generate_batch`)."""
+        writes with the request's sampling settings and stops, several decoded side by side where the engine can
+        (`Engine.generate_batch`); once `cancel()` is true, the replies not yet complete end "cancelled"."""
         jobs = []
         for request in requests:
             settings = self.sampling(**request.sampling)
             ids = (self.fit(request.messages, settings).prompt_ids if request.messages is not None
                    else self._completion_ids(request.text or "", settings))
-            jobs.append((ids, settings, ()))
-        return self.engine.generate_batch(jobs)
+            jobs.append((ids, settings, tuple(request.stop)))
+        return self.engine.generate_batch(jobs, cancel=cancel)
 
     def reply(self, messages: Sequence[dict[str, Any]], **sampling: Any) -> str:
         return self.stream(messages, **sampling).text().strip()

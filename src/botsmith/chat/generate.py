@@ -142,7 +142,8 @@ class Engine:
         return GenerationStream(self._pieces(reply, cancel), reply.stats)
 
     def generate_batch(self, requests: Sequence[tuple[Sequence[int], Sampling, Sequence[str]]], *,
-                       width: int = BATCH_WIDTH) -> list[tuple[str, GenerationStats]]:
+                       width: int = BATCH_WIDTH, cancel: Callable[[], bool] | None = None
+                       ) -> list[tuple[str, GenerationStats]]:
         """Each request's (prompt ids, sampling, stop strings) whole reply and its stats, as `generate` gives it.
 
         The lean Llama pass decodes `width` replies side by side: each step multiplies every weight matrix by
@@ -150,29 +151,38 @@ class Engine:
         reply that ends hands its slot to the next request. Each reply keeps its own seed, penalty and stops,
         so it is the reply `generate` writes (up to float rounding in the sums). Other passes (transformers'
         modules, llama.cpp) answer one request after another, as does a model whose caches for two slots would
-        pass BATCH_CACHE_BYTES.
+        pass BATCH_CACHE_BYTES. Once `cancel()` is true, every reply not yet complete ends "cancelled".
         """
-        import torch
-
         replies = [self._reply(ids, sampling, stop) for ids, sampling, stop in requests]
         runner = self._runner()
         capacity = max((len(reply.prompt_ids) + reply.budget for reply in replies), default=0)
         width = _batch_width(runner, len(replies), capacity, width)
         if width < 2:
-            return [("".join(self._pieces(reply, None)), reply.stats) for reply in replies]
+            for reply in replies:
+                if not (cancel is not None and cancel()):
+                    for _ in self._pieces(reply, cancel):
+                        pass  # the reply keeps its text
+        else:
+            self._side_by_side(runner.batch(width, capacity), replies, cancel)
+        for reply in replies:
+            reply.stats.finish_reason = reply.stats.finish_reason or "cancelled"  # not reached before the cancel
+        return [(reply.text, reply.stats) for reply in replies]
+
+    @staticmethod
+    def _side_by_side(batch: Any, replies: list["_Reply"], cancel: Callable[[], bool] | None) -> None:
+        import torch
+
         pending = deque(replies)
-        batch = runner.batch(width, capacity)
         slots: list[tuple[_Reply, int] | None] = [None] * batch.width
         with torch.inference_mode():
             for slot in range(batch.width):
                 slots[slot] = _start_next(batch, slot, pending)
-            while any(slots):
+            while any(slots) and not (cancel is not None and cancel()):
                 logits = batch.step([entry[1] if entry else None for entry in slots])
                 for slot, entry in enumerate(slots):
                     if entry is not None:
                         token = _advance(entry[0], logits[slot])
                         slots[slot] = (entry[0], token) if token is not None else _start_next(batch, slot, pending)
-        return [(reply.text, reply.stats) for reply in replies]
 
     def _reply(self, prompt_ids: Sequence[int], sampling: Sampling, stop: Sequence[str]) -> "_Reply":
         room = self.context_window - len(prompt_ids)

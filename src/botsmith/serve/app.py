@@ -26,6 +26,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 from starlette.exceptions import HTTPException
 
 from botsmith.chat.chatbot import Chatbot
+from botsmith.chat.chatbot import Request as ReplyRequest  # fastapi's Request is the HTTP one
+from botsmith.chat.generate import GenerationStream
 from botsmith.errors import BotsmithError
 from botsmith.serve.guard import RequestGuard
 from botsmith.serve.limits import BodyLimit
@@ -209,6 +211,11 @@ def _add_generation_routes(app: Any, chatbot: Chatbot, settings: ServeSettings, 
         messages = [message.as_message() for message in body.messages]
 
         def work(cancel: Any) -> Any:
+            if not body.stream and body.n > 1:
+                choices = [ReplyRequest(messages=messages, sampling=_seeded(sampling, index), stop=stops)
+                           for index in range(body.n)]
+                yield from _side_by_side(chatbot, choices, cancel)
+                return
             for index in range(body.n):
                 yield chatbot.stream(messages, stop=stops, cancel=cancel, **_seeded(sampling, index))
 
@@ -224,11 +231,29 @@ def _add_generation_routes(app: Any, chatbot: Chatbot, settings: ServeSettings, 
         sampling, stops = _sampling(body, chatbot, settings, len(prompts)), body.stop_list()
 
         def work(cancel: Any) -> Any:
+            if not body.stream and len(prompts) * body.n > 1:
+                choices = [ReplyRequest(text=prompt, sampling=_seeded(sampling, index), stop=stops)
+                           for prompt in prompts for index in range(body.n)]
+                yield from _side_by_side(chatbot, choices, cancel)
+                return
             for prompt in prompts:
                 for index in range(body.n):
                     yield chatbot.stream_complete(prompt, stop=stops, cancel=cancel, **_seeded(sampling, index))
 
         return await _respond(request, work_queue, work, body, TextReply(chatbot.name, prompts, body.n, body.echo))
+
+
+def _side_by_side(chatbot: Chatbot, requests: list[Any], cancel: Any) -> Any:
+    """A request's several choices (`n`, or several prompts), not streamed: decoded side by side
+    (`Chatbot.replies`), then handed to the queue as finished streams, one piece each."""
+    for text, stats in chatbot.replies(requests, cancel=cancel):
+        yield GenerationStream(_one_piece(text), stats)
+
+
+def _one_piece(text: str) -> Any:
+    # a generator, as a stream's pieces are: the queue closes the stream of a cancelled job
+    if text:
+        yield text
 
 
 async def _respond(request: Any, work_queue: GenerationQueue, work: Work, body: SamplingRequest,
