@@ -131,14 +131,14 @@ class FastLlama:
         with torch.inference_mode():
             x = self.embed[token_id]
             for index, layer in enumerate(self.layers):
-                x = layer["o"].add_vector(x, self._attend_one(_rms_norm(x, layer["in_norm"], self.eps), layer, index,
+                x = layer["o"].add_vector(x, self._attend_one(rms_norm(x, layer["in_norm"], self.eps), layer, index,
                                                               cos, sin, position))
-                gate_up = layer["gate_up"].vector(_rms_norm(x, layer["post_norm"], self.eps))
+                gate_up = layer["gate_up"].vector(rms_norm(x, layer["post_norm"], self.eps))
                 half = gate_up.shape[0] // 2
                 x = layer["down"].add_vector(x, torch.nn.functional.silu(gate_up[:half]) * gate_up[half:])
             self.position = position + 1
             self.cached_ids[position:] = [token_id]
-            return self.lm_head.vector(_rms_norm(x, self.norm, self.eps)).float()
+            return self.lm_head.vector(rms_norm(x, self.norm, self.eps)).float()
 
     def cache_bytes(self, capacity: int) -> int:
         """Bytes of keys and values for one sequence of `capacity` positions."""
@@ -173,12 +173,12 @@ class FastLlama:
         with torch.inference_mode():
             x = F.embedding(ids, self.embed)
             for index, layer in enumerate(self.layers):
-                h = _rms_norm(x, layer["in_norm"], self.eps)
+                h = rms_norm(x, layer["in_norm"], self.eps)
                 x = x + self._attention(h, layer, index, cos, sin, (start, end), mask)
-                gate, up = layer["gate_up"].rows(_rms_norm(x, layer["post_norm"], self.eps)).chunk(2, dim=-1)
+                gate, up = layer["gate_up"].rows(rms_norm(x, layer["post_norm"], self.eps)).chunk(2, dim=-1)
                 x = x + layer["down"].rows(F.silu(gate) * up)
             self.position = end
-            return self.lm_head.vector(_rms_norm(x[-1], self.norm, self.eps)).float()
+            return self.lm_head.vector(rms_norm(x[-1], self.norm, self.eps)).float()
 
     def _attention(self, h: Any, layer: dict, index: int, cos: Any, sin: Any, span: tuple[int, int],
                    mask: Any) -> Any:
@@ -216,7 +216,7 @@ class FastLlama:
         return out.view(self.heads * dim)
 
 
-def _rms_norm(x: Any, weight: Any, eps: float) -> Any:
+def rms_norm(x: Any, weight: Any, eps: float) -> Any:
     """LlamaRMSNorm's arithmetic (float32 statistics, rounded to the model's dtype, then the weight) in two calls."""
     import torch.nn.functional as F
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from botsmith.chat.fast_llama import FastLlama, _rms_norm
+from botsmith.chat.fast_llama import FastLlama, rms_norm
 
 
 class LlamaBatch:
@@ -28,6 +28,8 @@ class LlamaBatch:
         self.lane._rope(capacity)
         self.width, self.capacity = width, capacity
         shape = (len(runner.layers), width, runner.kv_heads, capacity, runner.head_dim)
+        # zeros, not empty: a slot's attention reads past its own length (masked), and a NaN in memory never
+        # written would turn the masked product into NaN
         self.keys, self.values = torch.zeros(shape, dtype=runner.dtype), torch.zeros(shape, dtype=runner.dtype)
         self.positions = [0] * width
 
@@ -68,7 +70,7 @@ class LlamaBatch:
         with torch.inference_mode():
             x = F.embedding(ids, lane.embed)
             for index, layer in enumerate(lane.layers):
-                qkv = layer["qkv"].rows(_rms_norm(x, layer["in_norm"], lane.eps)).view(width, rotated + kv_heads, dim)
+                qkv = layer["qkv"].rows(rms_norm(x, layer["in_norm"], lane.eps)).view(width, rotated + kv_heads, dim)
                 qk = qkv[:, :rotated]
                 qk = qk * cos + torch.roll(qk, dim // 2, dims=-1) * sin
                 keys, values = self.keys[index], self.values[index]  # (width, kv_heads, capacity, dim)
@@ -77,9 +79,9 @@ class LlamaBatch:
                 out = F.scaled_dot_product_attention(qk[:, :heads].unsqueeze(2), keys[:, :, :end], values[:, :, :end],
                                                      attn_mask=visible, enable_gqa=True)
                 x = x + layer["o"].rows(out.reshape(width, heads * dim))
-                gate, up = layer["gate_up"].rows(_rms_norm(x, layer["post_norm"], lane.eps)).chunk(2, dim=-1)
+                gate, up = layer["gate_up"].rows(rms_norm(x, layer["post_norm"], lane.eps)).chunk(2, dim=-1)
                 x = x + layer["down"].rows(F.silu(gate) * up)
-            logits = lane.lm_head.rows(_rms_norm(x, lane.norm, lane.eps)).float()
+            logits = lane.lm_head.rows(rms_norm(x, lane.norm, lane.eps)).float()
         for slot, token_id in enumerate(token_ids):
             self.positions[slot] += token_id is not None
         return logits
