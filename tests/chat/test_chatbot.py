@@ -89,6 +89,15 @@ def test_complete_gives_n_reproducible_different_samples(tiny_llama):
     assert bot.complete("It was a dark and", n=3, **settings) == samples
 
 
+def test_complete_decodes_side_by_side_the_samples_complete_streams_writes(tiny_llama):
+    from botsmith.config import GenerateSection
+
+    bot = Chatbot.from_model(tiny_llama, generate=GenerateSection(dtype="float32"), log=lambda line: None)
+    settings = dict(temperature=1.2, max_new_tokens=12, seed=11)
+    streamed = [stream.text() for stream in bot.complete_streams("It was a dark and", n=4, **settings)]
+    assert bot.complete("It was a dark and", n=4, **settings) == streamed and len(set(streamed)) > 1
+
+
 @pytest.mark.slow
 def test_default_model_replies_and_stops_at_end_of_turn(real_home):
     bot = Chatbot.from_model("smollm2-135m", log=lambda line: None)

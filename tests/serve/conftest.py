@@ -12,8 +12,9 @@ def parrot_chatbot(tmp_path_factory):
     from botsmith.chat import Chatbot
     from botsmith.config import GenerateSection
 
+    # float32: choices decoded side by side are then the ones asked one by one, token for token, on any CPU
     return Chatbot.from_model(session_parrot(tmp_path_factory), name="parrot",
-                              generate=GenerateSection(temperature=0.0), log=lambda line: None)
+                              generate=GenerateSection(temperature=0.0, dtype="float32"), log=lambda line: None)
 
 
 @pytest.fixture(scope="module")

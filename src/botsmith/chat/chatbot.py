@@ -195,18 +195,23 @@ class Chatbot:
         return ids[-self._prompt_budget(settings):]
 
     def complete(self, prompt: str, n: int = 1, **sampling: Any) -> list[str]:
-        """`n` continuations of `prompt` (see `complete_streams`)."""
-        return [stream.text() for stream in self.complete_streams(prompt, n, **sampling)]
+        """`n` continuations of `prompt`, decoded side by side (`replies`); the seeds as `complete_streams` gives them."""
+        return [text for text, _ in self.replies([Request(text=prompt, sampling=settings)
+                                                  for settings in self._sample_settings(n, sampling)])]
 
     def complete_streams(self, prompt: str, n: int = 1, **sampling: Any) -> Iterator[GenerationStream]:
         """`n` streamed continuations; with a seed, sample i uses seed + i (reproducible, yet different)."""
+        for settings in self._sample_settings(n, sampling):
+            yield self.stream_complete(prompt, **settings)
+
+    def _sample_settings(self, n: int, sampling: dict[str, Any]) -> list[dict[str, Any]]:
         if n < 1:
             raise BotsmithError(f"n = {n}: ask for at least one sample")
-        seed = sampling.pop("seed", None)
+        seed = sampling.get("seed")
         if seed is None and self.defaults.seed >= 0:
             seed = self.defaults.seed
-        for index in range(n):
-            yield self.stream_complete(prompt, seed=None if seed is None else seed + index, **sampling)
+        return [{**sampling, "seed": None if seed is None else seed + index} for index in range(n)]
+
 
 def _checked(message: Any, index: int) -> dict[str, Any]:
     if not isinstance(message, dict) or message.get("role") not in ROLES or not isinstance(message.get("content"), str):

@@ -117,12 +117,11 @@ def _register_complete(app: typer.Typer) -> None:
                             epsilon_cutoff=epsilon_cutoff, repetition_penalty=repetition_penalty,
                             max_new_tokens=max_new_tokens, seed=seed,
                             weights=weights, fast_path=fast_path, backend=backend, gguf=gguf)
-        streams = chatbot.complete_streams(opening, n)
-        if as_json:
-            samples = [stream.text() for stream in streams]
+        if as_json:  # nothing to watch: the samples are decoded side by side
+            samples = chatbot.complete(opening, n)
             typer.echo(json.dumps({"bot": chatbot.name, "prompt": opening, "samples": samples}, ensure_ascii=False))
             return
-        for index, stream in enumerate(streams):
+        for index, stream in enumerate(chatbot.complete_streams(opening, n)):
             if n > 1:
                 typer.echo(f"--- sample {index + 1} of {n} ---")
             _print_stream(opening, stream)
