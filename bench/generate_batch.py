@@ -3,7 +3,7 @@ against one after another (what `generate` does for each, as eval did before).
 
 The workload is eval's: chat prompts with a system prompt and one line of a book's dialogue to answer (the
 speeches of Pride and Prejudice in ../shared/corpora when it is there, else a built-in list), each sampled with
-the default [generate] settings and its own seed, up to --tokens new tokens (eval's 160), the end of turn
+the default [generate] settings and its own seed, up to --tokens new tokens (160; eval stops at 96), the end of turn
 allowed, so replies end at different lengths as eval's do. The model is loaded once in the dtype botsmith picks
 (bf16 where the CPU computes it fast, else float32; --dtype to choose) and decoded by the lean Llama pass. Each row is timed over the whole set
 of replies, prompts included, after one warm-up reply; the same seeds give the same replies in every row,

@@ -130,3 +130,16 @@ def test_a_cancel_ends_every_reply_not_yet_complete(parrot_loaded):
                                         cancel=cancel)
         assert [stats.finish_reason for _, stats in replies] == ["cancelled"] * 6
         assert all(stats.completion_tokens <= 11 for _, stats in replies)
+
+
+def test_a_batch_that_disagrees_with_the_single_pass_is_not_used(parrot_loaded, monkeypatch):
+    """Checked on a probe before its first use: a batch pass that went wrong for some model is logged and left out."""
+    from botsmith.chat import fast_llama_batch
+
+    right_step = fast_llama_batch.LlamaBatch.step
+    monkeypatch.setattr(fast_llama_batch.LlamaBatch, "step", lambda self, ids: right_step(self, ids).flip(-1))
+    lines = []
+    engine = Engine(parrot_loaded.model, parrot_loaded.tokenizer, log=lines.append)
+    requests = _requests(parrot_loaded)[:4]
+    assert [text for text, _ in engine.generate_batch(requests)] == [text for text, _ in _one_at_a_time(engine, requests)]
+    assert any("one after another, not side by side: step" in line for line in lines)

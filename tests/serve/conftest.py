@@ -12,7 +12,8 @@ def parrot_chatbot(tmp_path_factory):
     from botsmith.chat import Chatbot
     from botsmith.config import GenerateSection
 
-    # float32: choices decoded side by side are then the ones asked one by one, token for token, on any CPU
+    # float32: choices decoded side by side are then the ones asked one by one (their sums round alike to
+    # float32 precision; in bf16 a sampled token may flip on some CPUs)
     return Chatbot.from_model(session_parrot(tmp_path_factory), name="parrot",
                               generate=GenerateSection(temperature=0.0, dtype="float32"), log=lambda line: None)
 

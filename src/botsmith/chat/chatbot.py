@@ -23,7 +23,7 @@ from botsmith.errors import BotsmithError
 ROLES = ("system", "user", "assistant")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Request:
     """One reply for `Chatbot.replies`: the bot's turn after `messages`, or else a continuation of `text`, with
     sampling overrides (`temperature`, `seed`, `max_new_tokens`...)."""

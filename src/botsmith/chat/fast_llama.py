@@ -150,6 +150,14 @@ class FastLlama:
 
         return LlamaBatch(self, width, capacity)
 
+    def batch_problem(self) -> str | None:
+        """Why a batch would not compute this model's logits as this pass does, or None (probed once)."""
+        from botsmith.chat.fast_llama_batch import probe_batch
+
+        if not hasattr(self, "_batch_problem"):
+            self._batch_problem = probe_batch(self)
+        return self._batch_problem
+
     def _rope(self, capacity: int) -> None:
         """cos and sign-folded sin tables from the model's own rotary module (so RoPE scaling types carry over)."""
         import torch

@@ -14,7 +14,13 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from botsmith.chat.fast_llama import FastLlama, rms_norm
+from botsmith.chat.fast_llama import PROBE_IDS, FastLlama, rms_norm
+
+# Largest difference allowed between a batch's logits and the single pass's on a short probe, as a fraction of the
+# largest logit: the two round their sums differently (measured on SmolLM2-135M: see `probe_batch`), while a wrong
+# mask, position or cache slot differs by the size of the logits themselves.
+BATCH_TOLERANCE = {"float32": 1e-3}
+BATCH_TOLERANCE_LOW_PRECISION = 0.15  # bf16, fp16, int8 weights
 
 
 class LlamaBatch:
@@ -23,7 +29,8 @@ class LlamaBatch:
         import torch
 
         # A copy shares the runner's fused weights; it gets its own cache views, position and RoPE tables, so
-        # the runner's own cache (a chat's cached prefix) is left as it was.
+        # the runner's own cache (a chat's cached prefix) is left as it was. (Requests that `generate_batch` answers
+        # one after another go through the runner itself, as `generate` does.)
         self.lane = copy.copy(runner)
         self.lane._rope(capacity)
         self.width, self.capacity = width, capacity
@@ -85,3 +92,32 @@ class LlamaBatch:
         for slot, token_id in enumerate(token_ids):
             self.positions[slot] += token_id is not None
         return logits
+
+
+
+def probe_batch(runner: FastLlama) -> str | None:
+    """None when a two-slot batch gives this model's logits as the single pass does: prompts of two lengths, a step
+    of both slots, then one with the second idle. Checked once per runner, before its first batch."""
+    import torch
+
+    vocab = runner.embed.shape[0]
+    first, second = [token % vocab for token in PROBE_IDS], [token % vocab for token in reversed(PROBE_IDS[2:])]
+    capacity = len(first) + 3
+    lane = copy.copy(runner)  # the single pass on a cache of its own: the runner's chat cache stays as it was
+    lane.cache, lane.cached_ids, lane.position = None, [], 0
+    batch = LlamaBatch(runner, 2, capacity)
+    with torch.inference_mode():
+        ours = [batch.prefill(0, first), batch.prefill(1, second)]
+        both = batch.step([first[0], second[0]])
+        ours += [both[0], both[1], batch.step([first[1], None])[0]]
+        alone = [lane.prefill(first, capacity), lane.step(first[0]), lane.step(first[1])]
+        alone += [lane.prefill(second, capacity), lane.step(second[0])]
+    theirs = [alone[0], alone[3], alone[1], alone[4], alone[2]]  # in the order of `ours`
+    dtype = str(runner.dtype).split(".")[-1]
+    limit = BATCH_TOLERANCE.get(dtype, BATCH_TOLERANCE_LOW_PRECISION) if runner.weights == "full" else \
+        BATCH_TOLERANCE_LOW_PRECISION
+    for name, a, b in zip(("first prompt", "second prompt", "step", "step", "step with a slot idle"), ours, theirs):
+        error = float((a - b).abs().max()) / (float(b.abs().max()) or 1.0)
+        if not error <= limit:
+            return f"{name}: logits differ from the single pass by {error:.2g} of the largest (limit {limit:g})"
+    return None

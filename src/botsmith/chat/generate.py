@@ -23,8 +23,9 @@ from botsmith.errors import BotsmithError
 
 BACKENDS = ("torch", "llama.cpp")
 BATCH_WIDTH = 8  # replies decoded side by side in `generate_batch` (bench/generate_batch.py)
-# Most memory the side-by-side caches may take: SmolLM2-135M in bf16 needs 23 MB a slot for 1,000 positions; a
-# 1.7B base at 2,048 positions, 800 MB a slot, gets one slot (one reply after another).
+# Most memory the side-by-side caches may take: SmolLM2-135M in bf16 needs 23 MB a slot for 1,000 positions;
+# SmolLM2-1.7B at 2,048 positions needs 403 MB a slot in bf16 (two slots) and 805 MB in float32 (one: one reply
+# after another).
 BATCH_CACHE_BYTES = 1 << 30
 
 
@@ -156,16 +157,19 @@ class Engine:
         replies = [self._reply(ids, sampling, stop) for ids, sampling, stop in requests]
         runner = self._runner()
         capacity = max((len(reply.prompt_ids) + reply.budget for reply in replies), default=0)
-        width = _batch_width(runner, len(replies), capacity, width)
+        width = _batch_width(runner, len(replies), capacity, width, self.log)
         if width < 2:
             for reply in replies:
                 if not (cancel is not None and cancel()):
+                    reply.stats.started = time.perf_counter()  # its time runs from its own start
                     for _ in self._pieces(reply, cancel):
                         pass  # the reply keeps its text
         else:
             self._side_by_side(runner.batch(width, capacity), replies, cancel)
         for reply in replies:
-            reply.stats.finish_reason = reply.stats.finish_reason or "cancelled"  # not reached before the cancel
+            if reply.stats.finish_reason is None:  # not complete when the cancel came
+                reply.stats.finish_reason = "cancelled"
+                reply.stats.seconds = time.perf_counter() - reply.stats.started if reply.picked else 0.0
         return [(reply.text, reply.stats) for reply in replies]
 
     @staticmethod
@@ -176,13 +180,14 @@ class Engine:
         slots: list[tuple[_Reply, int] | None] = [None] * batch.width
         with torch.inference_mode():
             for slot in range(batch.width):
-                slots[slot] = _start_next(batch, slot, pending)
+                slots[slot] = _start_next(batch, slot, pending, cancel)
             while any(slots) and not (cancel is not None and cancel()):
                 logits = batch.step([entry[1] if entry else None for entry in slots])
                 for slot, entry in enumerate(slots):
                     if entry is not None:
                         token = _advance(entry[0], logits[slot])
-                        slots[slot] = (entry[0], token) if token is not None else _start_next(batch, slot, pending)
+                        slots[slot] = ((entry[0], token) if token is not None
+                                       else _start_next(batch, slot, pending, cancel))
 
     def _reply(self, prompt_ids: Sequence[int], sampling: Sampling, stop: Sequence[str]) -> "_Reply":
         room = self.context_window - len(prompt_ids)
@@ -313,10 +318,17 @@ class _Reply:
         return tail
 
 
-def _batch_width(runner: Any, count: int, capacity: int, width: int) -> int:
-    """Replies to decode side by side: 1 (one after another) where the pass cannot batch, or where caches of
-    `capacity` positions for two would pass BATCH_CACHE_BYTES."""
+def _batch_width(runner: Any, count: int, capacity: int, width: int, log: Callable[[str], None]) -> int:
+    """Replies to decode side by side: 1 (one after another) where the pass cannot batch, where its batch did not
+    match it on a probe (logged once), or where caches of `capacity` positions for two would pass
+    BATCH_CACHE_BYTES."""
     if not hasattr(runner, "batch") or count < 2:
+        return 1
+    problem = runner.batch_problem()
+    if problem is not None:
+        if not getattr(runner, "_batch_problem_logged", False):
+            log(f"replies decoded one after another, not side by side: {problem}")
+            runner._batch_problem_logged = True
         return 1
     return min(width, count, BATCH_CACHE_BYTES // runner.cache_bytes(capacity))
 
@@ -333,9 +345,11 @@ def _advance(reply: _Reply, logits: Any) -> int | None:
     return None
 
 
-def _start_next(batch: Any, slot: int, pending: "deque[_Reply]") -> tuple[_Reply, int] | None:
-    """The next waiting reply prefilled into `slot` with its first token, or None when none is left."""
-    while pending:
+def _start_next(batch: Any, slot: int, pending: "deque[_Reply]", cancel: Callable[[], bool] | None
+                ) -> tuple[_Reply, int] | None:
+    """The next waiting reply prefilled into `slot` with its first token, or None when none is left (or the
+    requests were cancelled: no prompt is read for a client that has gone)."""
+    while pending and not (cancel is not None and cancel()):
         reply = pending.popleft()
         reply.stats.started = time.perf_counter()  # its time runs from its prefill, not from the batch's start
         token_id = _advance(reply, batch.prefill(slot, reply.prompt_ids))

@@ -228,13 +228,14 @@ def _untagged_speaker(text: str, para_start: int, qs: list[Quote], tracker: Spea
     """No tag in the paragraph: its own narration, the narration leading in, or alternation.
 
     `lead_in` is the narration paragraph just before, when it introduces this speech
-    (`...and in a constrained manner said,--`) or follows a long stretch of narration; or else the paragraph's
-    own narration when it ends on a verb of speaking that no tag pattern ties to its subject.
+    (`...and in a constrained manner said,--`) or follows a long stretch of narration. The paragraph's own
+    narration takes its place when it ends on a verb of speaking that no tag pattern ties to its subject: it is
+    nearer the speech.
     """
     continues = qs[0].continues
     own = text[para_start:qs[0].open_mark]
     weak = None if continues else _narration_speaker(own, tracker)
-    if not lead_in and ends_on_speech_verb(own):
+    if ends_on_speech_verb(own):
         lead_in = own  # `She answered in the affirmative; and, unable to resist the temptation, added, "When you..."`
     lead = None
     if weak is None and not continues and lead_in:
