@@ -67,10 +67,16 @@ def probe_runner(runner: "FastLlama", model: Any) -> str | None:
     with torch.inference_mode():
         pairs = [(runner.prefill(ids, len(ids) + 1), generic.prefill(ids, len(ids) + 1)),
                  (runner.step(ids[0]), generic.step(ids[0]))]
-    for name, (ours, theirs) in zip(("prompt", "next token"), pairs):
+    return logits_disagree([("prompt", *pairs[0]), ("next token", *pairs[1])], limit, "transformers'")
+
+
+def logits_disagree(rows: list[tuple[str, Any, Any]], limit: float, reference: str) -> str | None:
+    """The first (name, ours, theirs) whose largest logit difference, as a share of theirs' largest logit, passes
+    `limit`, in words; None when every row agrees."""
+    for name, ours, theirs in rows:
         error = float((ours - theirs).abs().max()) / (float(theirs.abs().max()) or 1.0)
         if not error <= limit:
-            return f"{name} logits differ from transformers' by {error:.2g} of the largest (limit {limit:g})"
+            return f"{name} logits differ from {reference} by {error:.2g} of the largest (limit {limit:g})"
     return None
 
 

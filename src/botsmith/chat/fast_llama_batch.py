@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from botsmith.chat.fast_llama import PROBE_IDS, FastLlama, rms_norm
+from botsmith.chat.fast_llama import PROBE_IDS, FastLlama, logits_disagree, rms_norm
 
 # Largest difference allowed between a batch's logits and the single pass's on a short probe, as a fraction of the
 # largest logit: the two round their sums differently (measured on SmolLM2-135M: see `probe_batch`), while a wrong
@@ -116,8 +116,5 @@ def probe_batch(runner: FastLlama) -> str | None:
     dtype = str(runner.dtype).split(".")[-1]
     limit = BATCH_TOLERANCE.get(dtype, BATCH_TOLERANCE_LOW_PRECISION) if runner.weights == "full" else \
         BATCH_TOLERANCE_LOW_PRECISION
-    for name, a, b in zip(("first prompt", "second prompt", "step", "step", "step with a slot idle"), ours, theirs):
-        error = float((a - b).abs().max()) / (float(b.abs().max()) or 1.0)
-        if not error <= limit:
-            return f"{name}: logits differ from the single pass by {error:.2g} of the largest (limit {limit:g})"
-    return None
+    names = ("first prompt", "second prompt", "step", "step", "step with a slot idle")
+    return logits_disagree(list(zip(names, ours, theirs)), limit, "the single pass")

@@ -123,6 +123,7 @@ class Engine:
         self.weights = _usable_weights(model, weights, fast, backend, log)
         self._fast_runner: Any = None
         self._probe_failure: str | None = None
+        self._batch_problem_logged = False
         self.tokenizer = tokenizer
         self.stop_strings = tuple(stop_strings)
         self.stop_ids = sorted(stop_token_ids(model, tokenizer, stop_strings))
@@ -157,7 +158,7 @@ class Engine:
         replies = [self._reply(ids, sampling, stop) for ids, sampling, stop in requests]
         runner = self._runner()
         capacity = max((len(reply.prompt_ids) + reply.budget for reply in replies), default=0)
-        width = _batch_width(runner, len(replies), capacity, width, self.log)
+        width = self._batch_width(runner, len(replies), capacity, width)
         if width < 2:
             for reply in replies:
                 if not (cancel is not None and cancel()):
@@ -171,6 +172,20 @@ class Engine:
                 reply.stats.finish_reason = "cancelled"
                 reply.stats.seconds = time.perf_counter() - reply.stats.started if reply.picked else 0.0
         return [(reply.text, reply.stats) for reply in replies]
+
+    def _batch_width(self, runner: Any, count: int, capacity: int, width: int) -> int:
+        """Replies to decode side by side: 1 (one after another) where the pass cannot batch, where its batch did
+        not match it on a probe (logged once), or where caches of `capacity` positions for two would pass
+        BATCH_CACHE_BYTES."""
+        if not hasattr(runner, "batch") or count < 2:
+            return 1
+        problem = runner.batch_problem()
+        if problem is not None:
+            if not self._batch_problem_logged:
+                self.log(f"replies decoded one after another, not side by side: {problem}")
+                self._batch_problem_logged = True
+            return 1
+        return min(width, count, BATCH_CACHE_BYTES // runner.cache_bytes(capacity))
 
     @staticmethod
     def _side_by_side(batch: Any, replies: list["_Reply"], cancel: Callable[[], bool] | None) -> None:
@@ -316,21 +331,6 @@ class _Reply:
         self.stats.finish_reason = self.stats.finish_reason or "length"
         self.text += tail
         return tail
-
-
-def _batch_width(runner: Any, count: int, capacity: int, width: int, log: Callable[[str], None]) -> int:
-    """Replies to decode side by side: 1 (one after another) where the pass cannot batch, where its batch did not
-    match it on a probe (logged once), or where caches of `capacity` positions for two would pass
-    BATCH_CACHE_BYTES."""
-    if not hasattr(runner, "batch") or count < 2:
-        return 1
-    problem = runner.batch_problem()
-    if problem is not None:
-        if not getattr(runner, "_batch_problem_logged", False):
-            log(f"replies decoded one after another, not side by side: {problem}")
-            runner._batch_problem_logged = True
-        return 1
-    return min(width, count, BATCH_CACHE_BYTES // runner.cache_bytes(capacity))
 
 
 def _advance(reply: _Reply, logits: Any) -> int | None:
