@@ -520,3 +520,22 @@ def test_a_lead_in_ending_on_a_verb_of_speaking_is_its_clause_subjects() -> None
            "the temptation, added, “When you met us there the other day, we had just been forming a new "
            "acquaintance.”\n")
     assert speakers(own)[-2:] == ["Elizabeth", "Elizabeth"]
+
+
+def test_one_who_follows_a_conversation_between_others_speaks_none_of_it() -> None:
+    # the listener is not the first speaker (nor is the man spoken to, who makes no answer: the first speaker goes on);
+    # the lady nobody names stays unknown, not named after the brother who joins in or the friend who answers him
+    text = ("CHAPTER IX\n\n“Good evening,” said Elizabeth.\n\n“Good evening,” said Mr. Bingley.\n\n“Good evening,” said Mr. Darcy.\n\nCHAPTER X\n\n"
+            "Mr. Darcy was writing, and Mr. Hurst and Mr. Bingley were at piquet.\n\n"
+            "Elizabeth took up some needlework, and was sufficiently amused in attending to what passed between Mr. "
+            "Darcy and his companion.\n\n"
+            "“How delighted Miss Darcy will be to receive such a letter!”\n\n"
+            "He made no answer.\n\n"
+            "“You write uncommonly fast.”\n\n"
+            "“You are mistaken. I write rather slowly.”\n\n"
+            "“Pray tell your sister that I long to see her.”\n\n"
+            "“I have already told her so once, by your desire.”\n\n"
+            "“It is a rule with me, that a person who can write a long letter with ease cannot write ill.”\n\n"
+            "“That will not do for a compliment to Mr. Darcy,” cried Mr. Bingley.\n\n"
+            "“My style of writing is very different from yours,” said Mr. Darcy.\n")
+    assert speakers(text)[3:] == [None, None, "Mr. Darcy", None, "Mr. Darcy", None, "Mr. Bingley", "Mr. Darcy"]

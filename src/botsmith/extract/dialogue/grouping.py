@@ -121,11 +121,15 @@ def _name_by_alternation(turns: list[SpeechTurn], spoken: list[tuple[int, Entity
     named at the next place in that alternation (`"Have you, indeed!"` ... `"Oh, dear!" cried
     Catherine`): a chapter that opens on untagged lines learns who spoke them a little later."""
     named: dict[str, Entity] = {}
+    tried: set[str] = set()
     for i in range(len(spoken) - 2):
         (first, unnamed), (_, other) = spoken[i], spoken[i + 1]
         if (unnamed.name is not None or unnamed.gender == "group" or unnamed.nameless or other.name is None
-                or unnamed.key in named):
+                or unnamed.key in tried):
             continue  # `they both cried` is no one person
+        # from their first exchange only: the tail of a long one (`...` / `said her brother` / `said Darcy`) would
+        # read a third person joining in as the next place in the alternation
+        tried.add(unnamed.key)
         j = i + 2
         while j < len(spoken) and spoken[j][1] == unnamed and spoken[j - 1][1] == other:
             j += 2

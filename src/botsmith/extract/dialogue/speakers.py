@@ -49,7 +49,12 @@ _NO_ANSWER = (r"(?:made|gave|returned|attempted|make|making)\s+no\s+(?:answer|re
               r"had\s+nothing\s+to\s+say|said\s+nothing|(?:was|remained|kept)\s+silent|"
               r"did\s+not\s+(?:answer|reply)|no\s+inclination\s+of\s+replying|"
               r"(?:could|would)\s+not\s+(?:answer|reply)|too\s+much\s+\w+\s+to\s+(?:make\s+any\s+)?(?:reply|answer)")
-_EXCHANGE_EVENT = re.compile(rf"\b(?:(?P<new>{_NEW_CONVERSATION})|(?P<leaves>{_LEAVES})|(?P<quiet>{_NO_ANSWER}))\b")
+# someone who follows a conversation between others (`was sufficiently amused in attending to what passed between Darcy
+# and his companion`): the first speech after it is one of theirs, and which one the narration does not say
+_OVERHEARD = (r"(?:attending|listen(?:ing|ed)?(?:\s+\w+){0,2})\s+to\s+(?:what|all\s+that)\s+(?:had\s+)?passed\s+between|"
+              r"overh(?:ear|eard|earing)\s+(?:a|the|their)\s+conversation\s+between")
+_EXCHANGE_EVENT = re.compile(rf"\b(?:(?P<new>{_NEW_CONVERSATION})|(?P<leaves>{_LEAVES})|(?P<quiet>{_NO_ANSWER})|"
+                             rf"(?P<overheard>{_OVERHEARD}))\b")
 
 
 def _told_ahead(event: re.Match[str], narration: str) -> bool:
@@ -96,6 +101,7 @@ class SpeakerTracker:
         self.gone: set[str] = set()  # who the narration says left, until a tag names them again
         self.stranger = False  # the last speech turned to someone unnamed (`turning to the waiter`)
         self.narrated: str | None = None  # the gender of a he or she the narration since the last speech ends on
+        self.overheard = False  # the narration since the last speech has someone follow a conversation between others
 
     def narration(self, narration: str, length: int | None = None, *, around_speech: bool = False) -> None:
         """Narration: who is named in it; a long stretch ends the exchange.
@@ -148,10 +154,20 @@ class SpeakerTracker:
             return
         gender = "m" if opening.group(1) == "He" else "f"
         event = _EXCHANGE_EVENT.search(last)
-        if event is not None and not _told_ahead(event, last):
-            self.silent = self._participant_of(gender) or self.silent
+        if event is not None and event.lastgroup != "overheard" and not _told_ahead(event, last):
+            self.silent = self._participant_of(gender) or self._silent_listener(gender) or self.silent
         else:
             self.narrated = gender
+
+    def _silent_listener(self, gender: str) -> Entity | None:
+        """`He made no answer.` after the only speech so far: the one spoken to, the last person of that gender the
+        narration named, when that is not the speaker (`...between Darcy and his companion.` / `"How delighted Miss
+        Darcy will be to receive such a letter!"` / `He made no answer.`): the speaker goes on."""
+        speakers = {entity.key for entity in self.turns}
+        if len(speakers) != 1 or self.turns[-1].gender == gender:
+            return None
+        return next((e for e in reversed(self.mentions) if e.gender == gender and e.name is not None
+                     and e.key not in speakers and self._may_speak(e)), None)
 
     def _follow_topic(self, paragraph: str) -> None:
         """A narration paragraph is about the first man and the first woman named in its first sentence;
@@ -214,6 +230,8 @@ class SpeakerTracker:
             elif event.lastgroup == "leaves":
                 if not _told_ahead(event, narration):
                     self._leaves(narration, event.start())
+            elif event.lastgroup == "overheard":
+                self.overheard = True
             else:
                 self.silent = self._made_no_answer(narration, event) or self.silent
 
@@ -270,6 +288,7 @@ class SpeakerTracker:
         self.narrated = None
         self.stranger = stranger
         self.silent = None
+        self.overheard = False
         self.gone.discard(entity.key)
         names = [self.cast.canonical(n) for n in addressed if self.cast.speaks(self.cast.canonical(n))]
         same_speaker = bool(self.turns) and self.turns[-1] == entity
@@ -497,6 +516,8 @@ class SpeakerTracker:
         other = self._other_participant()
         if other is not None:
             return other
+        if self.overheard:  # one of those the narration has someone listen to, but which: a guess would name the listener
+            return self._anonymous_entity(None)
         for entity in [*reversed(self.since_speech), *reversed(self.mentions[-8:])]:
             if entity != previous and entity.name is not None and self._may_speak(entity):
                 return entity  # `Mr. Bennet made no answer.` then a reply
