@@ -539,3 +539,11 @@ def test_one_who_follows_a_conversation_between_others_speaks_none_of_it() -> No
             "“That will not do for a compliment to Mr. Darcy,” cried Mr. Bingley.\n\n"
             "“My style of writing is very different from yours,” said Mr. Darcy.\n")
     assert speakers(text)[3:] == [None, None, "Mr. Darcy", None, "Mr. Darcy", None, "Mr. Bingley", "Mr. Darcy"]
+
+
+def test_one_who_can_only_smile_makes_no_answer() -> None:
+    text = ("“Good evening,” said Mr. Bennet.\n\n“Good evening,” said Elizabeth.\n\n"
+            "“Mr. Darcy, who never looks at any woman but to see a blemish! It is admirable!”\n\n"
+            "Elizabeth tried to join in her father’s pleasantry, but could only force one most reluctant smile.\n\n"
+            "“Are you not diverted?”\n\n“Oh, yes. Pray read on.”\n")
+    assert speakers(text)[-2:] == ["Mr. Bennet", "Elizabeth"]

@@ -48,7 +48,10 @@ _LEAVES = (r"was\s+off|went\s+(?:out|away|home)|walked\s+(?:off|away|out)|left\s
 _NO_ANSWER = (r"(?:made|gave|returned|attempted|make|making)\s+no\s+(?:answer|reply|rejoinder)|"
               r"had\s+nothing\s+to\s+say|said\s+nothing|(?:was|remained|kept)\s+silent|"
               r"did\s+not\s+(?:answer|reply)|no\s+inclination\s+of\s+replying|"
-              r"(?:could|would)\s+not\s+(?:answer|reply)|too\s+much\s+\w+\s+to\s+(?:make\s+any\s+)?(?:reply|answer)")
+              r"(?:could|would)\s+not\s+(?:answer|reply)|too\s+much\s+\w+\s+to\s+(?:make\s+any\s+)?(?:reply|answer)|"
+              # an answer without words: `Elizabeth tried to join in her father's pleasantry, but could only force one most
+              # reluctant smile.`
+              r"could\s+only\s+(?:force|smile|bow|curtsey|curtsy|nod|shake|blush|colour|color|sigh|look)")
 # someone who follows a conversation between others (`was sufficiently amused in attending to what passed between Darcy
 # and his companion`): the first speech after it is one of theirs, and which one the narration does not say
 _OVERHEARD = (r"(?:attending|listen(?:ing|ed)?(?:\s+\w+){0,2})\s+to\s+(?:what|all\s+that)\s+(?:had\s+)?passed\s+between|"
