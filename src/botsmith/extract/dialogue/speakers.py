@@ -157,7 +157,9 @@ class SpeakerTracker:
             return
         gender = "m" if opening.group(1) == "He" else "f"
         event = _EXCHANGE_EVENT.search(last)
-        if event is not None and event.lastgroup != "overheard" and not _told_ahead(event, last):
+        if event is not None and event.lastgroup == "overheard":
+            return  # `He listened to all that passed between them.`: the one who speaks next is not he
+        if event is not None and not _told_ahead(event, last):
             self.silent = self._participant_of(gender) or self._silent_listener(gender) or self.silent
         else:
             self.narrated = gender
