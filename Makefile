@@ -3,11 +3,11 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# The CPU build of torch: an unpinned torch pulls gigabytes of CUDA packages.
+# torch pinned: an unpinned torch pulls gigabytes of CUDA packages (README, "Using a GPU", for the CPU index).
 # GPU users: see README ("Using a GPU").
 TORCH ?= torch==2.13.0
 
-.PHONY: setup demo test test-fast test-min browser bench clean
+.PHONY: setup demo test test-fast test-min browser clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)

@@ -539,6 +539,11 @@ def test_one_who_follows_a_conversation_between_others_speaks_none_of_it() -> No
             "“That will not do for a compliment to Mr. Darcy,” cried Mr. Bingley.\n\n"
             "“My style of writing is very different from yours,” said Mr. Darcy.\n")
     assert speakers(text)[3:] == [None, None, "Mr. Darcy", None, "Mr. Darcy", None, "Mr. Bingley", "Mr. Darcy"]
+    # a he who listens is not one who makes no answer: the exchange goes on by turns
+    listener = ("“It is a fine evening,” said Mr. Darcy.\n\n“It is,” said Elizabeth.\n\n"
+                "Mr. Bennet sat by the fire with his book. He listened to all that passed between them.\n\n"
+                "“Do you walk in the shrubbery?”\n")
+    assert speakers(listener)[-1] == "Mr. Darcy"
 
 
 def test_one_who_can_only_smile_makes_no_answer() -> None:
