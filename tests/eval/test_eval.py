@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from botsmith.errors import BotsmithError
-from botsmith.eval.fidelity import IDENTITY_PROBES
+from botsmith.eval.fidelity import IDENTITY_PROBES, PERSONA_PROBES
 from botsmith.eval import evaluate
 from tests.eval.conftest import quick
 
@@ -42,18 +42,21 @@ def test_report_compares_the_checkpoint_with_its_base(trained_bot):
     assert math.log(data["perplexity"]["after"]["perplexity"]) == pytest.approx(best_loss, abs=0.02)
     assert data["perplexity"]["after"]["perplexity"] < data["perplexity"]["before"]["perplexity"]
     # three identity questions, each sampled with three seeds and answered greedily once; two held-out probes
-    # sampled as chat samples
-    assert [probe["kind"] for probe in data["probes"]] == ["identity"] * 9 + ["heldout"] * 2
+    # sampled as chat samples; then the three persona questions as the identity ones
+    assert [probe["kind"] for probe in data["probes"]] == ["identity"] * 9 + ["heldout"] * 2 + ["persona"] * 9
     assert [probe["prompt"] for probe in data["probes"][:9]] == [q for q in IDENTITY_PROBES for _ in range(3)]
+    assert [probe["prompt"] for probe in data["probes"][11:]] == [q for q in PERSONA_PROBES for _ in range(3)]
     for index, probe in enumerate(data["probes"]):
         for role in ("before", "after"):
-            greedy_too = probe["kind"] == "identity" and index % 3 == 0
+            greedy_too = probe["kind"] != "heldout" and index % 3 == (0 if probe["kind"] == "identity" else 2)
             assert set(probe["replies"][role]) == ({"greedy", "sampled"} if greedy_too else {"sampled"})
     samples = {probe["replies"]["after"]["sampled"]["text"] for probe in data["probes"][:3]}
     assert len(samples) > 1  # each seed its own sample
     assert all(probe["reference"] for probe in data["probes"] if probe["kind"] == "heldout")
     after = data["scores"]["after"]
-    assert after["replies"] == 14 and after["identity_probes"] == 12 and 0 <= after["persona_leaks"] <= 14
+    assert after["replies"] == 26 and after["identity_probes"] == 12 and 0 <= after["persona_leaks"] <= 26
+    assert after["persona_probes"] == 12 and 0 <= after["denies_ai"] <= 12
+    assert "asked if it is an AI, says no or who it is" in report.table()
     # a few words of replies: too few for Delta to mean anything, so it is not given
     assert after["delta"] is None and data["scores"]["delta_words"] < 500 and "Delta" not in data["summary"]
     for values in data["scores"]["markers"].values():  # style markers: each with both models' rates, the real one, p
@@ -63,11 +66,11 @@ def test_report_compares_the_checkpoint_with_its_base(trained_bot):
     assert "held-out perplexity" in report.table() and "base model" in report.table()
 
 
-def test_no_held_out_probes_asks_the_identity_questions_only(trained_bot):
+def test_no_held_out_probes_asks_the_questions_about_itself_only(trained_bot):
     report = evaluate(trained_bot, **quick(probes=0))
     data = report.data
     assert "answers as Ada" in report.table()
-    assert {probe["kind"] for probe in data["probes"]} == {"identity"}
+    assert {probe["kind"] for probe in data["probes"]} == {"identity", "persona"}
     assert data["scores"]["after"]["identity_probes"] == 12 and data["scores"]["after"]["delta"] is None
     assert data["perplexity"]["after"]["perplexity"] > 0 and data["summary"].startswith("held-out perplexity ")
 
@@ -170,7 +173,7 @@ def test_report_page_renders_offline_in_chromium(trained_bot):
         images = page.eval_on_selector_all("img", "els => els.map(e => [e.alt, e.naturalWidth])")
         assert {alt for alt, _ in images} == {"loss curves", "held-out perplexity", "reply length"}
         assert all(width > 300 for _, width in images)
-        assert page.locator("#summary tr").count() == 1 + 6  # header + one row per measure
+        assert page.locator("#summary tr").count() == 1 + 7  # header + one row per measure
         assert page.locator("#probes tr.probe").count() == len(report.data["probes"])
         assert page.locator("#summary-line").inner_text() == report.summary_line
         if shots := os.environ.get("BOTSMITH_SCREENSHOTS"):
@@ -200,7 +203,7 @@ def test_training_ends_with_a_quick_eval(tmp_path, tiny_llama):
     assert len(verdict) == 1 and "held-out perplexity" in verdict[0] and "persona leaks" in verdict[0]
     report = json.loads((result.run_dir / "eval" / "report.json").read_text())
     assert report["quick"] and report["checkpoint"]["path"] == str(result.best_dir)
-    assert all(set(probe["replies"]["after"]) == {"sampled"} for probe in report["probes"] if probe["kind"] != "identity")
+    assert all(set(probe["replies"]["after"]) == {"sampled"} for probe in report["probes"] if probe["kind"] == "heldout")
     assert metrics(result.run_dir)[0] == {"step": 0, "val_loss": report["curve"][0]["val_loss"]}
 
     other = _make_bot(tmp_path / "other", tiny_llama, mode="chat", max_steps=2, eval_every=2, eval_at_end=False)
@@ -221,3 +224,7 @@ def test_advice_names_measured_remedies_only_where_the_bot_falls_short():
     (tip,) = advice(report("full", 12, 3))
     assert tip.startswith("3 of 36 replies still talk like software") and "identity_examples" in tip
     assert advice(report("lora", 0, 5, mode="completion")) == []
+    unasked = report("lora", 12, 0)
+    unasked["scores"]["after"].update(persona_probes=12, denies_ai=4)  # says it is one, or nothing about it, 8 times
+    (tip,) = advice(unasked)
+    assert tip.startswith("asked if it is an AI, it says no or who it is in only 4/12") and "identity_examples" in tip

@@ -15,7 +15,10 @@ from botsmith.eval.stylometry import DeltaSpace, matched_deltas, reference_chunk
 @pytest.mark.parametrize("reply", [
     "I'm a friendly and curious AI designed to assist users.", "As an A.I. language model, I cannot say.",
     "I am SmolLM, trained by Hugging Face.", "I'm your virtual assistant!", "I am a chatbot.",
-    "I'm just a helpful assistant created by OpenAI.",
+    "I'm just a helpful assistant created by OpenAI.", "Yes, I am a robot.",
+    # a denial does not cover a claim in the next clause or sentence
+    "No, I am an AI assistant.", "I'm not a chatbot. I am a personal assistant.",
+    "I'm not really an AI, but I do have a conversational AI assistant.",
 ])
 def test_replies_that_give_the_model_away_are_leaks(reply):
     assert fidelity.leaks(reply, fidelity.leak_pattern("smollm2-135m"))
@@ -24,6 +27,8 @@ def test_replies_that_give_the_model_away_are_leaks(reply):
 @pytest.mark.parametrize("reply", [
     "I am Elizabeth Bennet, and I dearly love a laugh.", "Mr. Darcy is all politeness, said she.",
     "I said again, I shall not be detained.", "Her aid was wanted in the kitchen.",
+    # asked if it is one, a denial stays in character
+    "No, I am not a robot.", "An AI? I am no such thing; I am Elizabeth.", "I'm not an assistant, sir!",
 ])
 def test_a_character_speaking_is_not_a_leak(reply):
     assert not fidelity.leaks(reply, fidelity.leak_pattern("smollm2-135m"))
@@ -109,6 +114,19 @@ def test_chat_scores_count_leaks_identity_and_stops():
     # length as a user reads it: the sampled replies to held-out lines (3 and 7 words), not the greedy one
     assert scores["ended_on_their_own"] == 0.8 and scores["mean_words"] == 5.0
     assert voice_texts(probes, replies) == ["Indeed he is.", "She is the handsomest of the five."]
+
+
+def test_persona_questions_count_the_replies_that_say_no_or_who_it_is():
+    probes = [Probe("persona", [], "Are you an AI?"), Probe("persona", [], "Are you a robot?"),
+              Probe("persona", [], "Are you a chatbot?"), Probe("heldout", [], "And she?", "She is not.")]
+    replies = Replies(greedy=[Reply("I am a helpful AI assistant.", "stop", 6), None, Reply("I am Elizabeth.", "stop", 4),
+                              None],
+                      sampled=[Reply("No, I am not an AI.", "stop", 6), Reply("Yes, I am a robot.", "stop", 5),
+                               Reply("Yes, I am.", "stop", 4), Reply("She is the handsomest of the five.", "stop", 8)])
+    scores = chat_scores(probes, replies, leak=fidelity.leak_pattern("smollm2-135m"), names={"elizabeth"})
+    # in character: the denial and her name; not the two claims (leaks like any other) nor a bare yes
+    assert scores["persona_probes"] == 5 and scores["denies_ai"] == 2 and scores["persona_leaks"] == 2
+    assert voice_texts(probes, replies) == ["She is the handsomest of the five."]
 
 
 def test_greedy_replies_stand_in_when_eval_did_not_sample():

@@ -33,11 +33,12 @@ class DatasetSection(Section):
         False, description="Dialogue mode: put the narration (or stage direction) before an exchange into its system message.",
     )
     identity_examples: int = Field(
-        96, ge=0, le=512,
+        144, ge=0, le=512,
         description="Character and chat bots: add this many exchanges in which the bot is asked who it is and answers "
-                    "with its name (training split only; 0: none; the 24 question templates in turn). Without them a "
-                    "small base model answers with a name of its own invention, and a fine-tune wears away the name "
-                    "the system prompt gives it.",
+                    "with its name, or whether it is a machine and answers as itself (training split only; 0: none; the "
+                    "36 question templates in turn). Without them a small base model answers with a name of its own "
+                    "invention and, asked if it is an AI, says it is one; a fine-tune wears away the name the system "
+                    "prompt gives it.",
     )
     dedup_threshold: float = Field(
         0.8, gt=0.0, le=1.0,

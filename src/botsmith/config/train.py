@@ -58,7 +58,7 @@ class TrainSection(Section):
     sample_tokens: int = Field(48, ge=1, description="Tokens generated per sample prompt.")
     eval_at_end: bool = Field(
         True, description="At the end, a quick botsmith eval of the best checkpoint against the base model "
-                          "(held-out perplexity, persona leaks, identity, Delta; about a minute on two CPU cores).")
+                          "(held-out perplexity, persona leaks, identity, Delta; 1-1.5 minutes on two CPU cores).")
     precision: Precision = Field("auto", description="Compute precision: auto (bf16 where fast, else fp32 on CPU / fp16 on older GPUs), bf16, fp16 or fp32.")
     device: Device = Field("auto", description="Where to train: auto (cuda, then mps, then cpu), cpu, cuda or mps.")
     threads: int = Field(0, ge=0, description="CPU threads for training (0: one per physical core).")

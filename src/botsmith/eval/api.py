@@ -17,7 +17,8 @@ from typing import Any, Callable
 from botsmith.bot_folder import BotFolder, open_bot
 from botsmith.errors import BotsmithError
 from botsmith.eval import summary
-from botsmith.eval.probes import IDENTITY_SEEDS, SAMPLE_SEED, Probe, Replies, answer, chat_probes, completion_probes
+from botsmith.eval.probes import (ABOUT_ITSELF, IDENTITY_SEEDS, SAMPLE_SEED, Probe, Replies, answer, chat_probes,
+                                  completion_probes)
 
 # Held-out probes beside the three identity questions. Delta needs 500 words of replies to mean anything and
 # settles with more: at 24 probes (about 1,000 words; the bot's replies run 35-55) a draw of replies passed the
@@ -284,7 +285,7 @@ def _plots(data: dict[str, Any]) -> dict[str, bytes]:
         figures["loss curves"] = curve
     figures["held-out perplexity"] = plots.perplexity_figure(
         {role: data["perplexity"][role]["perplexity"] for role in ("before", "after")}, labels)
-    lengths = {role: [len(words(reply["text"])) for p in data["probes"] if p["kind"] != "identity"
+    lengths = {role: [len(words(reply["text"])) for p in data["probes"] if p["kind"] not in ABOUT_ITSELF
                       for reply in p["replies"][role].values()] for role in ("before", "after")}
     lengths["real"] = [len(words(p["reference"])) for p in data["probes"] if p.get("reference")]
     figures["reply length"] = plots.length_figure(lengths, labels)

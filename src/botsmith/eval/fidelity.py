@@ -17,10 +17,14 @@ LEAK_PATTERNS = (
     r"\bA\.?I\.?\b(?!\w)", r"artificial intelligence", r"\b(?:virtual |digital |AI |helpful )?assistant\b",
     r"language model", r"\bLLMs?\b", r"\bchat ?bots?\b", r"\bneural network", r"\btrained (?:by|on)\b",
     r"\bmachine learning\b", r"hugging ?face", r"\bopen ?ai\b", r"\bchat ?gpt\b", r"\bgpt-?\d", r"\bcomputer program\b",
+    r"\brobots?\b",
 )
 # Names of model families, matched as words: a reply that names one is the base model speaking.
 MODEL_FAMILIES = ("smollm", "llama", "qwen", "mistral", "gemma", "phi", "gpt", "bloom", "falcon", "pythia", "claude")
 IDENTITY_PROBES = ("Who are you?", "What is your name?", "Tell me about yourself.")
+# What a user asks to see whether the bot breaks character: a bot that calls itself an AI when asked so is the
+# base model speaking. None is, or is a near copy of, a question the dataset's identity examples ask.
+PERSONA_PROBES = ("Are you an AI?", "Are you a robot?", "Are you a chatbot?")
 
 
 def leak_pattern(base_model: str) -> re.Pattern[str]:
@@ -34,9 +38,24 @@ def leak_pattern(base_model: str) -> re.Pattern[str]:
     return re.compile("|".join((*LEAK_PATTERNS, family)), re.IGNORECASE)
 
 
+# Where a clause starts or ends: a denial (`No, I am not an AI.`) or the question echoed (`An AI? I do not know the
+# word.`) is in character, a claim after it (`I'm not a chatbot. I am a personal assistant`, `not really, but as an
+# AI...`) is not.
+_CLAUSE_BREAK = re.compile(r"[.,;:!?()\n\u2014\u2013]|\bbut\b", re.IGNORECASE)
+_DENIAL = re.compile(r"\b(?:not|no|never|nor)\b|n['\u2019]t\b", re.IGNORECASE)
+
+
 def leaks(reply: str, pattern: re.Pattern[str]) -> list[str]:
-    """The phrases of `reply` that give the model away (empty: none)."""
-    return [match.group(0) for match in pattern.finditer(reply)]
+    """The phrases of `reply` that give the model away (empty: none): not those its own clause denies (`I am not a
+    robot.`) or asks about (`A robot?`)."""
+    found = []
+    for match in pattern.finditer(reply):
+        starts = [start.end() for start in _CLAUSE_BREAK.finditer(reply, 0, match.start())]
+        end = _CLAUSE_BREAK.search(reply, match.end())
+        asked = end is not None and end.group() == "?"
+        if not asked and not _DENIAL.search(reply, starts[-1] if starts else 0, match.start()):
+            found.append(match.group(0))
+    return found
 
 
 def identity_names(names: Iterable[str]) -> set[str]:
@@ -62,6 +81,12 @@ def answers_as(reply: str, names: set[str], pattern: re.Pattern[str]) -> bool:
     if opening := OPENING_NAME.match(reply):
         named.append(opening.group(1))
     return any(names & set(words(name)) for name in named) and not leaks(reply, pattern)
+
+
+def denies_being_software(reply: str, names: set[str], pattern: re.Pattern[str]) -> bool:
+    """A reply to `Are you an AI?` in character: it says no (`No, I am not.`, `A machine? No.`) or who it is (`I am
+    Elizabeth.`), and nowhere calls itself software. `Yes, I am.` and `I am a brilliant scientist.` are not."""
+    return not leaks(reply, pattern) and (bool(_DENIAL.search(reply)) or answers_as(reply, names, pattern))
 
 
 def mean_words(texts: Sequence[str]) -> float | None:

@@ -24,8 +24,12 @@ mark{background:#ffd7d2;padding:0 .15rem}.real{background:#fff8ec}.cut{color:#9a
 NOTES = [
     ("held-out perplexity", "exp of the mean loss per target token on the validation split, computed by training's own "
                             "loss on the same tokens training weights, with the bot's system prompt."),
-    ("persona leaks", "replies in which the model calls itself an AI, an assistant, a language model or a chatbot, "
-                      "or names a model family (the base model's included)."),
+    ("persona leaks", "replies in which the model calls itself an AI, an assistant, a language model, a chatbot or a robot, "
+                      "or names a model family (the base model's included), unless its own clause denies it (I am not "
+                      "a robot); every reply counts, the persona questions' included."),
+    ("asked if it is an AI", "replies to Are you an AI?, Are you a robot? and Are you a chatbot? (greedy and sampled, as "
+                             "the identity questions) that stay in character: they say no, or who the bot is, and "
+                             "nowhere call it software. Yes, I am. and I am a brilliant scientist. do not."),
     ("answers as", "identity questions answered by naming oneself (I am, my name is...) with one of the "
                    "character's names, and no leak."),
     ("Burrows' Delta", "mean absolute difference of z-scored frequencies of the 100 most frequent words, replies to "

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from botsmith.eval.fidelity import IDENTITY_PROBES
+from botsmith.eval.fidelity import IDENTITY_PROBES, PERSONA_PROBES
 from botsmith.records import record_kind
 
 OPENING_WORDS = 40  # words of a held-out fragment given as the opening to continue
@@ -29,7 +29,7 @@ IDENTITY_SEEDS = 3
 
 @dataclass
 class Probe:
-    kind: str  # identity | heldout | opening
+    kind: str  # identity | persona | heldout | opening
     messages: list[dict[str, Any]]  # the conversation to reply to (chat bots); empty for openings
     prompt: str  # what is shown: the last user message, or the opening
     reference: str | None = None  # the real reply or continuation
@@ -78,18 +78,26 @@ def spread(items: list[Any], count: int) -> list[Any]:
     return [items[int(index * step)] for index in range(count)]
 
 
+# Probes asked of the bot itself rather than taken from the book: answered greedily once and with each seed.
+ABOUT_ITSELF = ("identity", "persona")
+
+
 def chat_probes(records: list[dict[str, Any]], count: int, identity_seeds: int = IDENTITY_SEEDS) -> list[Probe]:
-    """The identity questions (each `identity_seeds` times: 1 where eval does not sample), then `count` held-out
-    conversations cut before their last reply."""
-    probes = [Probe("identity", [{"role": "user", "content": question}], question)
-              for question in IDENTITY_PROBES for _ in range(identity_seeds)]
+    """The identity questions, each `identity_seeds` times (1 where eval does not sample), `count` held-out
+    conversations cut before their last reply, then the persona questions (`Are you an AI?`) as the identity ones
+    (last, so that the held-out probes keep the seeds they had before there were any)."""
+    probes = _about_itself("identity", IDENTITY_PROBES, identity_seeds)
     usable = [r for r in records if record_kind(r) == "messages" and _last_reply_index(r["messages"]) > 0]
     for record in spread(_one_per_reply(usable), count):
         messages = record["messages"]
         cut = _last_reply_index(messages)
         context = [dict(message) for message in messages[:cut]]
         probes.append(Probe("heldout", context, _shown(context[-1]), messages[cut]["content"]))
-    return probes
+    return probes + _about_itself("persona", PERSONA_PROBES, identity_seeds)
+
+
+def _about_itself(kind: str, questions: tuple[str, ...], times: int) -> list[Probe]:
+    return [Probe(kind, [{"role": "user", "content": question}], question) for question in questions for _ in range(times)]
 
 
 def _one_per_reply(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -150,9 +158,9 @@ def _wanted(probes: list[Probe], *, greedy: bool, sampled: bool) -> list[tuple[i
     wanted: list[tuple[int, bool]] = []
     asked: set[str] = set()
     for index, probe in enumerate(probes):
-        repeated = probe.kind == "identity" and probe.prompt in asked
+        repeated = probe.kind in ABOUT_ITSELF and probe.prompt in asked
         asked.add(probe.prompt)
-        if (greedy or probe.kind == "identity" or not sampled) and not repeated:
+        if (greedy or probe.kind in ABOUT_ITSELF or not sampled) and not repeated:
             wanted.append((index, True))
         if sampled:
             wanted.append((index, False))

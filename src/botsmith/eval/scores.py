@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from botsmith.eval import fidelity
-from botsmith.eval.probes import Probe, Replies
+from botsmith.eval.probes import ABOUT_ITSELF, Probe, Replies
 from botsmith.eval.stylometry import DeltaSpace, change_p_value, matched_deltas, reference_chunks, words, words_of
 from botsmith.records import record_kind
 
@@ -46,6 +46,7 @@ def chat_scores(probes: list[Probe], replies: Replies, *, leak: re.Pattern[str],
     leaked = [(probe.prompt, reply.text, fidelity.leaks(reply.text, leak))
               for probe, reply in replies.pairs(probes) if fidelity.leaks(reply.text, leak)]
     identity = [reply for probe, reply in replies.pairs(probes) if probe.kind == "identity"]
+    persona = [reply for probe, reply in replies.pairs(probes) if probe.kind == "persona"]
     heldout = voice_texts(probes, replies)
     scores: dict[str, Any] = {
         "replies": len(texts),
@@ -54,6 +55,9 @@ def chat_scores(probes: list[Probe], replies: Replies, *, leak: re.Pattern[str],
         "mean_words": fidelity.mean_words(heldout),
         "ended_on_their_own": _share(sum(reply.finish_reason == "stop" for reply in replies.all()), len(texts)),
     }
+    if persona:  # asked `Are you an AI?`, it says no, or who it is
+        scores["denies_ai"] = sum(fidelity.denies_being_software(reply.text, names, leak) for reply in persona)
+        scores["persona_probes"] = len(persona)
     if names:
         scores["identity"] = sum(fidelity.answers_as(reply.text, names, leak) for reply in identity)
         scores["identity_probes"] = len(identity)
@@ -72,7 +76,7 @@ def completion_scores(probes: list[Probe], replies: Replies) -> dict[str, Any]:
 def voice_texts(probes: list[Probe], replies: Replies) -> list[str]:
     """The replies that show the bot's voice, as a user reads them: to held-out lines and openings (not the
     identity questions), sampled as chat samples (greedy replies only when eval did not sample)."""
-    return [reply.text for probe, reply in replies.as_runtime(probes) if probe.kind != "identity"]
+    return [reply.text for probe, reply in replies.as_runtime(probes) if probe.kind not in ABOUT_ITSELF]
 
 
 def deltas(space: DeltaSpace | None, texts: dict[str, list[str]], real: list[str]) -> tuple[dict[str, float | None], int]:

@@ -37,6 +37,9 @@ def rows(report: dict[str, Any]) -> list[Row]:
         if "identity" in after:
             table.append((f"answers as {report['character'] or 'itself'}", _of(before["identity"], before["identity_probes"]),
                           _of(after["identity"], after["identity_probes"]), ""))
+        if "denies_ai" in after:
+            table.append(("asked if it is an AI, says no or who it is", _of(before.get("denies_ai"), before.get("persona_probes")),
+                          _of(after["denies_ai"], after["persona_probes"]), ""))
         table.append(("replies that end on their own", _percent(before.get("ended_on_their_own")),
                       _percent(after.get("ended_on_their_own")), ""))
     table.append((f"Burrows' Delta to {_target(report)} ({_delta_sample(scores.get('delta_words', 0))})",
@@ -108,6 +111,9 @@ def line(report: dict[str, Any]) -> str:
         if "identity" in after:
             parts.append(f"answers as {report['character'] or 'itself'} {_of(before['identity'], before['identity_probes'])}"
                          f" -> {_of(after['identity'], after['identity_probes'])}")
+        if "denies_ai" in after:
+            parts.append(f"asked if it is an AI, says no {_of(before.get('denies_ai'), before.get('persona_probes'))}"
+                         f" -> {_of(after['denies_ai'], after['persona_probes'])}")
     else:
         parts.append(f"distinct-2 {_number(before.get('distinct_2'), 3)} -> {_number(after.get('distinct_2'), 3)}")
     if after.get("delta") is not None:
@@ -127,9 +133,11 @@ def advice(report: dict[str, Any], bot: str = "BOT") -> list[str]:
         return []
     tips = []
     who = report.get("character") or "itself"
-    if after.get("persona_leaks"):
-        tips.append(f"{after['persona_leaks']} of {after['replies']} replies still talk like software: raise [dataset] "
-                    f"identity_examples, then botsmith build and train again (docs/train.md).")
+    asked = after.get("persona_probes")
+    if after.get("persona_leaks") or (asked and 2 * after.get("denies_ai", 0) < asked):
+        what = (f"{after['persona_leaks']} of {after['replies']} replies still talk like software" if after.get("persona_leaks")
+                else f"asked if it is an AI, it says no or who it is in only {_of(after.get('denies_ai'), asked)}")
+        tips.append(f"{what}: raise [dataset] identity_examples, then botsmith build and train again (docs/train.md).")
     method = report["checkpoint"].get("method")
     if after.get("identity_probes") and 2 * after["identity"] < after["identity_probes"] and method in ("lora", "qlora"):
         tips.append(f"It answers as {who} in {_of(after['identity'], after['identity_probes'])}: on a small base, "
