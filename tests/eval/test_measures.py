@@ -255,3 +255,6 @@ def test_the_summary_shows_the_style_markers_and_what_moved():
     report["checkpoint"] = {"run": "20261205-1223", "step": 28, "val_loss": 3.5}
     (row,) = comparison_rows([report])
     assert dict(zip(COLUMNS, row))["markers nearer/further"] == "1/1 of 3"
+    assert dict(zip(COLUMNS, row))["asked if AI: no"] == "-"  # a report from before eval asked
+    report["scores"]["after"].update(denies_ai=6, persona_probes=12)
+    assert dict(zip(COLUMNS, comparison_rows([report])[0]))["asked if AI: no"] == "6/12"

@@ -11,8 +11,8 @@ from botsmith.errors import BotsmithError
 from botsmith.eval.api import evaluate
 from botsmith.eval.summary import marker_moves
 
-COLUMNS = ("run", "steps", "val loss", "perplexity", "leaks", "identity", "Delta", "markers nearer/further",
-           "words/reply")
+COLUMNS = ("run", "steps", "val loss", "perplexity", "leaks", "identity", "asked if AI: no", "Delta",
+           "markers nearer/further", "words/reply")
 
 
 def compare_runs(bot_dir: str | Path, run_ids: list[str], *, log: Callable[[str], None] = print,
@@ -47,9 +47,10 @@ def comparison_rows(reports: list[dict[str, Any]]) -> list[tuple[str, ...]]:
         checkpoint, ppl, after = report["checkpoint"], report["perplexity"], report["scores"]["after"]
         identity = f"{after['identity']}/{after['identity_probes']}" if "identity" in after else "-"
         leaks = f"{after['persona_leaks']}/{after['replies']}" if "persona_leaks" in after else "-"
+        denies = f"{after['denies_ai']}/{after['persona_probes']}" if "denies_ai" in after else "-"  # not asked before 7 Dec
         rows.append((str(checkpoint["run"] or checkpoint["path"]), str(checkpoint.get("step") or "-"),
                      _num(checkpoint.get("val_loss"), 4),
-                     f"{ppl['before']['perplexity']:.1f} -> {ppl['after']['perplexity']:.1f}", leaks, identity,
+                     f"{ppl['before']['perplexity']:.1f} -> {ppl['after']['perplexity']:.1f}", leaks, identity, denies,
                      _num(after.get("delta"), 3), _moves(report["scores"]), _num(after.get("mean_words"), 1)))
     return rows
 
