@@ -115,3 +115,32 @@ def test_client_errors_map_to_openai_exceptions(client):
         client.chat.completions.create(model="gpt-4o", messages=HELLO)
     with pytest.raises(openai.BadRequestError, match="max_tokens"):
         client.chat.completions.create(model="parrot", messages=HELLO, max_tokens=10**9)
+
+
+def test_a_bots_own_seed_gives_each_choice_its_own_sample(tmp_path_factory):
+    """With `[generate] seed` set and none in the request, n choices are seed, seed + 1, ... as `complete` gives them,
+    not n copies of one sample."""
+    import httpx
+
+    from botsmith.chat import Chatbot
+    from botsmith.config import GenerateSection
+    from botsmith.serve import start_server
+    from tests.chat.parrot import session_parrot
+
+    seeded = Chatbot.from_model(session_parrot(tmp_path_factory), name="parrot", log=lambda line: None,
+                                generate=GenerateSection(temperature=1.5, top_p=1.0, top_k=0, seed=40, dtype="float32"))
+    running = start_server(seeded)
+    try:
+        with httpx.Client(base_url=running.url, timeout=60) as http:
+            def chat(n, **seed):
+                body = {"model": "parrot", "messages": [{"role": "user", "content": "the weather"}], "n": n,
+                        "max_tokens": 12, **seed}
+                return [choice["message"]["content"] for choice in http.post("/v1/chat/completions", json=body).json()["choices"]]
+
+            together = chat(3)
+            assert together == chat(1, seed=40) + chat(1, seed=41) + chat(1, seed=42) and len(set(together)) > 1
+            prompt = {"model": "parrot", "prompt": "It was a dark and", "n": 2, "max_tokens": 12}
+            texts = [choice["text"] for choice in http.post("/v1/completions", json=prompt).json()["choices"]]
+            assert texts == seeded.complete("It was a dark and", 2, max_new_tokens=12)
+    finally:
+        running.stop()

@@ -197,14 +197,16 @@ class Chatbot:
     def complete(self, prompt: str, n: int = 1, **sampling: Any) -> list[str]:
         """`n` continuations of `prompt`, decoded side by side (`replies`); the seeds as `complete_streams` gives them."""
         return [text for text, _ in self.replies([Request(text=prompt, sampling=settings)
-                                                  for settings in self._sample_settings(n, sampling)])]
+                                                  for settings in self.sample_settings(n, sampling)])]
 
     def complete_streams(self, prompt: str, n: int = 1, **sampling: Any) -> Iterator[GenerationStream]:
         """`n` streamed continuations; with a seed, sample i uses seed + i (reproducible, yet different)."""
-        for settings in self._sample_settings(n, sampling):
+        for settings in self.sample_settings(n, sampling):
             yield self.stream_complete(prompt, **settings)
 
-    def _sample_settings(self, n: int, sampling: dict[str, Any]) -> list[dict[str, Any]]:
+    def sample_settings(self, n: int, sampling: dict[str, Any]) -> list[dict[str, Any]]:
+        """`sampling` for each of `n` samples of one request: seed, seed + 1, ... from the request's seed, else the
+        bot's `[generate] seed` (reproducible, yet different); no seed at all where neither sets one."""
         if n < 1:
             raise BotsmithError(f"n = {n}: ask for at least one sample")
         seed = sampling.get("seed")

@@ -196,12 +196,6 @@ def _check_total(prompts: int, n: int, max_new: int, limit: int) -> None:
                        param="max_tokens", code="too_many_tokens")
 
 
-def _seeded(sampling: dict[str, Any], index: int) -> dict[str, Any]:
-    # Samples of one request differ from each other yet stay reproducible with a seed.
-    seed = sampling["seed"]
-    return {**sampling, "seed": None if seed is None else seed + index}
-
-
 def _add_generation_routes(app: Any, chatbot: Chatbot, settings: ServeSettings, work_queue: GenerationQueue) -> None:
     @app.post("/v1/chat/completions")
     async def chat_completions(body: ChatCompletionRequest, request: Request) -> Any:
@@ -211,13 +205,13 @@ def _add_generation_routes(app: Any, chatbot: Chatbot, settings: ServeSettings, 
         messages = [message.as_message() for message in body.messages]
 
         def work(cancel: Any) -> Any:
+            each = chatbot.sample_settings(body.n, sampling)
             if not body.stream and body.n > 1:
-                choices = [ReplyRequest(messages=messages, sampling=_seeded(sampling, index), stop=stops)
-                           for index in range(body.n)]
+                choices = [ReplyRequest(messages=messages, sampling=settings, stop=stops) for settings in each]
                 yield from _side_by_side(chatbot, choices, cancel)
                 return
-            for index in range(body.n):
-                yield chatbot.stream(messages, stop=stops, cancel=cancel, **_seeded(sampling, index))
+            for settings in each:
+                yield chatbot.stream(messages, stop=stops, cancel=cancel, **settings)
 
         return await _respond(request, work_queue, work, body, ChatReply(chatbot.name, 1, body.n))
 
@@ -231,14 +225,14 @@ def _add_generation_routes(app: Any, chatbot: Chatbot, settings: ServeSettings, 
         sampling, stops = _sampling(body, chatbot, settings, len(prompts)), body.stop_list()
 
         def work(cancel: Any) -> Any:
+            each = chatbot.sample_settings(body.n, sampling)
             if not body.stream and len(prompts) * body.n > 1:
-                choices = [ReplyRequest(text=prompt, sampling=_seeded(sampling, index), stop=stops)
-                           for prompt in prompts for index in range(body.n)]
+                choices = [ReplyRequest(text=prompt, sampling=settings, stop=stops) for prompt in prompts for settings in each]
                 yield from _side_by_side(chatbot, choices, cancel)
                 return
             for prompt in prompts:
-                for index in range(body.n):
-                    yield chatbot.stream_complete(prompt, stop=stops, cancel=cancel, **_seeded(sampling, index))
+                for settings in each:
+                    yield chatbot.stream_complete(prompt, stop=stops, cancel=cancel, **settings)
 
         return await _respond(request, work_queue, work, body, TextReply(chatbot.name, prompts, body.n, body.echo))
 
