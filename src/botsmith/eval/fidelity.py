@@ -77,16 +77,21 @@ OPENING_NAME = re.compile(r"^\W*((?:[a-z]+\.?\s+){0,2}[a-z]+)\s*(?:[.!]|$)", re.
 def answers_as(reply: str, names: set[str], pattern: re.Pattern[str]) -> bool:
     """An identity answer in character: the reply names itself as the character, and does not call itself
     software."""
+    return names_itself(reply, names) and not leaks(reply, pattern)
+
+
+def names_itself(reply: str, names: set[str]) -> bool:
+    """Whether the reply names itself (I am, my name is..., or just the name) with one of `names`."""
     named = [match.group(1) for match in SELF_NAMING.finditer(reply)]
     if opening := OPENING_NAME.match(reply):
         named.append(opening.group(1))
-    return any(names & set(words(name)) for name in named) and not leaks(reply, pattern)
+    return any(names & set(words(name)) for name in named)
 
 
 def denies_being_software(reply: str, names: set[str], pattern: re.Pattern[str]) -> bool:
     """A reply to `Are you an AI?` in character: it says no (`No, I am not.`, `A machine? No.`) or who it is (`I am
     Elizabeth.`), and nowhere calls itself software. `Yes, I am.` and `I am a brilliant scientist.` are not."""
-    return not leaks(reply, pattern) and (bool(_DENIAL.search(reply)) or answers_as(reply, names, pattern))
+    return not leaks(reply, pattern) and (bool(_DENIAL.search(reply)) or names_itself(reply, names))
 
 
 def mean_words(texts: Sequence[str]) -> float | None:

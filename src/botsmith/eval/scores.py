@@ -43,8 +43,8 @@ def delta_space(train_records: list[dict[str, Any]]) -> DeltaSpace | None:
 def chat_scores(probes: list[Probe], replies: Replies, *, leak: re.Pattern[str], names: set[str]) -> dict[str, Any]:
     """Persona leaks, identity answers, length, and stopping on its own (Delta: see `deltas`)."""
     texts = [reply.text for reply in replies.all()]
-    leaked = [(probe.prompt, reply.text, fidelity.leaks(reply.text, leak))
-              for probe, reply in replies.pairs(probes) if fidelity.leaks(reply.text, leak)]
+    leaked = [(probe.prompt, reply.text, phrases)
+              for probe, reply in replies.pairs(probes) if (phrases := fidelity.leaks(reply.text, leak))]
     identity = [reply for probe, reply in replies.pairs(probes) if probe.kind == "identity"]
     persona = [reply for probe, reply in replies.pairs(probes) if probe.kind == "persona"]
     heldout = voice_texts(probes, replies)
