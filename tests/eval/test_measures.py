@@ -8,7 +8,8 @@ import pytest
 
 from botsmith.eval import fidelity
 from botsmith.eval.probes import Probe, Replies, Reply, chat_probes, spread
-from botsmith.eval.scores import chat_scores, voice_texts
+from botsmith.dataset.identity import identity_records
+from botsmith.eval.scores import chat_scores, real_lines, speaker_lines, voice_texts
 from botsmith.eval.stylometry import DeltaSpace, matched_deltas, reference_chunks, words
 
 
@@ -93,6 +94,15 @@ def test_matched_deltas_compare_samples_of_one_length():
 def test_delta_needs_a_few_reference_chunks():
     with pytest.raises(ValueError, match="at least 3"):
         DeltaSpace(reference_chunks({"one": ["too few words"]}))
+
+
+def test_the_real_lines_leave_out_the_identity_examples_build_wrote():
+    # their stock answers are not the character's lines: in Delta's reference they would favour the bot taught them
+    said = {"messages": [{"role": "user", "content": "Are you ill?", "name": "Jane"},
+                         {"role": "assistant", "content": "Only tired, Jane."}]}
+    records = [said, *identity_records(["Elizabeth"], "You are Elizabeth.", 40)]
+    assert real_lines(records) == ["Only tired, Jane."]
+    assert speaker_lines(records) == {"Jane": ["Are you ill?"], "assistant": ["Only tired, Jane."]}
 
 
 def test_distinct_n_finds_loops():

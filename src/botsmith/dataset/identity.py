@@ -19,6 +19,8 @@ from typing import Any
 from botsmith.extract.exchanges import HONORIFICS
 from botsmith.records import conversation, turn
 
+SOURCE = "botsmith:identity"  # the `meta.source` of every identity example
+
 # (question, answer template): {full} is the bot's full name, {short} the name it goes by most.
 EXCHANGES = (
     ("May I ask your name?", "My name is {full}."),
@@ -92,5 +94,10 @@ def identity_records(names: list[str], system_prompt: str | None, count: int) ->
     records = []
     for question, answer in (EXCHANGES * (count // len(EXCHANGES) + 1))[:count]:
         messages = [*system, turn("user", question), turn("assistant", answer.format(full=full, short=short))]
-        records.append(conversation(messages, source="botsmith:identity", group="identity", kind="identity"))
+        records.append(conversation(messages, source=SOURCE, group="identity", kind="identity"))
     return records
+
+
+def is_identity_record(record: dict[str, Any]) -> bool:
+    """Whether botsmith wrote this example (no author did): eval leaves these out of the character's real lines."""
+    return record.get("meta", {}).get("source") == SOURCE

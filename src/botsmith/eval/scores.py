@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from botsmith.dataset.identity import is_identity_record
 from botsmith.eval import fidelity
 from botsmith.eval.probes import ABOUT_ITSELF, Probe, Replies
 from botsmith.eval.stylometry import DeltaSpace, change_p_value, matched_deltas, reference_chunks, words, words_of
@@ -12,9 +13,13 @@ from botsmith.records import record_kind
 
 
 def speaker_lines(records: list[dict[str, Any]]) -> dict[str, list[str]]:
-    """Each speaker's distinct lines (the assistant's under "assistant"); a fragment's text is the author's."""
+    """Each speaker's distinct lines (the assistant's under "assistant"); a fragment's text is the author's.
+    The identity examples build adds are left out: their stock answers (`No. I am Elizabeth Bennet.`) are not the
+    character's lines, and in the reference they would pull Delta's frequencies towards what the bot was taught."""
     lines: dict[str, dict[str, None]] = {}
     for record in records:
+        if is_identity_record(record):
+            continue
         kind = record_kind(record)
         if kind == "messages":
             for message in record["messages"]:
