@@ -552,3 +552,37 @@ def test_one_who_can_only_smile_makes_no_answer() -> None:
             "Elizabeth tried to join in her father’s pleasantry, but could only force one most reluctant smile.\n\n"
             "“Are you not diverted?”\n\n“Oh, yes. Pray read on.”\n")
     assert speakers(text)[-2:] == ["Mr. Bennet", "Elizabeth"]
+    nodded = ("“Is it certain?” cried Darcy.\n\n“Oh, yes! They left Brighton together,” said Elizabeth.\n\n"
+              "Darcy shook his head in silent acquiescence.\n\n“Had I but known what he was!”\n")
+    assert speakers(nodded)[-1] == "Elizabeth"
+
+
+def test_a_she_tag_is_not_a_woman_named_only_inside_what_a_she_did() -> None:
+    # `she ... included Jane`: the she is not Jane, nor is the she of the tag that goes on about her; the narration
+    # names no one else, so the speaker is unknown rather than Jane
+    text = ("“Good morning,” said Jane.\n\n“Good morning,” said Elizabeth.\n\n"
+            "Her tour was now the object of her happiest thoughts; and could she have included Jane in the scheme, every "
+            "part of it would have been perfect.\n\n"
+            "“But it is fortunate,” thought she, “that I have something to wish for.”\n")
+    assert speakers(text)[-1] is None
+    # one the narration names as the subject of a clause of her own may speak next (`..., when Marianne observed`)
+    subject = ("“Good morning,” said Elinor.\n\n“Good morning,” said Marianne.\n\n"
+               "She was silently grieving over the letters, when Marianne, perceiving that she had finished them, "
+               "observed that they were like any other.\n\n"
+               "“I felt myself,” she added, “to be as solemnly engaged to him.”\n")
+    assert speakers(subject)[-1] == "Marianne"
+    # and a woman named by the she's object in another clause than the she's is still the nearest reading
+    other_clause = ("“Good morning,” said Jane.\n\n“Good morning,” said Elizabeth.\n\n"
+                    "She had walked out; Jane met her at the door by the shrubbery.\n\n"
+                    "“You are late,” said she.\n")
+    assert speakers(other_clause)[-1] == "Jane"
+
+
+def test_words_the_narration_has_someone_hear_are_not_the_next_tags_speakers() -> None:
+    text = ("“Now tell me, Pat, what’s that in the window?” said the Rabbit.\n\n"
+            "There was a long silence after this, and Alice could only hear whispers now and then; such as, “Sure, I "
+            "don’t like it, yer honour, at all, at all!” “Do as I tell you, you coward!” and at last she spread out her "
+            "hand again. This time there were two little shrieks. “What a number of cucumber-frames there must be!” "
+            "thought Alice.\n")
+    spans = extract_dialogue(text).spans()
+    assert [span["speaker"] for span in spans] == ["Rabbit", None, None, "Alice"]

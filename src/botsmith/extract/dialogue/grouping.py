@@ -98,6 +98,9 @@ def _after_last_quote(text: str, para_end: int, qs: list[Quote]) -> str:
     return text[last.close_mark + 1:para_end] if last.close_mark is not None else ""
 
 
+# a sentence of narration ends and another begins (`in the air. This time`), not an abbreviation (`Mr. Darcy`)
+_SENTENCE_BREAK = re.compile(r"(?<!\bMr)(?<!\bMrs)(?<!\bDr)(?<!\bSt)[.!?]\s+[A-Z]")
+_HEARING = re.compile(r"\b(?:hear|heard|hearing|overheard|overhear|whispers|whispering)\b")
 _TO_ONESELF = re.compile(r"\bto\s+(?:her|him|them)sel(?:f|ves)\b")
 
 
@@ -289,8 +292,13 @@ def _tagged_groups(text: str, para_start: int, qs: list[Quote], cues: list[Cue |
     groups: list[tuple[Entity, list[Quote]]] = []
     current: Entity | None = None
     last_cue: Cue | None = None
-    first_cue = next(c for c in cues if c is not None)
-    for i, quote in enumerate(qs):
+    first = next(i for i, c in enumerate(cues) if c is not None)
+    first_cue = cues[first]
+    heard = _heard_apart(text, para_start, qs[:first + 1])
+    if heard:
+        current = tracker.unknown()
+        groups.append((current, qs[:heard]))
+    for i, quote in enumerate(qs[heard:], heard):
         cue = cues[i] if cues[i] is not None else (None if current is not None else first_cue)
         if cue is not None and (cue == last_cue or _same_person(cue, current)):
             cue = None  # `they both cried. 'Wake up!'`, `said the Duchess ... as she added, '...'`
@@ -298,10 +306,11 @@ def _tagged_groups(text: str, para_start: int, qs: list[Quote], cues: list[Cue |
             last_cue = cue
             # only the narration and speech next to this quotation: a paragraph can be a whole book
             since = (qs[i - 1].close_mark or qs[i - 1].end) + 1 if i else para_start
-            names = tracker.cast.mentions(text[since:quote.open_mark])
+            before = text[since:quote.open_mark]
             nearby_speech = " ".join(text[q.start:q.end] for q in qs[max(0, i - 1):i + 2])
-            entity = tracker.speaker(cue, same_paragraph_names=names, continues=quote.continues and i == 0,
-                                     weak=None, speech_names=tuple(tracker.cast.mentions(nearby_speech)))
+            entity = tracker.speaker(cue, same_paragraph_names=tracker.cast.mentions(before),
+                                     continues=quote.continues and i == 0, weak=None,
+                                     speech_names=tuple(tracker.cast.mentions(nearby_speech)), paragraph_narration=before)
             if entity != current:
                 if current is not None:
                     tracker.spoke(current, [])
@@ -309,6 +318,21 @@ def _tagged_groups(text: str, para_start: int, qs: list[Quote], cues: list[Cue |
                 groups.append((entity, []))
         groups[-1][1].append(quote)
     return groups
+
+
+def _heard_apart(text: str, para_start: int, qs: list[Quote]) -> int:
+    """How many of the quotations before a paragraph's first tagged one (the last of `qs`) are words someone hears,
+    not the tag's speaker's: the narration leads into them with hearing, and a sentence of narration parts them from
+    the tag (`Alice could only hear whispers now and then; such as, "Sure, I don't like it, yer honour!" "Do as I tell
+    you, you coward!" and at last she spread out her hand again. This time there were two little shrieks. "What a
+    number of cucumber-frames there must be!" thought Alice.`). Whose they are the narration does not say."""
+    if len(qs) < 2 or not _HEARING.search(last_sentence(text[para_start:qs[0].open_mark])):
+        return 0
+    for i in range(len(qs) - 2, -1, -1):
+        between = text[(qs[i].close_mark or qs[i].end) + 1:qs[i + 1].open_mark]
+        if _SENTENCE_BREAK.search(between):
+            return i + 1
+    return 0
 
 
 def _narration_speaker(narration: str, tracker: SpeakerTracker) -> Cue | None:

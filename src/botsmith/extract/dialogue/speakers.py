@@ -31,6 +31,12 @@ _KIN = frozenset("aunt uncle sister brother mother father cousin niece nephew wi
 # the `she` after `her mother` is as often the daughter (`...was delightful to her mother's ear. "I am," said she`)
 _KIN_PHRASE = re.compile(r"\b(?:[Hh]er\s+(?:father|husband)|[Hh]is\s+(?:mother|wife))\b")
 _OPENING_PRONOUN = re.compile(r"(He|She)\s")
+_PRONOUN = {"f": re.compile(r"\b[Ss]he\b"), "m": re.compile(r"\b[Hh]e\b")}
+_FRONTED_CLAUSE = re.compile(r"\W*(?:when|as|if|though|although|after|before|while|whilst|since|till|until|once)\b",
+                             re.IGNORECASE)
+_GOVERNED = re.compile(r"\b(?:by|to|in|with|for|from|of|at|on|upon|towards?|about|than|[a-z]+ed)\s+$")
+_CLAUSE_BREAK = re.compile(r"[;:]|\b(?:[Hh]e|[Ss]he|I|they|we|you|who)\b")
+_PRONOUN_REACH = 1500  # characters of a narration paragraph, from its end, that a tag's he or she looks back over
 _PRONOUN_BEFORE = re.compile(r"\b([Hh]e|[Ss]he)\s+(?:\w+\s+)?$")  # `had he`, `she soon` right before a verb
 _COMPANIONS = frozenset("friend companion partner sister brother cousin neighbour neighbor visitor guest".split())
 _CONVERSATION_GAP = 1500  # characters of narration after which an exchange is over
@@ -51,7 +57,9 @@ _NO_ANSWER = (r"(?:made|gave|returned|attempted|make|making)\s+no\s+(?:answer|re
               r"(?:could|would)\s+not\s+(?:answer|reply)|too\s+much\s+\w+\s+to\s+(?:make\s+any\s+)?(?:reply|answer)|"
               # an answer without words: `Elizabeth tried to join in her father's pleasantry, but could only force one most
               # reluctant smile.`
-              r"could\s+only\s+(?:force|smile|bow|curtsey|curtsy|nod|shake|blush|colour|color|sigh|look)")
+              r"could\s+only\s+(?:force|smile|bow|curtsey|curtsy|nod|shake|blush|colour|color|sigh|look)|"
+              # `Darcy shook his head in silent acquiescence.`
+              r"in\s+silent\s+(?:acquiescence|assent|agreement|reproach|astonishment|amazement|contempt)")
 # someone who follows a conversation between others (`was sufficiently amused in attending to what passed between Darcy
 # and his companion`): the first speech after it is one of theirs, and which one the narration does not say
 _OVERHEARD = (r"(?:attending|listen(?:ing|ed)?(?:\s+\w+){0,2})\s+to\s+(?:what|all\s+that)\s+(?:had\s+)?passed\s+between|"
@@ -95,6 +103,7 @@ class SpeakerTracker:
         self.addressed: list[str] = []  # names called in the last speech (vocatives)
         self.closing: list[str] = []  # those of them called at its very end (`..., Mr. Darcy!`)
         self.since_speech: list[Entity] = []  # people named in the narration since the last speech
+        self.narration_since: list[str] = []  # the narration paragraphs since the last speech
         self.topics: dict[str, Entity] = {}  # gender -> whom the narration is about (its paragraphs' he/she)
         self.called: set[str] = set()  # names the paragraph being attributed calls: none of them is speaking
         self.talked_of: set[str] = set()  # names it speaks of (`put it into Lizzy's head`): nor is any of them
@@ -119,6 +128,7 @@ class SpeakerTracker:
             # assist Mr. Bennet` then `added he` is Mr. Gardiner
             kin_objects, kin_subjects = self._kin_named(narration)
             self.since_speech.extend([*kin_objects, *(self._named(name) for name in subjects_last), *kin_subjects])
+            self.narration_since.append(narration[-_PRONOUN_REACH:])
             self._follow_topic(narration)
             self.before_speech(narration)
             if may_report_speech(narration):
@@ -254,14 +264,15 @@ class SpeakerTracker:
         return self.topics.get(gender) if gender else None
 
     def speaker(self, cue: Cue | None, *, same_paragraph_names: list[str], continues: bool, weak: Cue | None,
-                speech_names: tuple[str, ...] = (), recent_narration: bool = True) -> Entity:
+                speech_names: tuple[str, ...] = (), recent_narration: bool = True, paragraph_narration: str = "") -> Entity:
         """The speaker of a paragraph's speech given its strongest cue (None: no tag at all).
 
         `same_paragraph_names` are the cast named in this paragraph's narration before the
-        tag, `speech_names` those named inside its speech (`My dear Mr. Bennet`).
+        tag (`paragraph_narration`), `speech_names` those named inside its speech (`My dear Mr. Bennet`).
         """
         if cue is not None:
-            return self._resolve(cue, same_paragraph_names, continues, speech_names, recent_narration)
+            return self._resolve(cue, same_paragraph_names, continues, speech_names, recent_narration,
+                                 paragraph_narration)
         if continues and self.turns:
             return self.turns[-1]
         if weak is not None and (weak.gender == "group" or not self._person(weak)):
@@ -290,6 +301,7 @@ class SpeakerTracker:
         the book never names (`turning to the waiter`), who answers it; `closing`: the names it ends by calling."""
         self.closing = [self.cast.canonical(n) for n in closing if self.cast.speaks(self.cast.canonical(n))]
         self.since_speech = []
+        self.narration_since = []
         self.narrated = None
         self.stranger = stranger
         self.silent = None
@@ -354,7 +366,7 @@ class SpeakerTracker:
         return Entity(f"#{self._anonymous}", None, gender, nameless)
 
     def _resolve(self, cue: Cue, same_paragraph_names: list[str], continues: bool,
-                 speech_names: tuple[str, ...], recent_narration: bool = True) -> Entity:
+                 speech_names: tuple[str, ...], recent_narration: bool = True, paragraph_narration: str = "") -> Entity:
         if cue.kind == "name":
             return self._named(self.cast.canonical(cue.value))
         if cue.gender == "narrator":
@@ -371,8 +383,37 @@ class SpeakerTracker:
         if cue.gender in (None, "group"):
             return self._anonymous_entity(cue.gender)
         self._by_pronoun = cue.kind == "pronoun"  # `said she`: whoever of her sex is nearest, a reading to check
+        narrations = [*(self.narration_since if recent_narration else ()), paragraph_narration]
+        others = self._others_than(cue.gender, " ".join(narrations)) if self._by_pronoun else set()
         return self._by_gender(cue.gender, same_paragraph_names, continues, recent_narration,
-                               not_this=self._kin_of(cue))
+                               not_this=self._kin_of(cue), others=others)
+
+    def _others_than(self, gender: str, narration: str) -> set[str]:
+        """The people of `gender` the narration names only after a he or she of that gender in the same sentence:
+        not whom that pronoun means (`she could not but allow that Mr. Bingley, when questioned by Jane, had ...`,
+        `could she have included Jane in the scheme`), so not the he or she of the tag after it either, which goes
+        on about the same person."""
+        pronoun = _PRONOUN.get(gender)
+        after: set[str] = set()
+        before: set[str] = set()
+        if pronoun is None:  # `it`, `they`
+            return after
+        for sentence in sentences(narration):
+            if _FRONTED_CLAUSE.match(sentence):
+                continue  # `When she came in, Jane ...`: the name may be whom the she means
+            first = pronoun.search(sentence)
+            for match in self.cast.pattern.finditer(sentence) if self.cast.pattern is not None else ():
+                name = self.cast.canonical(" ".join(match.group().split()))
+                if self.cast.gender(name) != gender:
+                    continue
+                # an object (`by Jane`, `included Jane`), not the subject of a clause of its own (`..., when
+                # Marianne, perceiving that she had finished the letters, observed`), who may be the next he or she
+                governed = _GOVERNED.search(sentence, 0, match.start()) is not None
+                # in the pronoun's own clause: no other subject and no `;` between them (`saw how he was enjoying
+                # himself ...; she was happy in having the two dances with Edmund` is not about the he)
+                own_clause = first is not None and not _CLAUSE_BREAK.search(sentence, first.end(), match.start())
+                (after if own_clause and first.start() < match.start() and governed else before).add(name)
+        return after - before
 
     def _kin_of(self, cue: Cue) -> Entity | None:
         """`said her aunt` right after a woman spoke: she is the niece, not the aunt."""
@@ -439,13 +480,16 @@ class SpeakerTracker:
         return None
 
     def _by_gender(self, gender: str, same_paragraph_names: list[str], continues: bool,
-                   recent_narration: bool = True, not_this: Entity | None = None) -> Entity:
+                   recent_narration: bool = True, not_this: Entity | None = None,
+                   others: set[str] = frozenset()) -> Entity:
         """`said she`: someone of that gender named just before; else, in a running exchange, the
         other participant, then the speaker going on; else the last one of that gender named."""
         fits = (lambda e: e.gender in (None, "n")) if gender == "n" else (lambda e: e.gender == gender)
         nearby = [self._named(name) for name in same_paragraph_names]
         for entity in [*reversed(nearby), *(reversed(self.since_speech) if recent_narration else ())]:
             if entity.gender in (gender, None) and self._may_speak(entity) and entity != not_this:
+                if entity.key in others:  # the one named is not the he or she, and the narration names nobody else
+                    return self._anonymous_entity(gender)
                 return entity  # `The Dormouse woke. 'No,' he said`
         previous = self.turns[-1] if self.turns else None
         other = None if continues else self._other_participant(recent=3)
