@@ -586,3 +586,10 @@ def test_words_the_narration_has_someone_hear_are_not_the_next_tags_speakers() -
             "thought Alice.\n")
     spans = extract_dialogue(text).spans()
     assert [span["speaker"] for span in spans] == ["Rabbit", None, None, "Alice"]
+
+
+def test_words_a_he_or_she_gives_in_the_narration_are_answered_by_the_other() -> None:
+    text = ("“Shall we dance?” said Mr. Darcy.\n\n“It is your turn to say something now, Mr. Darcy,” said Elizabeth.\n\n"
+            "He smiled, and assured her that whatever she wished him to say should be said.\n\n"
+            "“Very well; that reply will do for the present.”\n\n“Do you talk by rule, then, while you are dancing?”\n")
+    assert speakers(text) == ["Mr. Darcy", "Elizabeth", "Elizabeth", "Mr. Darcy"]

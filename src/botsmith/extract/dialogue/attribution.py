@@ -216,7 +216,7 @@ def _with_verb(cue: Cue, tag: str) -> Cue:
 # (its full stop hands nothing over, unlike `said,`)
 _ASKING, _TELLING, _ANSWERING = "said|enquired|inquired|asked", "assured|told", "replied|answered"
 _REPORTED_SPEECH = re.compile(
-    r"^(?:[^,;:\"“‘]{0,60}?|[^,;:\"“‘]{0,60},\s+as\s+(?:she|he)\s+)"
+    r"^(?:[^,;:\"“‘]{0,60}?|[^,;:\"“‘]{0,60},\s+(?:as\s+(?:she|he)|and)\s+)"
     rf"\b(?:(?:{_ASKING})\s+(?:(?:her|him|them|me|us)\s+)?(?:what|after|about|whether|if|how|when|"
     rf"where|why)|(?:{_TELLING})\s+(?:her|him|them|me|us)\s+that|"
     rf"(?:{_ANSWERING})\s+(?:very\s+)?(?:[a-z]+ly\s+)?that)\b[^\"“‘]*[.!?]\s*\Z")

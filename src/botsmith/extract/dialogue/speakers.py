@@ -169,7 +169,9 @@ class SpeakerTracker:
         event = _EXCHANGE_EVENT.search(last)
         if event is not None and event.lastgroup == "overheard":
             return  # `He listened to all that passed between them.`: the one who speaks next is not he
-        if event is not None and not _told_ahead(event, last):
+        if (event is not None and not _told_ahead(event, last)) or reports_speech(last):
+            # `He was silent.`, and `He smiled, and assured her that whatever she wished him to say should be said.`:
+            # his words are given, the speech after them answers him
             self.silent = self._participant_of(gender) or self._silent_listener(gender) or self.silent
         else:
             self.narrated = gender
