@@ -121,17 +121,8 @@ class Cast:
     def mentions_both_ways(self, narration: str) -> tuple[list[str], list[str]]:
         """(cast names in text order, the same with subjects last and the people spoken to first), from one pass
         over the narration."""
-        in_order, addressees, objects, subjects = self._roles(narration)
-        return in_order, addressees + objects + subjects
-
-    def subjects(self, narration: str) -> list[str]:
-        """Cast names in the narration that begin a sentence or clause (`opens_clause`), in order."""
-        return self._roles(narration)[3]
-
-    def _roles(self, narration: str) -> tuple[list[str], list[str], list[str], list[str]]:
-        """Cast names in the narration: (all in text order, those spoken to, objects, subjects)."""
         if self.pattern is None:
-            return [], [], [], []
+            return [], []
         in_order, addressees, objects, subjects = [], [], [], []
         previous_end = -1
         for match in self.pattern.finditer(narration):
@@ -148,7 +139,7 @@ class Cast:
             in_order.append(name)
             spoken_to = before.endswith((" to", " To")) or before in ("to", "To")  # `he said to Elizabeth,--`
             (subjects if opens_clause(narration, start) else addressees if spoken_to else objects).append(name)
-        return in_order, addressees, objects, subjects
+        return in_order, addressees + objects + subjects
 
 
 def opens_clause(narration: str, start: int) -> bool:
