@@ -30,23 +30,46 @@ def prompt_text(prompt: str, mode: str, chat_format: Any) -> str:
     return chat_format.prompt([{"role": "user", "content": prompt}])
 
 
-def generate_sample(model: Any, tokenizer: Any, chat_format: Any, text: str, max_new_tokens: int) -> str:
-    """Greedy continuation of `text`, stopped at the chat format's end-of-turn markers."""
+def generate_sample(model: Any, tokenizer: Any, chat_format: Any, text: str, max_new_tokens: int,
+                    repetition_penalty: float = 1.0) -> str:
+    """`text` continued as `botsmith chat --temperature 0` decodes: greedy, with the bot's repetition penalty, spared on
+    the end-of-turn markers as the runtime spares them (chat/generate.py `penalty_mask`), stopped at one of them.
+    Without the penalty a small model's greedy reply loops (`I am not sure I can do it. I am not sure I can do it.
+    ...`) where the bot a user talks to does not. transformers' generate under no_grad, not the runtime's engine:
+    the training kernels (train/sibling_lora.py) cannot run on inference-mode tensors."""
     import torch
+    from transformers import LogitsProcessorList
+
+    from botsmith.chat.generate import stop_token_ids
 
     device = next(model.parameters()).device
     ids = tokenizer(text, return_tensors="pt", add_special_tokens=True)["input_ids"].to(device)
-    stop_ids = [tokenizer.convert_tokens_to_ids(marker) for marker in chat_format.stop]
-    stop_ids = [i for i in stop_ids if isinstance(i, int) and i != tokenizer.unk_token_id]
-    if tokenizer.eos_token_id is not None:
-        stop_ids.append(tokenizer.eos_token_id)
+    stops = sorted(stop_token_ids(model, tokenizer, chat_format.stop))
+    processors = LogitsProcessorList([_SparingPenalty(repetition_penalty, stops)] if repetition_penalty != 1.0 else [])
     was_training = model.training
     model.eval()
     try:
         with torch.no_grad():
             output = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=max_new_tokens,
-                                    do_sample=False, eos_token_id=sorted(set(stop_ids)),
+                                    do_sample=False, eos_token_id=stops, logits_processor=processors,
                                     pad_token_id=tokenizer.pad_token_id, use_cache=True)
     finally:
         model.train(was_training)
     return tokenizer.decode(output[0, ids.shape[1]:], skip_special_tokens=True)
+
+
+class _SparingPenalty:
+    """The runtime's repetition penalty (chat/sampling.py `next_token`) as a transformers logits processor: every token
+    seen so far, but not the stop tokens the chat template writes after each turn."""
+
+    def __init__(self, penalty: float, stop_ids: list[int]) -> None:
+        self.penalty = penalty
+        self.stop_ids = stop_ids
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        import torch
+
+        seen = torch.zeros_like(scores, dtype=torch.bool).scatter_(1, input_ids, True)
+        seen[:, [i for i in self.stop_ids if i < scores.shape[1]]] = False
+        penalised = torch.where(scores > 0, scores / self.penalty, scores * self.penalty)
+        return torch.where(seen, penalised, scores)

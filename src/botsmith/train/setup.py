@@ -49,7 +49,8 @@ class Setup:
         mode, tokens = self.config.bot.mode, self.config.train.sample_tokens
         with torch.random.fork_rng(devices=[]):
             return [(prompt, generate_sample(self.model, self.tokenizer, self.chat_format,
-                                             prompt_text(prompt, mode, self.chat_format), tokens))
+                                             prompt_text(prompt, mode, self.chat_format), tokens,
+                                             self.config.generate.repetition_penalty))
                     for prompt in self.prompts]
 
 
