@@ -193,10 +193,13 @@ def test_the_model_card_carries_the_eval_summary(trained_bot, tmp_path):
 
 
 def test_training_ends_with_a_quick_eval(tmp_path, tiny_llama):
+    from botsmith.dataset.identity import identity_records
     from botsmith.train import train
     from tests.train.conftest import _make_bot
 
     bot = _make_bot(tmp_path / "bot", tiny_llama, mode="chat", max_steps=2, eval_every=2, eval_at_end=True)
+    with (bot.dataset_dir / "train.jsonl").open("a") as train_file:  # as build adds them
+        train_file.writelines(json.dumps(record) + "\n" for record in identity_records(["Ana"], None, 5))
     lines: list[str] = []
     result = train(bot.root, log=lines.append)
     verdict = [line for line in lines if line.startswith("eval: ")]
@@ -205,6 +208,7 @@ def test_training_ends_with_a_quick_eval(tmp_path, tiny_llama):
     assert report["quick"] and report["checkpoint"]["path"] == str(result.best_dir)
     assert all(set(probe["replies"]["after"]) == {"sampled"} for probe in report["probes"] if probe["kind"] == "heldout")
     assert metrics(result.run_dir)[0] == {"step": 0, "val_loss": report["curve"][0]["val_loss"]}
+    assert report["identity_examples"] == 5
 
     other = _make_bot(tmp_path / "other", tiny_llama, mode="chat", max_steps=2, eval_every=2, eval_at_end=False)
     assert not (train(other.root, log=lambda line: None).run_dir / "eval").exists()
@@ -228,3 +232,6 @@ def test_advice_names_measured_remedies_only_where_the_bot_falls_short():
     unasked["scores"]["after"].update(persona_probes=12, denies_ai=4)  # says it is one, or nothing about it, 8 times
     (tip,) = advice(unasked)
     assert tip.startswith("asked if it is an AI, it says no or who it is in only 4/12") and "identity_examples" in tip
+    # where it already has as many identity examples as were measured to help, more is not the advice
+    (tip,) = advice({**report("lora", 12, 2), "identity_examples": 144}, "eliz")
+    assert "raise" not in tip and "with 144 identity examples" in tip and "botsmith eval eliz --seed 99" in tip

@@ -192,6 +192,7 @@ def _max_length(folder: BotFolder, run_dir: Path | None) -> int:
 def _report(folder: BotFolder, config: Any, target: Path, run_dir: Path | None, contenders: list[Contender],
             results: dict[str, dict], items: list[Probe], validation: list[dict], train: list[dict],
             quick: bool) -> dict[str, Any]:
+    from botsmith.dataset.identity import is_identity_record
     from botsmith.eval import fidelity
     from botsmith.eval import scores as sc
     from botsmith.eval.markers import marker_scores
@@ -232,6 +233,8 @@ def _report(folder: BotFolder, config: Any, target: Path, run_dir: Path | None, 
         "scores": scores,
         "probes": [_probe_row(index, probe, results) for index, probe in enumerate(items)],
         "curve": read_metrics(run_dir) if run_dir else [],
+        # what the bot was taught about itself: eval's advice raises it only where more has been measured to help
+        "identity_examples": sum(map(is_identity_record, train)),
     }
     data["summary"] = summary.line(data)
     return data

@@ -126,6 +126,9 @@ def line(report: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+MEASURED_IDENTITY_EXAMPLES = 144  # the most identity examples measured to help in character (docs/train.md)
+
+
 def advice(report: dict[str, Any], bot: str = "BOT") -> list[str]:
     """What to try next where the bot falls short in character: measured remedies only (docs/train.md)."""
     after = report["scores"]["after"]
@@ -137,7 +140,13 @@ def advice(report: dict[str, Any], bot: str = "BOT") -> list[str]:
     if after.get("persona_leaks") or (asked and 2 * after.get("denies_ai", 0) < asked):
         what = (f"{after['persona_leaks']} of {after['replies']} replies still talk like software" if after.get("persona_leaks")
                 else f"asked if it is an AI, it says no or who it is in only {_of(after.get('denies_ai'), asked)}")
-        tips.append(f"{what}: raise [dataset] identity_examples, then botsmith build and train again (docs/train.md).")
+        if report.get("identity_examples", 0) < MEASURED_IDENTITY_EXAMPLES:
+            tips.append(f"{what}: raise [dataset] identity_examples, then botsmith build and train again "
+                        f"(docs/train.md).")
+        else:  # more was measured not to help: on P&P 216 did no better than 144 at two seeds
+            tips.append(f"{what}, with {report['identity_examples']} identity examples: more did not help when "
+                        f"measured (docs/train.md, 'Asked if it is an AI'), and a few such replies come and go with the "
+                        f"draw of samples: see another with botsmith eval {bot} --seed 99.")
     method = report["checkpoint"].get("method")
     if after.get("identity_probes") and 2 * after["identity"] < after["identity_probes"] and method in ("lora", "qlora"):
         tips.append(f"It answers as {who} in {_of(after['identity'], after['identity_probes'])}: on a small base, "
