@@ -63,13 +63,20 @@ class Sampling:
         return self.seed if self.seed is not None else random.SystemRandom().randrange(2**63)
 
 
+def penalised(scores: Any, penalty: float) -> Any:
+    """The repetition penalty on the logits of tokens already seen (transformers' rule): a positive logit is divided
+    by it, a negative one multiplied, so the token always becomes less likely."""
+    import torch
+
+    return torch.where(scores > 0, scores / penalty, scores * penalty)
+
+
 def next_token(logits: Any, sampling: Sampling, seen: Any, generator: Any) -> int:
     """Pick the next token id from one row of float logits (modified in place)."""
     import torch
 
     if sampling.repetition_penalty != 1.0 and bool(seen.any()):
-        scores = logits[seen]
-        logits[seen] = torch.where(scores > 0, scores / sampling.repetition_penalty, scores * sampling.repetition_penalty)
+        logits[seen] = penalised(logits[seen], sampling.repetition_penalty)
     if sampling.temperature == 0.0:
         return int(torch.argmax(logits))
     logits = logits / sampling.temperature

@@ -69,7 +69,8 @@ class _SparingPenalty:
     def __call__(self, input_ids: Any, scores: Any) -> Any:
         import torch
 
+        from botsmith.chat.sampling import penalised
+
         seen = torch.zeros_like(scores, dtype=torch.bool).scatter_(1, input_ids, True)
         seen[:, [i for i in self.stop_ids if i < scores.shape[1]]] = False
-        penalised = torch.where(scores > 0, scores / self.penalty, scores * self.penalty)
-        return torch.where(seen, penalised, scores)
+        return torch.where(seen, penalised(scores, self.penalty), scores)
