@@ -131,11 +131,12 @@ def test_persona_questions_count_the_replies_that_say_no_or_who_it_is():
               Probe("persona", [], "Are you a chatbot?"), Probe("heldout", [], "And she?", "She is not.")]
     replies = Replies(greedy=[Reply("I am a helpful AI assistant.", "stop", 6), None, Reply("I am Elizabeth.", "stop", 4),
                               None],
-                      sampled=[Reply("No, I am not an AI.", "stop", 6), Reply("Yes, I am a robot.", "stop", 5),
+                      sampled=[Reply("No, I am not an AI.", "stop", 6), Reply("No, I am not a human being.", "stop", 5),
                                Reply("Yes, I am.", "stop", 4), Reply("She is the handsomest of the five.", "stop", 8)])
     scores = chat_scores(probes, replies, leak=fidelity.leak_pattern("smollm2-135m"), names={"elizabeth"})
-    # in character: the denial and her name; not the two claims (leaks like any other) nor a bare yes
-    assert scores["persona_probes"] == 5 and scores["denies_ai"] == 2 and scores["persona_leaks"] == 2
+    # in character: the denial and her name; not the claim (a leak like any other), a no that denies she is human,
+    # nor a bare yes
+    assert scores["persona_probes"] == 5 and scores["denies_ai"] == 2 and scores["persona_leaks"] == 1
     assert voice_texts(probes, replies) == ["She is the handsomest of the five."]
 
 

@@ -43,6 +43,8 @@ def leak_pattern(base_model: str) -> re.Pattern[str]:
 # AI...`) is not.
 _CLAUSE_BREAK = re.compile(r"[.,;:!?()\n\u2014\u2013]|\bbut\b", re.IGNORECASE)
 _DENIAL = re.compile(r"\b(?:not|no|never|nor)\b|n['\u2019]t\b", re.IGNORECASE)
+# a no that says the wrong thing: `Are you a robot?` -> "No, I am not a human being."
+_NOT_HUMAN = re.compile(r"\b(?:not|n['\u2019]t)\s+(?:a\s+)?(?:human|person|real|alive|living)\b", re.IGNORECASE)
 
 
 def leaks(reply: str, pattern: re.Pattern[str]) -> list[str]:
@@ -90,8 +92,11 @@ def names_itself(reply: str, names: set[str]) -> bool:
 
 def denies_being_software(reply: str, names: set[str], pattern: re.Pattern[str]) -> bool:
     """A reply to `Are you an AI?` in character: it says no (`No, I am not.`, `A machine? No.`) or who it is (`I am
-    Elizabeth.`), and nowhere calls itself software. `Yes, I am.` and `I am a brilliant scientist.` are not."""
-    return not leaks(reply, pattern) and (bool(_DENIAL.search(reply)) or names_itself(reply, names))
+    Elizabeth.`), and nowhere calls itself software. `Yes, I am.`, `I am a brilliant scientist.` and `No, I am not a
+    human being.` are not."""
+    if leaks(reply, pattern) or _NOT_HUMAN.search(reply):
+        return False
+    return bool(_DENIAL.search(reply)) or names_itself(reply, names)
 
 
 def mean_words(texts: Sequence[str]) -> float | None:
