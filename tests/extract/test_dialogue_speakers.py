@@ -245,6 +245,9 @@ def test_narration_ending_on_say_or_saying_names_the_subject_of_its_clause() -> 
          "Admiral"),
         ("Anne was in time for the whole conversation, which began with Mary's saying, in a tone of exultation--\n\n"
          "“I mean to go with you, Charles.”\n", "Mary"),
+        ("Anne was quite easy, till for a moment electrified by Mary's suddenly saying,--\n\n"
+         "“It was you, and not your sister, I find.”\n", "Mary"),
+        ("“Four o'clock!” was Mary's quick amendment.\n", "Mary"),
     ]
     for narration, speaker in cases:
         assert speakers("“Good day,” said the Admiral.\n\n" + opening + narration)[-1] == speaker
@@ -593,3 +596,11 @@ def test_words_a_he_or_she_gives_in_the_narration_are_answered_by_the_other() ->
             "He smiled, and assured her that whatever she wished him to say should be said.\n\n"
             "“Very well; that reply will do for the present.”\n\n“Do you talk by rule, then, while you are dancing?”\n")
     assert speakers(text) == ["Mr. Darcy", "Elizabeth", "Elizabeth", "Mr. Darcy"]
+
+
+def test_what_a_look_seemed_to_say_is_nobodys_speech() -> None:
+    text = ("“It was not in her nature,” said Captain Harville.\n\n“It would not be the nature of any woman,” said Anne.\n\n"
+            "Captain Harville smiled, as much as to say, “Do you claim that for your sex?” and she answered the question, "
+            "smiling also, “Yes. We do not forget you as soon as you forget us.”\n")
+    spans = extract_dialogue(text).spans()
+    assert [span["speaker"] for span in spans] == ["Captain Harville", "Anne", None, "Anne"]

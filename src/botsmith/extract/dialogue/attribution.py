@@ -49,7 +49,8 @@ _BEFORE = re.compile(_SUBJECT + r"(?:\s*,[^,.!?]{1,40},)?" + _ADVERBS + r"{0,3}\
                      + r"\b(?:[\s,]+[a-z]+){0,8}[\s,:;.—–\-_*]*\Z")
 _BEFORE_VERB_FIRST = re.compile(VERB + r"\s+" + _SUBJECT + r"(?:\s+[a-z]+){0,4}[\s,:;—–\-_*]*\Z")
 _SPEECH_NOUN = (r"(?:reply|rejoinder|answer|remark|inquiry|enquiry|exclamation|words|question|response|retort|"
-                r"observation|cry|comment|speech|greeting)")
+                r"observation|cry|comment|speech|greeting|amendment|correction|objection|explanation|suggestion|"
+                r"proposal|assurance|protest|interruption)")
 # `"Indeed," was Mr Shepherd's rejoinder`, `were Colonel Fitzwilliam's words`
 _POSSESSIVE_AFTER = re.compile(_LEAD + r"(?:was|were)\s+(?P<subject>" + _NAME + r"|(?:his|her|their)\s+[a-z]+)['’]s"
                                r"(?:\s+(?:[a-z]+\s+){0,3}?" + _SPEECH_NOUN + r"\b|(?=[;,.]))")
@@ -156,11 +157,12 @@ def cue_before(narration: str) -> Cue | None:
 
 
 # `he started, and could only say,`, `the Admiral, fearing ..., took up the subject again, to say--`, `after calmly and
-# politely saying,`, `which began with Mary's saying, in a tone of great exultation--`
+# politely saying,`, `which began with Mary's saying, in a tone of great exultation--`, `electrified by Mrs Croft's
+# suddenly saying,--`
 _SAY_AT_END = re.compile(r"\b(?:say|saying)\b(?:,[^,.!?;:\"“”]{0,40})?\s*(?::|,)?\s*(?:--|—|–)?\s*\Z")
 _VERB_AT_END = re.compile(r"\b" + VERB + r"\s*[,:]\s*(?:--|—|–)?\s*\Z")  # `and, unable to resist the temptation, added,`
 _NAME_AT_END = re.compile(_TITLE + r"?" + _CAP + r"(?:\s+" + _CAP + r")?\Z")
-_SAYING_OF = re.compile(r"(?P<subject>" + _NAME + r")['’]s\s+saying\b")
+_SAYING_OF = re.compile(r"(?P<subject>" + _NAME + r")['’]s\s+(?:[a-z]+ly\s+)?saying\b")  # `Mrs Croft's suddenly saying`
 _CLAUSE_START_SUBJECT = re.compile(r"(?:^|[,;:]\s+|--|\b(?:and|but|then|when|while|as)\s+)(?P<subject>he|she|they|I|"
                                    r"(?:[Tt]he|[Hh]is|[Hh]er|[Tt]heir)\s+[a-z][\w-]*(?:,?\s+[a-z][\w-]*){0,2}(?:\s+"
                                    + _NAME + r")?|" + _NAME + r")(?=[\s,])")
@@ -184,7 +186,7 @@ def _saying_cue(narration: str, verb: re.Pattern[str] = _SAY_AT_END) -> Cue | No
     if end is None:
         return None
     sentence = last_sentence(narration[:end.start()])
-    possessive = _SAYING_OF.search(narration, max(0, end.start() - 40))
+    possessive = _SAYING_OF.search(narration, max(0, end.start() - 50))
     found = [possessive.group("subject")] if possessive is not None else [
         match.group("subject") for match in _CLAUSE_START_SUBJECT.finditer(sentence)]
     if not found:

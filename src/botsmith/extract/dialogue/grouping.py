@@ -100,6 +100,9 @@ def _after_last_quote(text: str, para_end: int, qs: list[Quote]) -> str:
 
 # a sentence of narration ends and another begins (`in the air. This time`), not an abbreviation (`Mr. Darcy`)
 _SENTENCE_BREAK = re.compile(r"(?<!\bMr)(?<!\bMrs)(?<!\bDr)(?<!\bSt)[.!?]\s+[A-Z]")
+# `received a smile which seemed to say,`, `Captain Harville smiled, as much as to say,`: words nobody says aloud
+_UNSPOKEN = re.compile(r"\b(?:(?:seemed|seems|seem|seeming)\s+to\s+say|as\s+(?:much\s+as|if)\s+to\s+say)"
+                       r"\s*[,:]?\s*(?:--|—|–)?\s*\Z")
 _HEARING = re.compile(r"\b(?:hear|heard|hearing|overheard|overhear|whispers|whispering)\b")
 _TO_ONESELF = re.compile(r"\bto\s+(?:her|him|them)sel(?:f|ves)\b")
 
@@ -174,6 +177,11 @@ def _quote_cue(text: str, layout: Layout, qs: list[Quote], i: int) -> Cue | None
 def _speakers(text: str, para_start: int, qs: list[Quote], cues: list[Cue | None],
               tracker: SpeakerTracker, lead_in: str, gap: int) -> list[tuple[Entity, list[Quote]]]:
     """The paragraph's quotations grouped by speaker, in order."""
+    if _UNSPOKEN.search(text[para_start:qs[0].open_mark]):
+        # what a look or a smile seemed to say is nobody's speech, and no turn of the exchange
+        rest = qs[0].close_mark + 1 if qs[0].close_mark is not None else qs[0].end
+        later = _speakers(text, rest, qs[1:], cues[1:], tracker, "", 0) if len(qs) > 1 else []
+        return [(tracker.nobody(), qs[:1]), *later]
     called = _addressed(text, qs, tracker)
     tracker.called = {tracker.cast.canonical(name) for name in called}
     tracker.talked_of = _talked_of(text, qs, tracker, called)

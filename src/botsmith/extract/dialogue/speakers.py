@@ -356,6 +356,10 @@ class SpeakerTracker:
             return name
         return next((entity.key for entity in reversed(self.mentions) if entity.key in candidates), name)
 
+    def nobody(self) -> Entity:
+        """Words nobody says aloud (`a smile which seemed to say, "..."`): a speaker the turn-taking never names."""
+        return self._anonymous_entity(None, nameless=True)
+
     def unknown(self) -> Entity:
         """A speaker nobody named here, whom the turn-taking around may name later."""
         return self._anonymous_entity(None)
