@@ -604,3 +604,12 @@ def test_what_a_look_seemed_to_say_is_nobodys_speech() -> None:
             "smiling also, “Yes. We do not forget you as soon as you forget us.”\n")
     spans = extract_dialogue(text).spans()
     assert [span["speaker"] for span in spans] == ["Captain Harville", "Anne", None, "Anne"]
+
+
+def test_a_name_after_a_phrase_of_time_opens_its_clause() -> None:
+    # `and, after a moment's pause, Mrs. Elton chose another subject`: she is that clause's subject, the she of the tag
+    text = ("“But every thing of that kind,” said Emma, “will soon be in a regular train.”\n\n"
+            "“Well,” said Mrs. Elton, laughing, “we shall see.”\n\n"
+            "Emma, finding her so determined, had nothing more to say; and, after a moment's pause, Mrs. Elton chose "
+            "another subject.\n\n“We have been calling at Randalls,” said she.\n")
+    assert speakers(text)[-1] == "Mrs. Elton"

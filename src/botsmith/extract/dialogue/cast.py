@@ -143,9 +143,17 @@ class Cast:
 
 
 def opens_clause(narration: str, start: int) -> bool:
-    """Whether the words at `start` open a sentence or a clause (`...; and Mr. Darcy`): its subject, most likely."""
+    """Whether the words at `start` open a sentence or a clause (`...; and Mr. Darcy`, `and, after a moment's pause,
+    Mrs. Elton chose another subject`): its subject, most likely."""
     before = narration[max(0, start - 6):start].rstrip()
-    return not before or before[-1] in ".;:!?" or before.endswith((" and", " but"))
+    if not before or before[-1] in ".;:!?" or before.endswith((" and", " but")):
+        return True
+    # after a phrase that sets the time or manner and opens its clause: `and, after a moment's pause,`
+    return before[-1] == "," and _OPENING_PHRASE.search(narration, max(0, start - 60), start) is not None
+
+
+_OPENING_PHRASE = re.compile(r"(?:^|[.;:!?]\s*|\b(?:and|but),?\s+)(?:after|at|in|on|upon|with|without|then|presently|"
+                             r"soon|however|at\s+length|at\s+last)\b[^,.;:!?\"“”]{0,40},\s*\Z", re.IGNORECASE)
 
 
 def _shared_surnames(cast: Cast, names: Counter[str]) -> set[str]:
