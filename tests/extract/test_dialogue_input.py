@@ -90,11 +90,12 @@ def test_letters_and_notices_are_not_speech() -> None:
             "beautifully marked in currants.\n\n“I shall drink it,” said Alice.\n\n"
             "The letter from her sister ran as follows:--\n\n“My dear Alice, we miss you.\n\n"
             "“Come home soon.\n\n“Yours, LORINA.”\n\n“What a nice letter,” said Alice.\n\n"
-            "She longed to hear herself called “Mrs. Wickham” by everyone, and said “No, never” twice.\n")
+            "She longed to hear herself called “Mrs. Wickham” by everyone, and said “No, never” twice.\n\n"
+            "This was the letter, directed to “Charles Smith, Esq. Tunbridge Wells,” which she had kept.\n")
     result = extract_dialogue(text)
     assert said(result) == ["I shall drink it,", "What a nice letter,",
                                                                      "No, never"]
-    assert result.stats["not_speech"] == 6
+    assert result.stats["not_speech"] == 7
 
 
 def test_a_letter_headed_by_its_date_and_its_second_part_are_not_speech() -> None:

@@ -14,7 +14,8 @@ from botsmith.extract.dialogue.scan import Quote
 
 _WRITTEN_BEFORE = re.compile(
     r"\b(?:labell?ed|marked|written|printed|inscribed|engraved|entitled|headed|titled|the\s+words?|"
-    r"a\s+sign|notice|placard|label|card|ticket|motto|inscription|legend|painted)"
+    r"a\s+sign|notice|placard|label|card|ticket|motto|inscription|legend|painted|"
+    r"(?:letter|note|parcel|packet),\s+directed\s+to|superscribed)"  # `This was the letter, directed to "Charles Smith,"`
     r"[\s,:;—–\-_*]*\Z", re.IGNORECASE)
 _WRITTEN_AFTER = re.compile(
     r"[\s,.;:_*]*(?:(?:was|were|is|are)\s+)?(?:\w+ly\s+)?(?:printed|written|marked|painted|engraved|inscribed)\b")
