@@ -613,3 +613,14 @@ def test_a_name_after_a_phrase_of_time_opens_its_clause() -> None:
             "Emma, finding her so determined, had nothing more to say; and, after a moment's pause, Mrs. Elton chose "
             "another subject.\n\n“We have been calling at Randalls,” said she.\n")
     assert speakers(text)[-1] == "Mrs. Elton"
+
+
+def test_a_name_whose_thing_it_is_is_not_the_subject_of_the_lead_in() -> None:
+    # `her escape from Jane Fairfax's letter, ... when Miss Bates turned to her again`: Miss Bates speaks, not Jane
+    text = ("“Are you writing to Jane?” said Emma.\n\n“I am,” said Miss Bates.\n\n"
+            "And Emma had the advantage of hearing her own silly compliment repeated twice over before the good old "
+            "lady could comprehend it. She was pondering, in the meanwhile, upon the possibility, without seeming very "
+            "rude, of making her escape from Jane Fairfax's letter, and had almost resolved on hurrying away directly "
+            "under some slight excuse, when Miss Bates turned to her again and seized her attention.\n\n"
+            "“My mother's deafness is very trifling, you see. She should always hear Jane better than she does me.”\n")
+    assert speakers(text)[-1] == "Miss Bates"

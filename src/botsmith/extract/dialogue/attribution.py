@@ -284,13 +284,18 @@ def introduces(narration: str) -> bool:
 _SPOKEN_TO = re.compile(r"\bto\s+\Z")
 
 
+_POSSESSIVE_NEXT = re.compile(r"(?:\s+[A-Z][\w-]*)?['’]s\b")
+
+
 def last_sentence_subject(narration: str) -> Cue | None:
     """Who the narration's last sentence is about: its first name, else its first he/she/I (going on with what
     they said when the sentence ends on `added` or `continued`)."""
     last = sentences(narration[-400:])[-1:] or [""]
     # not someone spoken to (`he said to Elizabeth,--`)
+    # not someone whose thing it is either (`her escape from Jane Fairfax's letter`)
     found_at = [(m.start("subject"), _cue(m.group("subject"))) for m in _CLAUSE_SUBJECT.finditer(last[0])
-                if not _SPOKEN_TO.search(last[0], 0, m.start("subject"))]
+                if not _SPOKEN_TO.search(last[0], 0, m.start("subject"))
+                and not _POSSESSIVE_NEXT.match(last[0], m.end("subject"))]
     cues = [cue for _, cue in found_at]
     names = [c for c in cues if c is not None and c.kind == "name"]
     pronouns = [c for c in cues if c is not None and c.kind == "pronoun" and c.gender in ("m", "f", "narrator")]
