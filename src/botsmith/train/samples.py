@@ -60,7 +60,8 @@ def generate_sample(model: Any, tokenizer: Any, chat_format: Any, text: str, max
 
 class _SparingPenalty:
     """The runtime's repetition penalty (chat/sampling.py `next_token`) as a transformers logits processor: every token
-    seen so far, but not the stop tokens the chat template writes after each turn."""
+    seen so far, but not the stop tokens the chat template writes after each turn (chat/generate.py `penalty_mask`).
+    One sequence at a time, as samples are generated."""
 
     def __init__(self, penalty: float, stop_ids: list[int]) -> None:
         self.penalty = penalty
@@ -69,8 +70,8 @@ class _SparingPenalty:
     def __call__(self, input_ids: Any, scores: Any) -> Any:
         import torch
 
+        from botsmith.chat.generate import penalty_mask
         from botsmith.chat.sampling import penalised
 
-        seen = torch.zeros_like(scores, dtype=torch.bool).scatter_(1, input_ids, True)
-        seen[:, [i for i in self.stop_ids if i < scores.shape[1]]] = False
+        seen = penalty_mask(input_ids[0].tolist(), scores.shape[1], self.stop_ids).to(scores.device)
         return torch.where(seen, penalised(scores, self.penalty), scores)
