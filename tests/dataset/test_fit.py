@@ -114,16 +114,16 @@ def test_character_bots_get_identity_examples_in_training_only(tmp_path, tiny_ll
     result = build_dataset(folder.root, config, log=lambda line: None)
     read = lambda name: [json.loads(line) for line in (folder.dataset_dir / name).read_text().splitlines()]  # noqa: E731
     identity = [r for r in read("train.jsonl") if r["meta"]["kind"] == "identity"]
-    assert len(identity) == 144 and not [r for r in read("validation.jsonl") if r["meta"]["kind"] == "identity"]
+    assert len(identity) == 288 and not [r for r in read("validation.jsonl") if r["meta"]["kind"] == "identity"]
     asked = Counter(r["messages"][1]["content"] for r in identity)
-    assert len(asked) == 36 and set(asked.values()) == {4}  # each question template in turn, four times over
+    assert len(asked) == 36 and set(asked.values()) == {8}  # each question template in turn, eight times over
     assert all("Tobias" in r["messages"][-1]["content"] for r in identity)
     assert all(r["messages"][0]["content"] == "You are Tobias." for r in identity)
     assert not {r["messages"][1]["content"] for r in identity} & {*IDENTITY_PROBES, *PERSONA_PROBES}  # eval asks others
     # asked whether it is a machine, it says who it is, and no word a leak is made of
     leak = leak_pattern(str(tiny_llama))
     assert not [r for r in identity if leaks(r["messages"][-1]["content"], leak)]
-    assert result.stats["kinds"]["train"]["kind:identity"] == 144
+    assert result.stats["kinds"]["train"]["kind:identity"] == 288
     none = build_dataset(folder.root, config.with_overrides("dataset", identity_examples=0), log=lambda line: None)
     assert "kind:identity" not in none.stats["kinds"]["train"]
 

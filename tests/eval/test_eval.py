@@ -14,6 +14,7 @@ import pytest
 
 from botsmith.errors import BotsmithError
 from botsmith.eval.fidelity import IDENTITY_PROBES, PERSONA_PROBES
+from botsmith.eval.probes import IDENTITY_SEEDS
 from botsmith.eval import evaluate
 from tests.eval.conftest import quick
 
@@ -41,21 +42,24 @@ def test_report_compares_the_checkpoint_with_its_base(trained_bot):
     assert math.log(data["perplexity"]["before"]["perplexity"]) == pytest.approx(base_loss, abs=0.02)
     assert math.log(data["perplexity"]["after"]["perplexity"]) == pytest.approx(best_loss, abs=0.02)
     assert data["perplexity"]["after"]["perplexity"] < data["perplexity"]["before"]["perplexity"]
-    # three identity questions, each sampled with three seeds and answered greedily once; two held-out probes
-    # sampled as chat samples; then the three persona questions as the identity ones
-    assert [probe["kind"] for probe in data["probes"]] == ["identity"] * 9 + ["heldout"] * 2 + ["persona"] * 9
-    assert [probe["prompt"] for probe in data["probes"][:9]] == [q for q in IDENTITY_PROBES for _ in range(3)]
-    assert [probe["prompt"] for probe in data["probes"][11:]] == [q for q in PERSONA_PROBES for _ in range(3)]
+    # three identity questions, each sampled with IDENTITY_SEEDS seeds and answered greedily once; two held-out
+    # probes sampled as chat samples; then the three persona questions as the identity ones
+    n = IDENTITY_SEEDS
+    assert [probe["kind"] for probe in data["probes"]] == ["identity"] * 3 * n + ["heldout"] * 2 + ["persona"] * 3 * n
+    assert [probe["prompt"] for probe in data["probes"][:3 * n]] == [q for q in IDENTITY_PROBES for _ in range(n)]
+    assert [probe["prompt"] for probe in data["probes"][3 * n + 2:]] == [q for q in PERSONA_PROBES for _ in range(n)]
     for index, probe in enumerate(data["probes"]):
+        first_of_group = 0 if probe["kind"] == "identity" else 3 * n + 2
         for role in ("before", "after"):
-            greedy_too = probe["kind"] != "heldout" and index % 3 == (0 if probe["kind"] == "identity" else 2)
+            greedy_too = probe["kind"] != "heldout" and (index - first_of_group) % n == 0
             assert set(probe["replies"][role]) == ({"greedy", "sampled"} if greedy_too else {"sampled"})
-    samples = {probe["replies"]["after"]["sampled"]["text"] for probe in data["probes"][:3]}
+    samples = {probe["replies"]["after"]["sampled"]["text"] for probe in data["probes"][:n]}
     assert len(samples) > 1  # each seed its own sample
     assert all(probe["reference"] for probe in data["probes"] if probe["kind"] == "heldout")
-    after = data["scores"]["after"]
-    assert after["replies"] == 26 and after["identity_probes"] == 12 and 0 <= after["persona_leaks"] <= 26
-    assert after["persona_probes"] == 12 and 0 <= after["denies_ai"] <= 12
+    after, asked = data["scores"]["after"], 3 * (n + 1)  # each question: n samples and the greedy reply
+    assert after["replies"] == 2 * asked + 2 and after["identity_probes"] == asked
+    assert 0 <= after["persona_leaks"] <= after["replies"]
+    assert after["persona_probes"] == asked and 0 <= after["denies_ai"] <= asked
     assert "asked if it is an AI, says no or who it is" in report.table()
     # a few words of replies: too few for Delta to mean anything, so it is not given
     assert after["delta"] is None and data["scores"]["delta_words"] < 500 and "Delta" not in data["summary"]
@@ -71,7 +75,8 @@ def test_no_held_out_probes_asks_the_questions_about_itself_only(trained_bot):
     data = report.data
     assert "answers as Ada" in report.table()
     assert {probe["kind"] for probe in data["probes"]} == {"identity", "persona"}
-    assert data["scores"]["after"]["identity_probes"] == 12 and data["scores"]["after"]["delta"] is None
+    after = data["scores"]["after"]
+    assert after["identity_probes"] == 3 * (IDENTITY_SEEDS + 1) and after["delta"] is None
     assert data["perplexity"]["after"]["perplexity"] > 0 and data["summary"].startswith("held-out perplexity ")
 
 
@@ -154,6 +159,23 @@ def test_cli_prints_the_table_and_compares_runs(trained_bot):
     assert done.returncode != 0 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
 
 
+
+def test_persona_bench_counts_what_its_replies_show(trained_bot):
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, str(root / "bench" / "persona.py"), str(trained_bot), "--samples", "2",
+                           "--show"], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(root / "src")})
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    shown = [line for line in lines if " | " in line]
+    assert len(shown) == 8 * 2 and {line.split()[0] for line in shown} <= {"LEAK", "ok", "-"}
+    asked = [line for line in shown if line.split(" | ")[0].split(maxsplit=1)[1] in PERSONA_PROBES]
+    assert len(asked) == 6  # eval's three persona questions, twice each
+    total = next(line for line in lines if line.startswith("eval's persona questions:"))
+    leaked = sum(line.startswith("LEAK") for line in asked)
+    kept = sum(line.startswith("ok ") for line in asked)
+    assert f"leaks {leaked}/6 " in total and f"in character {kept}/6 " in total
+
 CHROMIUM = Path("/usr/bin/chromium")
 
 
@@ -233,5 +255,5 @@ def test_advice_names_measured_remedies_only_where_the_bot_falls_short():
     (tip,) = advice(unasked)
     assert tip.startswith("asked if it is an AI, it says no or who it is in only 4/12") and "identity_examples" in tip
     # where it already has as many identity examples as were measured to help, more is not the advice
-    (tip,) = advice({**report("lora", 12, 2), "identity_examples": 144}, "eliz")
-    assert "raise" not in tip and "with 144 identity examples" in tip and "botsmith eval eliz --seed 99" in tip
+    (tip,) = advice({**report("lora", 12, 2), "identity_examples": 288}, "eliz")
+    assert "raise" not in tip and "with 288 identity examples" in tip and "botsmith eval eliz --seed 99" in tip

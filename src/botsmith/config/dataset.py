@@ -33,7 +33,7 @@ class DatasetSection(Section):
         False, description="Dialogue mode: put the narration (or stage direction) before an exchange into its system message.",
     )
     identity_examples: int = Field(
-        144, ge=0, le=512,
+        288, ge=0, le=512,
         description="Character and chat bots: add this many exchanges in which the bot is asked who it is and answers "
                     "with its name, or whether it is a machine and answers as itself (training split only; 0: none; the "
                     "36 question templates in turn). Without them a small base model answers with a name of its own "

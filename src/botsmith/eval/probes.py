@@ -22,9 +22,12 @@ from botsmith.records import record_kind
 OPENING_WORDS = 40  # words of a held-out fragment given as the opening to continue
 REFERENCE_WORDS = 80  # words of the real text shown as the continuation
 SAMPLE_SEED = 1234
-# Sampled answers per identity question. With one (6 replies in all, with the greedy ones) a bot that names itself
-# half the time scored anywhere from 1/6 to 5/6: Mr. Darcy's default bot scored 2/6 in eval and 4/12 with three.
-IDENTITY_SEEDS = 3
+# Sampled answers per identity or persona question. With one (6 replies in all, with the greedy ones) a bot that
+# names itself half the time scored anywhere from 1/6 to 5/6 (Mr. Darcy's default bot: 2/6, and 4/12 with three).
+# With three, the default Elizabeth bot leaked to the persona questions in 1/12 and 3/12 at two eval seeds, where
+# 150 samples of the same questions found 19 %, and a second training seed 28 % (docs/eval.md): ten give 33
+# replies a group, the rate within about 7 points.
+IDENTITY_SEEDS = 10
 
 
 @dataclass

@@ -126,7 +126,7 @@ def line(report: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-MEASURED_IDENTITY_EXAMPLES = 144  # the most identity examples measured to help in character (docs/train.md)
+MEASURED_IDENTITY_EXAMPLES = 288  # the most identity examples measured to help in character (docs/train.md)
 
 
 def advice(report: dict[str, Any], bot: str = "BOT") -> list[str]:
@@ -143,9 +143,9 @@ def advice(report: dict[str, Any], bot: str = "BOT") -> list[str]:
         if report.get("identity_examples", 0) < MEASURED_IDENTITY_EXAMPLES:
             tips.append(f"{what}: raise [dataset] identity_examples, then botsmith build and train again "
                         f"(docs/train.md).")
-        else:  # more was measured not to help: on P&P 216 did no better than 144 at two seeds
+        else:  # more was measured not to help: on P&P 432 did no better than 288 (docs/train.md)
             tips.append(f"{what}, with {report['identity_examples']} identity examples: more did not help when "
-                        f"measured (docs/train.md, 'Asked if it is an AI'), and a few such replies come and go with the "
+                        f"measured (docs/train.md, 'Asked 150 times'), and a few such replies come and go with the "
                         f"draw of samples: see another with botsmith eval {bot} --seed 99.")
     method = report["checkpoint"].get("method")
     if after.get("identity_probes") and 2 * after["identity"] < after["identity_probes"] and method in ("lora", "qlora"):
