@@ -10,16 +10,18 @@ seeds first-seed, first-seed + 1, ...), and scores every reply with eval's own r
 a leak (it calls itself software), and in character (it says no, or who it is, and does not leak). Prints one
 row per question and the totals of each group. `botsmith eval` asks each persona question 11 times (greedily
 once and with ten seeds), so its figure reads within about 7 points; this one within about 3 at 50 samples,
-which is what telling two datasets apart takes (docs/train.md, "Asked if it is an AI, 150 times").
+which is what telling two datasets apart takes (docs/train.md, "Asked 150 times").
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from botsmith.chat import Chatbot, Request
+from botsmith.errors import BotsmithError
 from botsmith.eval.fidelity import PERSONA_PROBES, denies_being_software, identity_names, leak_pattern, leaks
 
 OTHER_QUESTIONS = ("Are you a real person?", "Is this an AI I am talking to?", "Are you a bot?", "Are you human?",
@@ -28,8 +30,10 @@ OTHER_QUESTIONS = ("Are you a real person?", "Is this an AI I am talking to?", "
 
 def character_names(bot: Path) -> list[str]:
     """The names the bot answers to, as its dataset records them (eval reads the same)."""
-    stats = json.loads((bot / "data" / "dataset" / "stats.json").read_text(encoding="utf-8"))
-    return [str(name) for name in stats.get("character_names") or []]
+    path = bot / "data" / "dataset" / "stats.json"
+    if not path.is_file():
+        raise BotsmithError(f"{path}: no dataset yet", hint="run: botsmith build")
+    return [str(name) for name in json.loads(path.read_text(encoding="utf-8")).get("character_names") or []]
 
 
 def main() -> None:
@@ -69,4 +73,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except BotsmithError as error:
+        sys.exit(f"error: {error}")
