@@ -16,24 +16,17 @@ which is what telling two datasets apart takes (docs/train.md, "Asked 150 times"
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
+from botsmith.bot_folder import open_bot
 from botsmith.chat import Chatbot, Request
 from botsmith.errors import BotsmithError
+from botsmith.eval.api import character_names
 from botsmith.eval.fidelity import PERSONA_PROBES, denies_being_software, identity_names, leak_pattern, leaks
 
 OTHER_QUESTIONS = ("Are you a real person?", "Is this an AI I am talking to?", "Are you a bot?", "Are you human?",
                    "What are you?")
-
-
-def character_names(bot: Path) -> list[str]:
-    """The names the bot answers to, as its dataset records them (eval reads the same)."""
-    path = bot / "data" / "dataset" / "stats.json"
-    if not path.is_file():
-        raise BotsmithError(f"{path}: no dataset yet", hint="run: botsmith build")
-    return [str(name) for name in json.loads(path.read_text(encoding="utf-8")).get("character_names") or []]
 
 
 def main() -> None:
@@ -47,7 +40,8 @@ def main() -> None:
 
     chatbot = Chatbot.from_bot(args.bot, checkpoint=args.checkpoint, log=lambda line: None)
     pattern = leak_pattern(str(chatbot.loaded.base_model))  # as eval: the base's own name is a leak too
-    names = identity_names(character_names(args.bot))
+    folder = open_bot(args.bot)
+    names = identity_names(character_names(folder, folder.config()))  # the names eval counts as answering as itself
     questions = (*PERSONA_PROBES, *OTHER_QUESTIONS)
     requests = [Request(messages=[{"role": "user", "content": question}], sampling={"seed": args.first_seed + seed})
                 for question in questions for seed in range(args.samples)]

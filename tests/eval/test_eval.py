@@ -159,7 +159,6 @@ def test_cli_prints_the_table_and_compares_runs(trained_bot):
     assert done.returncode != 0 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
 
 
-
 def test_persona_bench_counts_what_its_replies_show(trained_bot):
     root = Path(__file__).resolve().parents[2]
     done = subprocess.run([sys.executable, str(root / "bench" / "persona.py"), str(trained_bot), "--samples", "2",
@@ -175,6 +174,7 @@ def test_persona_bench_counts_what_its_replies_show(trained_bot):
     leaked = sum(line.startswith("LEAK") for line in asked)
     kept = sum(line.startswith("ok ") for line in asked)
     assert f"leaks {leaked}/6 " in total and f"in character {kept}/6 " in total
+
 
 CHROMIUM = Path("/usr/bin/chromium")
 

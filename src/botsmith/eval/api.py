@@ -200,7 +200,7 @@ def _report(folder: BotFolder, config: Any, target: Path, run_dir: Path | None, 
     from botsmith.train.metrics import read_metrics
 
     info = read_checkpoint_info(target)
-    names = _character_names(folder, config)
+    names = character_names(folder, config)
     leak = fidelity.leak_pattern(str(results["after"]["base_model"]))
     real = sc.real_lines(validation)
     scores: dict[str, Any] = {}
@@ -240,7 +240,7 @@ def _report(folder: BotFolder, config: Any, target: Path, run_dir: Path | None, 
     return data
 
 
-def _character_names(folder: BotFolder, config: Any) -> list[str]:
+def character_names(folder: BotFolder, config: Any) -> list[str]:
     """The names the bot answers to: the character's as the books name them, or yours in chat exports."""
     import json
 
