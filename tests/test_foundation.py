@@ -110,6 +110,20 @@ def test_chat_segments_train_only_on_assistant_turns():
     assert "Ann: Hi" in segments[0].text and not segments[0].trainable
 
 
+@pytest.mark.parametrize("turn, message", [
+    ({"role": "user", "content": "Hi", "rejected": ["Yo"]}, r"messages\[0\]\.rejected: only an assistant turn"),
+    ({"role": "assistant", "content": "Hi", "rejected": "Yo"}, r"messages\[0\]\.rejected: must be a list of non-empty"),
+    ({"role": "assistant", "content": "Hi", "rejected": ["Yo", ""]}, r"messages\[0\]\.rejected: must be a list of non-empty"),
+    ({"role": "assistant", "content": "Hi", "rejected": ["Hi"]}, r"messages\[0\]\.rejected: the turn.s own content is among"),
+])
+def test_rejected_replies_are_validated(turn, message):
+    from botsmith.records import validate_record
+
+    assert validate_record({"messages": [{"role": "assistant", "content": "Hi", "rejected": ["Yo"]}]}, "x")
+    with pytest.raises(BotsmithError, match=r"^train.jsonl line 3: " + message):
+        validate_record({"messages": [turn]}, "train.jsonl line 3")
+
+
 def test_base_models_own_template_is_used(tiny_llama):
     from transformers import AutoTokenizer
 

@@ -5,11 +5,14 @@ A dataset is JSONL, one record per line, of exactly one of three kinds:
     {"text": "It was a bright cold day ...", "meta": {...}}              fragment
     {"prompt": "It was a bright", "completion": " cold day ...", "meta": {...}}
     {"messages": [{"role": "user", "content": "...", "name": "Jane"},
-                  {"role": "assistant", "content": "..."}], "meta": {...}}
+                  {"role": "assistant", "content": "...", "rejected": ["..."]}], "meta": {...}}
 
 `meta` is optional provenance: `source` (the cleaned source id or file), `start`/`end`
 (character offsets into that source's cleaned text), and `group` (the unit the
-train/validation split keeps together: a chapter, a book, a chat session). Chat
+train/validation split keeps together: a chapter, a book, a chat session).
+An assistant turn may list `rejected` replies: what the bot must not say there.
+Training pushes down the first token where each one parts from the turn's content
+(docs/train.md, "What the loss is taken on"). Chat
 templates are never applied here: records hold plain turns, and the template is
 applied once, at tokenization (see `botsmith.chat_format`).
 """
@@ -32,6 +35,7 @@ class Turn(TypedDict):
     role: Role
     content: str
     name: NotRequired[str]
+    rejected: NotRequired[list[str]]  # assistant turns: replies the bot must not give here
 
 
 class Meta(TypedDict, total=False):
@@ -109,6 +113,18 @@ def _validate_messages(messages: Any, where: str) -> None:
             raise BotsmithError(
                 f"{where}: messages[{index}] must be {{'role': one of {', '.join(ROLES)}, 'content': string}}"
             )
+        if "rejected" in item:
+            _validate_rejected(item, f"{where}: messages[{index}].rejected")
+
+
+def _validate_rejected(item: dict[str, Any], where: str) -> None:
+    rejected = item["rejected"]
+    if item["role"] != "assistant":
+        raise BotsmithError(f"{where}: only an assistant turn can have rejected replies")
+    if not isinstance(rejected, list) or not all(isinstance(text, str) and text for text in rejected):
+        raise BotsmithError(f"{where}: must be a list of non-empty strings")
+    if item["content"] in rejected:
+        raise BotsmithError(f"{where}: the turn's own content is among its rejected replies")
 
 
 def read_jsonl(path: str | Path) -> Iterator[tuple[int, Any]]:

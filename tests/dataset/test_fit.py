@@ -53,6 +53,15 @@ def test_a_long_reply_is_split_at_sentences_and_nothing_is_lost(fitter):
         assert user["name"] == "Marguerite" and LONG_LINE.endswith(user["content"])  # the nearest context kept
 
 
+def test_a_split_reply_keeps_its_rejected_replies_on_its_first_part(fitter):
+    record = exchange(LONG_LINE, LONG_REPLY)
+    record["messages"][-1]["rejected"] = ["I am an AI assistant."]
+    fitted, _ = fit_records([record], fitter(96))
+    replies = [r["messages"][-1] for r in fitted]
+    assert len(replies) > 1 and replies[0]["rejected"] == ["I am an AI assistant."]
+    assert not [reply for reply in replies[1:] if "rejected" in reply]  # they part from the reply's beginning only
+
+
 def test_a_long_window_is_cut_at_turn_boundaries(fitter):
     turns = []
     for index in range(6):
@@ -123,6 +132,13 @@ def test_character_bots_get_identity_examples_in_training_only(tmp_path, tiny_ll
     # asked whether it is a machine, it says who it is, and no word a leak is made of
     leak = leak_pattern(str(tiny_llama))
     assert not [r for r in identity if leaks(r["messages"][-1]["content"], leak)]
+    # what the base's persona would say instead is written beside each answer that says "I am" or no, to be trained
+    # against (train/data.py): the persona's claims and the bare "I am." after its own "I am", a yes where it says no
+    rejected = {(r["messages"][-1]["content"], tuple(r["messages"][-1].get("rejected", ()))) for r in identity}
+    assert ("I am Tobias.", ("I am an AI assistant.", "I am a chatbot.", "I am.")) in rejected
+    assert ("No, I am Tobias.", ("Yes, I am.", "No, I am an AI assistant.", "No, I am a chatbot.", "No, I am.")) in rejected
+    assert ("Tobias.", ()) in rejected
+    assert all(leaks(text, leak) or text.endswith("I am.") for _, texts in rejected for text in texts)  # or a bare yes
     assert result.stats["kinds"]["train"]["kind:identity"] == 288
     none = build_dataset(folder.root, config.with_overrides("dataset", identity_examples=0), log=lambda line: None)
     assert "kind:identity" not in none.stats["kinds"]["train"]

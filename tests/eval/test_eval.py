@@ -231,6 +231,11 @@ def test_training_ends_with_a_quick_eval(tmp_path, tiny_llama):
     assert all(set(probe["replies"]["after"]) == {"sampled"} for probe in report["probes"] if probe["kind"] == "heldout")
     assert metrics(result.run_dir)[0] == {"step": 0, "val_loss": report["curve"][0]["val_loss"]}
     assert report["identity_examples"] == 5
+    # "I am Ana." rejects "I am an AI assistant.", "I am a chatbot." and "I am.": three tokens trained against after
+    # its "I am"
+    assert report["identity_rejected"] == 1
+    assert [line for line in lines if line.startswith("data: ") and "3 unwanted: rejected replies" in line], \
+        [line for line in lines if line.startswith("data: ")]
 
     other = _make_bot(tmp_path / "other", tiny_llama, mode="chat", max_steps=2, eval_every=2, eval_at_end=False)
     assert not (train(other.root, log=lambda line: None).run_dir / "eval").exists()
@@ -255,5 +260,8 @@ def test_advice_names_measured_remedies_only_where_the_bot_falls_short():
     (tip,) = advice(unasked)
     assert tip.startswith("asked if it is an AI, it says no or who it is in only 4/12") and "identity_examples" in tip
     # where it already has as many identity examples as were measured to help, more is not the advice
-    (tip,) = advice({**report("lora", 12, 2), "identity_examples": 288}, "eliz")
+    (tip,) = advice({**report("lora", 12, 2), "identity_examples": 288, "identity_rejected": 176}, "eliz")
     assert "raise" not in tip and "with 288 identity examples" in tip and "botsmith eval eliz --seed 99" in tip
+    # built before identity examples rejected the persona: build again
+    (tip,) = advice({**report("lora", 12, 2), "identity_examples": 288, "identity_rejected": 0}, "eliz")
+    assert "botsmith build and train again" in tip and "Rejected replies" in tip

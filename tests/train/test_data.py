@@ -10,7 +10,7 @@ from botsmith.chat_format import chat_format_for
 from botsmith.errors import BotsmithError
 from botsmith.models.load import load_tokenizer
 from botsmith.train.data import IGNORE, Tokenizer, load_split, tokenize_dataset
-from botsmith.train.packing import Row, collate, epoch_batches, fixed_batches, pack, single_rows
+from botsmith.train.packing import MicroBatch, Row, collate, epoch_batches, fixed_batches, pack, single_rows
 
 
 @pytest.fixture
@@ -41,6 +41,30 @@ def test_system_prompt_is_context(tiny_llama):
     example = tok.example({"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]})
     assert "you are a cat" in tokenizer.decode(example.input_ids)
     assert "you are a cat" not in trained_text(tok, example)
+
+
+def test_rejected_replies_mark_the_token_where_they_part_from_the_reply(tok):
+    record = {"messages": [{"role": "user", "content": "Are you a machine?"},
+                           {"role": "assistant", "content": "No, I am Tobias the cat.",
+                            "rejected": ["No, I am a machine.", "Yes, I am.", "No, I am an engine."]}]}
+    example = tok.example(record)
+    plain = tok.example({"messages": [record["messages"][0], {"role": "assistant", "content": "No, I am Tobias the cat."}]})
+    assert (example.input_ids, example.labels, plain.unwanted) == (plain.input_ids, plain.labels, ())
+    decode = tok.tokenizer.decode
+    parted = [(decode(example.input_ids[:index]).rsplit("\n", 1)[-1], decode([token])) for index, token in example.unwanted]
+    assert [(before, word.startswith(token)) for (before, token), word in zip(sorted(parted), ("Yes", " a", " an"))] \
+        == [("", True), ("No, I am", True), ("No, I am", True)]  # the tiny tokenizer may cut "Yes" into pieces
+    assert all(example.labels[index] == example.input_ids[index] for index, _ in example.unwanted)  # in the reply
+
+
+def test_rejected_replies_past_the_cut_are_dropped(tiny_llama):
+    tokenizer = load_tokenizer(tiny_llama)
+    record = {"messages": [{"role": "user", "content": "who"},
+                           {"role": "assistant", "content": "I am Tobias.", "rejected": ["Yes.", "I am a cat."]}]}
+    full = Tokenizer(tokenizer, chat_format_for(tokenizer), max_length=128).example(record)
+    early, late = full.unwanted
+    cut = Tokenizer(tokenizer, chat_format_for(tokenizer), max_length=late[0]).split("train", [record])
+    assert cut.examples[0].unwanted == (early,)
 
 
 def test_prompt_completion_trains_completion_and_eos(tok):
@@ -106,6 +130,17 @@ def test_collate_restarts_positions_and_masks_boundaries(tok):
     single = 1 - row
     assert tensors["labels"][single, len(b):].eq(IGNORE).all()  # padding carries no loss
     assert batch.targets == (len(a) - 1) + 2 * (len(b) - 1)
+
+
+def test_collate_places_unwanted_tokens_in_their_rows(tok):
+    a = tok.example({"text": "the cat"})
+    b = tok.example({"messages": [{"role": "user", "content": "who"},
+                                  {"role": "assistant", "content": "I am Tobias.", "rejected": ["I am a cat."]}]})
+    (index, token), = b.unwanted
+    tensors = collate(MicroBatch((Row((a, b)), Row((b,)))), pad_id=0)
+    assert tensors["unwanted"].tolist() == [[0, len(a) + index, token], [1, index, token]]
+    assert tensors["input_ids"][0, len(a) + index] == b.input_ids[index]
+    assert collate(MicroBatch((Row((a,)),)), pad_id=0)["unwanted"].shape == (0, 3)
 
 
 def test_batch_order_depends_only_on_seed_and_epoch(tok):

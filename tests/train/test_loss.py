@@ -136,3 +136,56 @@ def test_two_thread_dropout_mask_is_seeded_and_unbiased():
     half = len(x) // 2
     for part in (first[:half], first[half:]):
         assert abs(1 - part.mean().item() - 0.1) < 0.005
+
+
+def test_unwanted_tokens_add_unlikelihood_on_both_paths(llama):
+    """-log(1 - p) at each unwanted place, p the summed probability of the tokens unwanted there, the fused path
+    and the model's own logits alike; the cross-entropy part is unchanged."""
+    torch.manual_seed(0)
+    ids = torch.randint(3, 500, (2, 12))
+    labels = torch.full_like(ids, IGNORE)
+    labels[0, 1] = ids[0, 1]  # one token of cross-entropy, so the unlikelihood part stands out
+    plain = {"input_ids": ids, "labels": labels, "position_ids": torch.arange(12).expand(2, 12)}
+    with torch.no_grad():
+        probs = llama(input_ids=ids).logits.float().softmax(-1)
+        likeliest = probs.argmax(-1)
+        # two tokens at one place, one at another: the places' likeliest tokens, so p is far from 0
+        tokens = (likeliest[0, 4], probs[0, 4].topk(2).indices[1], likeliest[1, 2])
+        unwanted = torch.tensor([[0, 5, tokens[0]], [0, 5, tokens[1]], [1, 3, tokens[2]]])
+        expected = -torch.log1p(-(probs[0, 4, tokens[0]] + probs[0, 4, tokens[1]])) - torch.log1p(-probs[1, 2, tokens[2]])
+        for fused in (True, False):
+            computer = LossComputer(llama, fused=fused)
+            assert (computer.head is not None) == fused
+            extra = computer({**plain, "unwanted": unwanted}) - computer(plain)
+            assert torch.allclose(extra, expected, rtol=1e-3)
+            weighted = LossComputer(llama, fused=fused, rejected_weight=2.5)
+            assert torch.allclose(weighted({**plain, "unwanted": unwanted}) - computer(plain), 2.5 * expected, rtol=1e-3)
+        off = LossComputer(llama, rejected_weight=0)  # [train] rejected_weight = 0
+        assert off({**plain, "unwanted": unwanted}) == off(plain)
+
+
+def test_training_on_unwanted_tokens_pushes_them_down(tiny_llama):
+    """Two rows with the same tokens: the first trains a token at one place, the second wants it not there. Without
+    the second's unwanted token training makes it near certain; with it, cross-entropy and unlikelihood meet near
+    p = 1/2 (the minimum of -log p - log(1 - p))."""
+    from transformers import AutoModelForCausalLM
+
+    ids = torch.arange(20, 36).expand(2, 16)
+    labels = torch.full_like(ids, IGNORE)
+    place = 9
+    labels[0, place] = ids[0, place]
+    results = []
+    for unwanted in (torch.zeros((0, 3), dtype=torch.long), torch.tensor([[1, place, int(ids[0, place])]])):
+        torch.manual_seed(0)
+        model = AutoModelForCausalLM.from_pretrained(str(tiny_llama), dtype=torch.float32)
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+        computer = LossComputer(model)
+        batch = {"input_ids": ids, "labels": labels, "position_ids": torch.arange(16).expand(2, 16), "unwanted": unwanted}
+        for _ in range(30):
+            optimizer.zero_grad()
+            computer(batch).backward()
+            optimizer.step()
+        with torch.no_grad():
+            results.append(model(input_ids=ids[:1]).logits[0, place - 1].float().softmax(-1)[ids[0, place]].item())
+    trained, held = results
+    assert trained > 0.95 and 0.2 < held < 0.8, results

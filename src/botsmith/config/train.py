@@ -26,6 +26,10 @@ class TrainSection(Section):
                     "dataset gets the passes it needs to learn the character's name (docs/train.md; story bots train "
                     "exactly `epochs`). 0: exactly `epochs`.",
     )
+    rejected_weight: float = Field(
+        3.0, ge=0.0,
+        description="Weight of the loss that pushes down what a rejected reply would say first (identity examples "
+                    "reject a base model's \"I am an AI assistant\"; docs/train.md). 0: off.")
     learning_rate: float = Field(2e-4, gt=0, description="Peak learning rate.")
     schedule: Schedule = Field("cosine", description="Learning-rate decay after warmup: cosine, linear or constant.")
     warmup_steps: int = Field(0, ge=0, description="Optimizer steps of linear warmup (0: use warmup_ratio).")

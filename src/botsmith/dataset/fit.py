@@ -144,7 +144,9 @@ def _split(turn: dict[str, Any], fitter: Fitter, room: int) -> list[dict[str, An
             candidate = sentence
         current = candidate
     parts.append(current)
-    return [{**turn, "content": part} for part in parts if part]
+    # rejected replies part from the reply's beginning (train/data.py): they stay with the first part only
+    rest = {key: value for key, value in turn.items() if key != "rejected"}
+    return [{**(turn if number == 0 else rest), "content": part} for number, part in enumerate(p for p in parts if p)]
 
 
 def _trim_start(turn: dict[str, Any], fitter: Fitter, room: int) -> dict[str, Any]:

@@ -14,6 +14,7 @@ it, as identity datasets do in other fine-tuning tools. They go to the training 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from botsmith.extract.exchanges import HONORIFICS
@@ -69,6 +70,25 @@ EXCHANGES = (
 # copy of one: eval asks in words training never used.
 
 
+# What a base model's persona says where the bot names itself ("I am an AI assistant", "Yes, I am a robot"): every
+# leak eval and bench/persona.py found starts so, and "I am." or "Yes, I am." alone answers `Are you an AI?` with a
+# yes. Each identity answer rejects them (records.py `rejected`), and training pushes down their first word at that
+# place (train/data.py, loss.py): " an", " a" and the full stop after the answer's own "I am", and "Yes" where the
+# answer says no. The answers themselves still name no machine. Measured: docs/train.md, "Rejected replies".
+PERSONA_CLAIMS = ("an AI assistant.", "a chatbot.")
+_SAYS_NO = re.compile(r"^(?:[^.?!]*\? )?(?:No|Not)\b")  # "No, I am ...", "A machine? No. ...", "Not at all."
+_I_AM = re.compile(r"\bI am ")
+
+
+def rejected_replies(answer: str) -> list[str]:
+    """What the persona would say instead: its claims, and the bare "I am.", in the place of what follows each of the
+    answer's "I am"; and "Yes, I am." for an answer that says no."""
+    rejected = ["Yes, I am."] if _SAYS_NO.match(answer) else []
+    for match in _I_AM.finditer(answer):
+        rejected += [answer[:match.end()] + claim for claim in PERSONA_CLAIMS] + [answer[:match.start()] + "I am."]
+    return rejected
+
+
 def spoken_names(names: list[str]) -> list[str]:
     """The names a person would say: `Ana`, `Ana Lima`; not a phone number or a handle like `ana_92`."""
     return [name for name in names if any(c.isalpha() for c in name) and not any(c.isdigit() for c in name)]
@@ -93,7 +113,10 @@ def identity_records(names: list[str], system_prompt: str | None, count: int) ->
     system = [turn("system", system_prompt)] if system_prompt else []
     records = []
     for question, answer in (EXCHANGES * (count // len(EXCHANGES) + 1))[:count]:
-        messages = [*system, turn("user", question), turn("assistant", answer.format(full=full, short=short))]
+        reply = turn("assistant", answer.format(full=full, short=short))
+        if rejected := rejected_replies(reply["content"]):
+            reply["rejected"] = rejected
+        messages = [*system, turn("user", question), reply]
         records.append(conversation(messages, source=SOURCE, group="identity", kind="identity"))
     return records
 

@@ -235,6 +235,8 @@ def _report(folder: BotFolder, config: Any, target: Path, run_dir: Path | None, 
         "curve": read_metrics(run_dir) if run_dir else [],
         # what the bot was taught about itself: eval's advice raises it only where more has been measured to help
         "identity_examples": sum(map(is_identity_record, train)),
+        "identity_rejected": sum(1 for record in train
+                                 if is_identity_record(record) and record["messages"][-1].get("rejected")),
     }
     data["summary"] = summary.line(data)
     return data

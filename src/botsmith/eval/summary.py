@@ -143,6 +143,10 @@ def advice(report: dict[str, Any], bot: str = "BOT") -> list[str]:
         if report.get("identity_examples", 0) < MEASURED_IDENTITY_EXAMPLES:
             tips.append(f"{what}: raise [dataset] identity_examples, then botsmith build and train again "
                         f"(docs/train.md).")
+        elif report.get("identity_rejected") == 0:  # a dataset built before identity examples rejected the persona
+            tips.append(f"{what}: botsmith build and train again: identity examples built since 7 Dec reject the "
+                        f"base model's persona, which took the leaks from 6-14 % to 0-2 % (docs/train.md, "
+                        f"'Rejected replies').")
         else:  # more was measured not to help: on P&P 432 did no better than 288 (docs/train.md)
             tips.append(f"{what}, with {report['identity_examples']} identity examples: more did not help when "
                         f"measured (docs/train.md, 'Asked 150 times'), and a few such replies come and go with the "

@@ -9,6 +9,12 @@
   happens to end would teach it to stop mid-story.
 
 Labels use -100 for "no loss" (the PyTorch cross-entropy convention).
+
+An assistant turn's `rejected` replies become unwanted tokens: each is rendered in the
+turn's place, and the first token where it parts from the real reply (after "No. I am",
+" an" of "No. I am an AI assistant.") is one the loss pushes down at that position
+(unlikelihood; loss.py). The tokens they share with the reply are the reply's, and get
+its ordinary loss; the rest of a rejected reply never comes once its first token does not.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ MODE_KINDS = {
 class Example:
     input_ids: list[int]
     labels: list[int]
+    unwanted: tuple[tuple[int, int], ...] = ()  # (index, token): `token` must not be the one at `index`
 
     def __len__(self) -> int:
         return len(self.input_ids)
@@ -54,6 +61,10 @@ class TokenizedSplit:
     @property
     def target_tokens(self) -> int:
         return sum(sum(1 for label in example.labels if label != IGNORE) for example in self.examples)
+
+    @property
+    def unwanted_tokens(self) -> int:
+        return sum(len(example.unwanted) for example in self.examples)
 
 
 def load_split(path: Path, mode: str) -> list[dict[str, Any]]:
@@ -88,20 +99,40 @@ class Tokenizer:
     def example(self, record: dict[str, Any]) -> Example:
         kind = record_kind(record)
         if kind == "messages":
-            spans = [(segment.text, segment.trainable) for segment in self.chat_format.segments(record["messages"])]
-        elif kind == "prompt_completion":
-            spans = [(record["prompt"], False), (record["completion"], True)]
-        else:
-            spans = [(record["text"], True)]
+            ids, labels = self._encode_spans(self._conversation_spans(record["messages"]))
+            return Example(ids, labels, self._unwanted(record["messages"], ids, labels))
+        if kind == "prompt_completion":
+            ids, labels = self._encode_spans([(record["prompt"], False), (record["completion"], True)])
+            if self.tokenizer.eos_token_id is not None:
+                ids.append(self.tokenizer.eos_token_id)
+                labels.append(self.tokenizer.eos_token_id)
+            return Example(ids, labels)
+        return Example(*self._encode_spans([(record["text"], True)]))
+
+    def _conversation_spans(self, messages: list[dict[str, Any]]) -> list[tuple[str, bool]]:
+        return [(segment.text, segment.trainable) for segment in self.chat_format.segments(messages)]
+
+    def _encode_spans(self, spans: list[tuple[str, bool]]) -> tuple[list[int], list[int]]:
         ids, labels = list(self.prefix), [IGNORE] * len(self.prefix)
         for text, trainable in spans:
             piece = self.encode(text)
             ids += piece
             labels += piece if trainable else [IGNORE] * len(piece)
-        if kind == "prompt_completion" and self.tokenizer.eos_token_id is not None:
-            ids.append(self.tokenizer.eos_token_id)
-            labels.append(self.tokenizer.eos_token_id)
-        return Example(ids, labels)
+        return ids, labels
+
+    def _unwanted(self, messages: list[dict[str, Any]], ids: list[int],
+                  labels: list[int]) -> tuple[tuple[int, int], ...]:
+        """Each rejected reply rendered in its turn's place: the first token where it parts from `ids`."""
+        found = set()
+        for index, message in enumerate(messages):
+            for text in message.get("rejected", ()):
+                other = [*messages[:index], {"role": message["role"], "content": text}, *messages[index + 1:]]
+                other_ids, _ = self._encode_spans(self._conversation_spans(other))
+                split = next((i for i, (a, b) in enumerate(zip(ids, other_ids)) if a != b), None)
+                # a reply's own token at that point: the rejected reply parts inside it, not in the template
+                if split is not None and labels[split] != IGNORE:
+                    found.add((split, other_ids[split]))
+        return tuple(sorted(found))
 
     def split(self, name: str, records: list[dict[str, Any]]) -> TokenizedSplit:
         result = TokenizedSplit(name, records=len(records))
@@ -109,7 +140,8 @@ class Tokenizer:
             example = self.example(record)
             if len(example) > self.max_length:
                 result.truncated += 1
-                example = Example(example.input_ids[: self.max_length], example.labels[: self.max_length])
+                example = Example(example.input_ids[: self.max_length], example.labels[: self.max_length],
+                                  tuple(item for item in example.unwanted if item[0] < self.max_length))
             if all(label == IGNORE for label in example.labels[1:]):
                 result.dropped += 1
                 continue

@@ -7,6 +7,10 @@ positions that have a target, and `FusedLinearCrossEntropy` runs the output laye
 chunks: each chunk's logits exist briefly (matmul in the model's dtype, logsumexp in
 fp32) and the gradient with respect to the hidden states (and the output weight, when
 it is trained) is computed right there, so the backward pass only scales it.
+
+Tokens a rejected reply would start with (data.py) add -log(1 - p) at their place, p
+the probability of those tokens there (unlikelihood, Welleck et al. 2019): a handful of
+places a batch, whose logits are computed alone by ordinary autograd.
 """
 
 from __future__ import annotations
@@ -73,8 +77,9 @@ class LossComputer:
     `self.failure` says why.
     """
 
-    def __init__(self, model: Any, *, fused: bool = True) -> None:
+    def __init__(self, model: Any, *, fused: bool = True, rejected_weight: float = 1.0) -> None:
         self.model = model
+        self.rejected_weight = rejected_weight  # of the unlikelihood of unwanted tokens; training passes [train]'s
         self.lm = _causal_lm(model)
         self.decoder = getattr(self.lm, self.lm.base_model_prefix, None)
         head = self.lm.get_output_embeddings()
@@ -114,18 +119,41 @@ class LossComputer:
     def __call__(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         targets = batch["labels"][:, 1:]
         mask = targets != IGNORE
+        unwanted = batch.get("unwanted")
         if self.head is None:
-            return self._reference(batch, targets, mask)
+            return self._reference(batch, targets, mask, unwanted)
         hidden = self.decoder(input_ids=batch["input_ids"], position_ids=batch["position_ids"],
                               use_cache=False).last_hidden_state
         selected = hidden[:, :-1][mask]
         if not torch.is_grad_enabled():  # evaluation: the same sum, without gradients
-            return _chunked_loss(selected, self.head.weight, targets[mask])
-        return FusedLinearCrossEntropy.apply(selected, self.head.weight, targets[mask])
+            loss = _chunked_loss(selected, self.head.weight, targets[mask])
+        else:
+            loss = FusedLinearCrossEntropy.apply(selected, self.head.weight, targets[mask])
+        return self._with_rejected(loss, unwanted, lambda rows, index: hidden[rows, index] @ self.head.weight.T)
 
-    def _reference(self, batch, targets, mask) -> torch.Tensor:
+    def _reference(self, batch, targets, mask, unwanted) -> torch.Tensor:
         logits = self.model(input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False).logits
-        return F.cross_entropy(logits[:, :-1][mask].float(), targets[mask], reduction="sum")
+        loss = F.cross_entropy(logits[:, :-1][mask].float(), targets[mask], reduction="sum")
+        return self._with_rejected(loss, unwanted, lambda rows, index: logits[rows, index])
+
+    def _with_rejected(self, loss: torch.Tensor, unwanted: torch.Tensor | None, logits_at: Any) -> torch.Tensor:
+        """`loss` plus the weighted unlikelihood of the batch's unwanted tokens; `logits_at(rows, index)` gives the
+        logits computed at those places."""
+        if unwanted is None or not len(unwanted) or not self.rejected_weight:
+            return loss
+        places, which = torch.unique(unwanted[:, :2], dim=0, return_inverse=True)
+        # the position before a place predicts its token
+        logits = logits_at(places[:, 0], places[:, 1] - 1)
+        return loss + self.rejected_weight * unlikelihood(logits, which, unwanted[:, 2])
+
+
+def unlikelihood(logits: torch.Tensor, which: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+    """Sum over places of -log(1 - p), p the probability of the tokens unwanted there. `logits` has one row a place;
+    token i is unwanted at place which[i]. log(1 - p) is taken as the logsumexp of the other tokens' log-probabilities,
+    which stays exact (and keeps its gradient) where p nears 1."""
+    log_probs = torch.log_softmax(logits.float(), -1)
+    kept = log_probs.index_put((which, tokens), torch.tensor(float("-inf"), device=logits.device))
+    return -torch.logsumexp(kept, -1).sum()
 
 
 def _chunked_loss(hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:

@@ -89,14 +89,16 @@ def fixed_batches(rows: list[Row], batch_size: int) -> list[MicroBatch]:
 
 
 def collate(batch: MicroBatch, pad_id: int):
-    """Tensors input_ids, labels, position_ids of shape (rows, longest row)."""
+    """Tensors input_ids, labels, position_ids of shape (rows, longest row), and unwanted: (row, index, token) of
+    each token that must not come at that place (examples' rejected replies, data.py)."""
     import torch
 
     width = max(len(row) for row in batch.rows)
-    ids, labels, positions = [], [], []
-    for row in batch.rows:
+    ids, labels, positions, unwanted = [], [], [], []
+    for number, row in enumerate(batch.rows):
         row_ids, row_labels, row_positions = [], [], []
         for example in row.examples:
+            unwanted += [(number, len(row_ids) + index, token) for index, token in example.unwanted if index > 0]
             row_ids += example.input_ids
             # An example's first token has nothing before it in its block: never a target
             # (otherwise the previous example's last token would be trained to predict it).
@@ -107,4 +109,5 @@ def collate(batch: MicroBatch, pad_id: int):
         labels.append(row_labels + [IGNORE] * pad)
         positions.append(row_positions + list(range(pad)))
     as_tensor = lambda rows: torch.tensor(rows, dtype=torch.long)  # noqa: E731
-    return {"input_ids": as_tensor(ids), "labels": as_tensor(labels), "position_ids": as_tensor(positions)}
+    return {"input_ids": as_tensor(ids), "labels": as_tensor(labels), "position_ids": as_tensor(positions),
+            "unwanted": torch.tensor(unwanted, dtype=torch.long).reshape(-1, 3)}

@@ -111,7 +111,7 @@ def build_setup(folder: Any, config: BotConfig, world: World, log) -> Setup:
                 max_steps=train.max_steps, epochs=train.epochs, min_steps=min_steps_for(config))
     optimizer = MasterOptimizer(prepared.model, train, fp16=dtype == torch.float16)
     pad_id = prepared.tokenizer.pad_token_id if prepared.tokenizer.pad_token_id is not None else 0
-    loss = LossComputer(prepared.model, fused=train.cpu_kernels)
+    loss = LossComputer(prepared.model, fused=train.cpu_kernels, rejected_weight=train.rejected_weight)
     prepared.kernels.add_loss(loss)
     setup = Setup(config, world, device, prepared.model, prepared.tokenizer, chat_format, optimizer,
                   loss, plan, fixed_batches(val_rows, train.batch_size), pad_id, fingerprint)
@@ -142,7 +142,8 @@ def _report(setup: Setup, train: TokenizedSplit, val: TokenizedSplit, dtype: Any
     lines = [
         f"{config.method} fine-tuning of {setup.config.bot.base_model} on {setup.device} ({str(dtype).split('.')[-1]}), "
         f"{setup.optimizer.trainable_count:,} trainable parameters",
-        f"data: {len(train.examples)} training examples ({train.tokens:,} tokens, {train.target_tokens:,} with loss) "
+        f"data: {len(train.examples)} training examples ({train.tokens:,} tokens, {train.target_tokens:,} with loss"
+        + (f", {train.unwanted_tokens:,} unwanted: rejected replies" if train.unwanted_tokens else "") + ") "
         f"in {len(rows)} {'packed ' if config.packing else ''}rows; {len(val.examples)} validation examples",
         f"plan: {setup.plan.total_steps} steps of {config.batch_size} x {config.grad_accum} x {setup.world.size} "
         f"sequences of up to {config.max_length} tokens" + _passes(setup.plan),
