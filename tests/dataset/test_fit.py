@@ -144,6 +144,34 @@ def test_character_bots_get_identity_examples_in_training_only(tmp_path, tiny_ll
     assert "kind:identity" not in none.stats["kinds"]["train"]
 
 
+def test_identity_answers_say_i_am_as_the_character_does(tmp_path, tiny_llama):
+    from botsmith.bot_folder import new_bot
+    from botsmith.dataset import build_dataset
+    from botsmith.dataset.identity import first_person, identity_records, rejected_replies
+    from botsmith.sources import add_files
+    from tests.test_system_prompt import PLAY
+
+    assert first_person(["I am here.", "I'm not.", "I'm sure."]) == "I'm"
+    assert first_person(["I’m here, I’m sure.", "I'm not.", "Sam, I am"]) == "I’m"
+    assert first_person(["I'm here.", "I am not."]) == first_person([]) == first_person(["Isle, Iamb."]) == "I am"
+    # a contracting character's answer rejects the persona's claims after its own "I'm", but not the bare "I am.":
+    # that would push down " am", a word they say after "How" and "what" too
+    assert rejected_replies("No, I'm Sam.", "I'm") == ["Yes, I am.", "No, I'm an AI assistant.", "No, I'm a chatbot."]
+    # one name is said once: "By Alice.", not "By Alice. Alice."
+    answers = [r["messages"][-1]["content"] for r in identity_records(["Alice"], None, 36, "I'm")]
+    assert {"By Alice.", "I'm Alice.", "I am. I'm Alice."} <= set(answers) and not [a for a in answers if "e. A" in a]
+    folder = new_bot(tmp_path / "bot", mode="dialogue", base_model=str(tiny_llama))
+    assert "I doubt for both of us." in PLAY
+    (tmp_path / "play.txt").write_text(PLAY.replace("I doubt for both of us.", "I’m the one who doubts."))
+    add_files(folder.root, [tmp_path / "play.txt"], log=lambda line: None)
+    config = folder.config().with_overrides("dataset", character="Tobias", validation_fraction=0.3)
+    build_dataset(folder.root, config, log=lambda line: None)
+    records = [json.loads(line) for line in (folder.dataset_dir / "train.jsonl").read_text().splitlines()]
+    answers = {r["messages"][-1]["content"] for r in records if r["meta"]["kind"] == "identity"}
+    assert {"I’m Tobias.", "No, I’m Tobias.", "I am. I’m Tobias."} <= answers
+    assert not [answer for answer in answers if "I am " in answer]
+
+
 def test_identity_questions_are_not_the_ones_eval_asks():
     from botsmith.dataset.identity import EXCHANGES
     from botsmith.eval.fidelity import IDENTITY_PROBES

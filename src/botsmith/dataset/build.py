@@ -22,7 +22,7 @@ from botsmith.config import BotConfig
 from botsmith.dataset import stats as st
 from botsmith.dataset.dedup import dedup_records
 from botsmith.dataset.fit import Fitter, fit_records
-from botsmith.dataset.identity import identity_records
+from botsmith.dataset.identity import first_person, identity_records
 from botsmith.dataset.modes import Persona, SourceReport, chat_records, completion_records, dialogue_records
 from botsmith.dataset.split import split_records
 from botsmith.errors import BotsmithError
@@ -72,7 +72,9 @@ def build_dataset(bot_dir: str | Path, config: BotConfig | None = None, *, log=p
     if not split.train:
         raise BotsmithError(f"no training examples left ({len(records)} extracted, {deduped.exact} exact and "
                             f"{deduped.near} near duplicates removed); nothing was written")
-    split.train += identity_records(persona.names, persona.system_prompt, config.dataset.identity_examples)
+    i_am = first_person(turn["content"] for record in split.train for turn in record.get("messages", ())
+                        if turn["role"] == "assistant")
+    split.train += identity_records(persona.names, persona.system_prompt, config.dataset.identity_examples, i_am)
     texts = {TRAIN: _jsonl(split.train), VALIDATION: _jsonl(split.validation)}
     stats = _stats(config, reports, records, deduped, split, texts, tokenizer, persona, fitter)
     if fitted is not None:

@@ -15,6 +15,8 @@ it, as identity datasets do in other fine-tuning tools. They go to the training 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from botsmith.extract.exchanges import HONORIFICS
@@ -77,15 +79,30 @@ EXCHANGES = (
 # answer says no. The answers themselves still name no machine. Measured: docs/train.md, "Rejected replies".
 PERSONA_CLAIMS = ("an AI assistant.", "a chatbot.")
 _SAYS_NO = re.compile(r"^(?:[^.?!]*\? )?(?:No|Not)\b")  # "No, I am ...", "A machine? No. ...", "Not at all."
-_I_AM = re.compile(r"\bI am ")
+# The answers say "I am" as the character does (`first_person`): Alice's "No, I’m Alice." is in her voice.
+_NAMING = re.compile(r"\bI am (?=\S)")  # "I am Alice", not the bare "I am." of "I am. I am Alice."
+_OWN_FORMS = re.compile(r"\bI(?: am|['’]m)\b")
 
 
-def rejected_replies(answer: str) -> list[str]:
-    """What the persona would say instead: its claims, and the bare "I am.", in the place of what follows each of the
-    answer's "I am"; and "Yes, I am." for an answer that says no."""
+def first_person(lines: Iterable[str]) -> str:
+    """The character's own "I am": "I'm" (with their apostrophe) where their lines contract it more often than not
+    (Alice, 56 to 8 in the book), else "I am" (Elizabeth 303 to 3, Hamlet 46 to 1, and a bot with no lines)."""
+    forms = Counter(match.group() for line in lines for match in _OWN_FORMS.finditer(line))
+    if forms["I'm"] + forms["I’m"] <= forms["I am"]:
+        return "I am"
+    return "I'm" if forms["I'm"] >= forms["I’m"] else "I’m"
+
+
+def rejected_replies(answer: str, i_am: str = "I am") -> list[str]:
+    """What the persona would say instead: its claims in the place of what follows each of the answer's `i_am` (and
+    there the bare "I am." where `i_am` is "I am"), and "Yes, I am." for an answer that says no."""
     rejected = ["Yes, I am."] if _SAYS_NO.match(answer) else []
-    for match in _I_AM.finditer(answer):
-        rejected += [answer[:match.end()] + claim for claim in PERSONA_CLAIMS] + [answer[:match.start()] + "I am."]
+    # After a contracted "I’m" the bare "I am." would part at " am", a word the character says after "How" and "what"
+    # too: rejected there, it raised Alice's validation loss from 2.985 to 3.000, most of it on "How am I...".
+    bare = ["I am."] if i_am == "I am" else []
+    for match in re.finditer(rf"\b{re.escape(i_am)} (?=\S)", answer):
+        rejected += [answer[:match.end()] + claim for claim in PERSONA_CLAIMS]
+        rejected += [answer[:match.start()] + text for text in bare]
     return rejected
 
 
@@ -103,8 +120,9 @@ def full_name(names: list[str]) -> str:
                key=lambda name: (len(name.split()), name.split()[0] == first))
 
 
-def identity_records(names: list[str], system_prompt: str | None, count: int) -> list[dict[str, Any]]:
-    """Up to `count` exchanges naming the bot (none when it has no name)."""
+def identity_records(names: list[str], system_prompt: str | None, count: int,
+                     i_am: str = "I am") -> list[dict[str, Any]]:
+    """Up to `count` exchanges naming the bot (none when it has no name), saying "I am" as `i_am` (`first_person`)."""
     names = spoken_names(names)
     full = full_name(names)
     if not full or count <= 0:
@@ -113,8 +131,11 @@ def identity_records(names: list[str], system_prompt: str | None, count: int) ->
     system = [turn("system", system_prompt)] if system_prompt else []
     records = []
     for question, answer in (EXCHANGES * (count // len(EXCHANGES) + 1))[:count]:
-        reply = turn("assistant", answer.format(full=full, short=short))
-        if rejected := rejected_replies(reply["content"]):
+        text = answer.format(full=full, short=short)
+        if short == full:  # "By Alice. Alice." says the one name twice
+            text = text.replace(f"{short}. {full}.", f"{full}.")
+        reply = turn("assistant", _NAMING.sub(f"{i_am} ", text))
+        if rejected := rejected_replies(reply["content"], i_am):
             reply["rejected"] = rejected
         messages = [*system, turn("user", question), reply]
         records.append(conversation(messages, source=SOURCE, group="identity", kind="identity"))

@@ -39,9 +39,10 @@ def outputs_and_grads(compute: Callable[[], torch.Tensor | Sequence[torch.Tensor
 
 
 def difference(ours: Sequence[torch.Tensor], theirs: Sequence[torch.Tensor], dtype: torch.dtype,
-               names: Sequence[str] = ()) -> str | None:
-    """None when every pair agrees within `dtype`'s tolerance; else what differed, and by how much."""
-    limit = tolerance(dtype)
+               names: Sequence[str] = (), limit: float | None = None) -> str | None:
+    """None when every pair agrees within `limit` (by default `dtype`'s tolerance); else what differed, and by how
+    much."""
+    limit = tolerance(dtype) if limit is None else limit
     for index, (a, b) in enumerate(zip(ours, theirs, strict=True)):
         name = names[index] if index < len(names) else f"result {index}"
         if a.shape != b.shape:
