@@ -54,8 +54,9 @@ def test_int8_logits_stay_close_to_full_precision_logits(parrot, dtype_name):
     for ours, theirs in pairs:
         spread = ours.abs().max()
         # An int8 step is 1/254 of a row's largest weight: the logits here move by about 1% of their range
-        # (1.5% in bf16); scales put on the wrong rows move them by 250%.
-        assert (theirs - ours).abs().max() < 0.03 * spread
+        # (1.5% in bf16) on an AMX CPU, and by 3.0% (5.8%) with the parrot trained on an AVX2 CPU, where bf16
+        # activations alone put the full-precision path 3.8% off fp32; scales put on the wrong rows move them by 250%.
+        assert (theirs - ours).abs().max() < 0.1 * spread
         assert not torch.equal(theirs, ours)  # the int8 matrices were really used
         assert int(theirs.argmax()) == int(ours.argmax())
 
