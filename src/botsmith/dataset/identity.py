@@ -80,8 +80,12 @@ EXCHANGES = (
 PERSONA_CLAIMS = ("an AI assistant.", "a chatbot.")
 _SAYS_NO = re.compile(r"^(?:[^.?!]*\? )?(?:No|Not)\b")  # "No, I am ...", "A machine? No. ...", "Not at all."
 # The answers say "I am" as the character does (`first_person`): Alice's "No, I’m Alice." is in her voice.
-_NAMING = re.compile(r"\bI am (?=\S)")  # "I am Alice", not the bare "I am." of "I am. I am Alice."
 _OWN_FORMS = re.compile(r"\bI(?: am|['’]m)\b")
+
+
+def _naming(i_am: str) -> re.Pattern[str]:
+    """`i_am` before a name: "I am Alice", not the bare "I am." of "I am. I am Alice." (re caches the compiled form)."""
+    return re.compile(rf"\b{re.escape(i_am)} (?=\S)")
 
 
 def first_person(lines: Iterable[str]) -> str:
@@ -100,7 +104,7 @@ def rejected_replies(answer: str, i_am: str = "I am") -> list[str]:
     # After a contracted "I’m" the bare "I am." would part at " am", a word the character says after "How" and "what"
     # too: rejected there, it raised Alice's validation loss from 2.985 to 3.000, most of it on "How am I...".
     bare = ["I am."] if i_am == "I am" else []
-    for match in re.finditer(rf"\b{re.escape(i_am)} (?=\S)", answer):
+    for match in _naming(i_am).finditer(answer):
         rejected += [answer[:match.end()] + claim for claim in PERSONA_CLAIMS]
         rejected += [answer[:match.start()] + text for text in bare]
     return rejected
@@ -134,7 +138,7 @@ def identity_records(names: list[str], system_prompt: str | None, count: int,
         text = answer.format(full=full, short=short)
         if short == full:  # "By Alice. Alice." says the one name twice
             text = text.replace(f"{short}. {full}.", f"{full}.")
-        reply = turn("assistant", _NAMING.sub(f"{i_am} ", text))
+        reply = turn("assistant", _naming("I am").sub(f"{i_am} ", text))
         if rejected := rejected_replies(reply["content"], i_am):
             reply["rejected"] = rejected
         messages = [*system, turn("user", question), reply]
