@@ -2,13 +2,13 @@
 
 Each arm trains a base of a published shape (the default model itself, then random weights in
 the shapes of SmolLM2-360M, Qwen2.5-0.5B and GPT-2) for STEPS optimizer steps of 8 x 256 tokens
-of Pride and Prejudice (bf16 compute where the CPU runs it fast, as `botsmith train` does), in
+of Pride and Prejudice (bf16 compute where the CPU runs it fast, else fp32, as `botsmith train` does), in
 its own process so its peak resident memory is its own. Timed: the steps after the first (the
 first warms up kernels and the allocator). Prints, per arm: measured tokens/s and peak MB; the
 estimate's tokens/s and MB (botsmith.train.estimate with this machine's matmul probe, as `botsmith
-train` prints it); and what the estimate's two constants would be from this arm alone: the share
-of the probe's speed training reached (TRAINING_SHARE) and the activation bytes per token, layer
-and width unit (ACTIVATION_BYTES).
+train` prints it, the probe in the same dtype); and what the estimate's two constants for that dtype
+would be from this arm alone: the share of the probe's speed training reached (TRAINING_SHARE) and
+the activation bytes per token, layer and width unit (ACTIVATION_BYTES).
 
     flock /tmp/botsmith-cpu.lock .venv/bin/python bench/train_sizes.py [--steps 4]
 """
@@ -60,8 +60,9 @@ def one_arm(name: str, method: str, steps: int) -> dict:
     from botsmith.bot_folder import new_bot
     from botsmith.config import save_config
     from botsmith.train import train
-    from botsmith.train.estimate import (ACTIVATION_BYTES, DROPOUT_FACTOR, TRAINING_SHARE, estimate_run, machine_flops,
-                                         shape_of)
+    from botsmith.train.estimate import (DROPOUT_FACTOR, activation_bytes, estimate_run, machine_flops, shape_of,
+                                         training_share)
+    from botsmith.train.setup import pick_precision
 
     work = Path(tempfile.mkdtemp(prefix="bench-sizes-"))
     base = base_folder(name, work)
@@ -76,17 +77,21 @@ def one_arm(name: str, method: str, steps: int) -> dict:
     result = train(folder.root, log=lambda line: print(line, file=sys.stderr))
     rows = [json.loads(line) for line in (result.run_dir / "metrics.jsonl").read_text().splitlines()]
     rates = [row["tokens_per_s"] for row in rows if "loss" in row][1:]
-    probe, shape = machine_flops("cpu", 2), shape_of(base)
+    dtype_bytes = pick_precision("auto", "cpu").itemsize  # the dtype training computed in, as the estimate reads it
+    probe, shape, share = machine_flops("cpu", dtype_bytes), shape_of(base), training_share(method, "cpu", dtype_bytes)
     estimate = estimate_run(shape, method=method, tokens=BATCH * SEQ, batch_size=BATCH, max_length=SEQ,
-                            lora_r=config.train.lora_r, flops_per_second=probe * TRAINING_SHARE[method], free_bytes=0)
+                            lora_r=config.train.lora_r, dtype_bytes=dtype_bytes, flops_per_second=probe * share,
+                            free_bytes=0)
     measured, peak = statistics.median(rates), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     estimated_rate = BATCH * SEQ / estimate.seconds
-    activations = ACTIVATION_BYTES * (DROPOUT_FACTOR if shape.dropout else 1) * BATCH * SEQ * shape.hidden * shape.layers
-    return {"arm": f"{name} {method}", "tokens_per_s": measured, "peak_mb": peak / 2**20,
+    activations = (activation_bytes(dtype_bytes) * (DROPOUT_FACTOR if shape.dropout else 1) * BATCH * SEQ * shape.hidden
+                   * shape.layers)
+    return {"arm": f"{name} {method}", "dtype_bytes": dtype_bytes, "tokens_per_s": measured, "peak_mb": peak / 2**20,
             "estimate_tokens_per_s": estimated_rate, "estimate_mb": estimate.memory_bytes / 2**20,
-            "share": TRAINING_SHARE[method] * measured / estimated_rate,
-            "activation_bytes": ACTIVATION_BYTES * (peak - estimate.memory_bytes + activations) / activations,  # as if
-            # the whole difference were activations
+            "share": share * measured / estimated_rate,
+            # as if the whole difference were activations, in the compute dtype (without dropout's masks)
+            "activation_bytes": (activation_bytes(dtype_bytes) * (peak - estimate.memory_bytes + activations)
+                                 / activations),
             "probe_gflops": probe / 1e9}
 
 
@@ -100,7 +105,10 @@ def main() -> None:
     if args.one:
         print(json.dumps(one_arm(*args.one, args.steps)))
         return
-    print(f"{args.steps} steps x {BATCH} x {SEQ} tokens per arm; timed: steps 2..{args.steps} (median)")
+    from botsmith.train.setup import pick_precision
+
+    dtype = str(pick_precision("auto", "cpu")).removeprefix("torch.")
+    print(f"{args.steps} steps x {BATCH} x {SEQ} tokens per arm, {dtype}; timed: steps 2..{args.steps} (median)")
     print(f"{'arm':<28} {'tok/s':>8} {'peak MB':>8} {'est tok/s':>10} {'est MB':>8} {'share':>6} {'act B':>6} "
           f"{'probe GFLOP/s':>13}")
     for name, method in ARMS:

@@ -7,8 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 from botsmith.train.estimate import ModelShape, estimate_run
+from botsmith.train.setup import pick_precision
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -73,6 +75,10 @@ def test_recommended_bases_list_their_needs():
     done = subprocess.run([sys.executable, "-m", "botsmith", "models", "recommended"], capture_output=True, text=True,
                           env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
+    # The probe and the needs are in the dtype training computes in here: a bf16 probe on a CPU without bf16 read
+    # 1 GFLOP/s (an AVX2 EPYC), against 150 in fp32.
+    dtype = "bf16" if pick_precision("auto", "cpu") == torch.bfloat16 else "fp32"
+    assert f"batch 8, {dtype} (LoRA" in done.stdout.splitlines()[0]
     rows = {line.split()[0]: line for line in done.stdout.splitlines()[2:]}
     assert {"smollm2-135m", "gpt2", "gpt2-large", "gpt2-xl", "distilgpt2", "Qwen/Qwen3-0.6B"} <= set(rows)
     assert "GB" in rows["gpt2-large"] and "selfchatbot" in rows["gpt2-large"]

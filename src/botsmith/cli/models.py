@@ -24,16 +24,19 @@ def register(app: typer.Typer) -> None:
         from botsmith.models.recommended import (RECOMMENDED, REFERENCE_BATCH, REFERENCE_EXAMPLES, REFERENCE_LENGTH,
                                                  REFERENCE_RANK, needs)
         from botsmith.train.estimate import duration_text, machine_flops
+        from botsmith.train.setup import pick_precision
 
-        flops = machine_flops("cpu", 2)
+        dtype_bytes = pick_precision("auto", "cpu").itemsize  # bf16 where this CPU computes it fast, else fp32
+        flops = machine_flops("cpu", dtype_bytes)
+        dtype = "bf16" if dtype_bytes == 2 else "fp32"
         typer.echo(f"Needs for {REFERENCE_EXAMPLES:,} examples of {REFERENCE_LENGTH} tokens, one epoch, batch "
-                   f"{REFERENCE_BATCH}, bf16 (LoRA r={REFERENCE_RANK}); CPU time on this machine "
+                   f"{REFERENCE_BATCH}, {dtype} (LoRA r={REFERENCE_RANK}); CPU time on this machine "
                    f"({flops / 1e9:.0f} GFLOP/s matmul probe). Use a name as [bot] base_model.")
         typer.echo(f"  {'name':<38} {'params':>7} {'template':<8} {'GGUF':<4} {'LoRA RAM':>8} {'full RAM':>8} "
                    f"{'CPU time':>9} {'GPU LoRA':>8}  note")
         gb = lambda value: f"{value / 2**30:.1f} GB"  # noqa: E731
         for base in RECOMMENDED:
-            need = needs(base, flops)
+            need = needs(base, flops, dtype_bytes)
             typer.echo(f"  {base.name:<38} {base.params / 1e9:>6.2f}B {base.template:<8} {'yes' if base.gguf else 'no':<4} "
                        f"{gb(need.lora_ram_bytes):>8} {gb(need.full_ram_bytes):>8} {duration_text(need.cpu_seconds):>9} "
                        f"{gb(need.gpu_lora_bytes):>8}  {base.note}")

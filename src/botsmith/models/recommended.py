@@ -64,13 +64,15 @@ class Needs:
     gpu_lora_bytes: int
 
 
-def needs(base: Base, cpu_flops: float) -> Needs:
-    """What the reference job needs for `base`; `cpu_flops` is this machine's probe (machine_flops())."""
-    from botsmith.train.estimate import TRAINING_SHARE, estimate_run
+def needs(base: Base, cpu_flops: float, dtype_bytes: int = 2) -> Needs:
+    """What the reference job needs for `base`; `cpu_flops` is this machine's probe (machine_flops()) in the dtype
+    of `dtype_bytes`, the one training computes in here."""
+    from botsmith.train.estimate import estimate_run, training_share
 
     job = dict(tokens=REFERENCE_EXAMPLES * REFERENCE_LENGTH, batch_size=REFERENCE_BATCH, max_length=REFERENCE_LENGTH,
                lora_r=REFERENCE_RANK, free_bytes=0)
-    lora = estimate_run(base.shape(), method="lora", flops_per_second=cpu_flops * TRAINING_SHARE["lora"], **job)
-    full = estimate_run(base.shape(), method="full", flops_per_second=cpu_flops, **job)
+    lora = estimate_run(base.shape(), method="lora", dtype_bytes=dtype_bytes,
+                        flops_per_second=cpu_flops * training_share("lora", "cpu", dtype_bytes), **job)
+    full = estimate_run(base.shape(), method="full", dtype_bytes=dtype_bytes, flops_per_second=cpu_flops, **job)
     gpu = estimate_run(base.shape(), method="lora", device="cuda", flops_per_second=1.0, **job)
     return Needs(lora.memory_bytes, full.memory_bytes, lora.seconds, gpu.memory_bytes)

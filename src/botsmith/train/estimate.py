@@ -21,13 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Measured with bench/train_sizes.py on the 2-core development machine (docs/bases.md): the
-# share of the matmul probe's speed a training step reached (LoRA 0.50-0.55 on three Llama-style
-# sizes, full 0.35), and the activation memory per token, layer and width unit (61-91 bytes in
-# bf16 on those sizes; GPT-2, which has dropout, twice that) and per token and vocabulary entry.
-TRAINING_SHARE = {"lora": 0.53, "qlora": 0.53, "full": 0.35}
+# Measured with bench/train_sizes.py (docs/bases.md), per compute dtype (its bytes an element), on two 2-core
+# machines: the share of the matmul probe's speed a training step reached, and the activation memory per token,
+# layer and width unit (GPT-2, which has dropout, twice that; and per token and vocabulary entry, LOGIT_BYTES).
+# - bf16 on an AMX CPU: LoRA 0.50-0.55 on three Llama-style sizes, full 0.35; activations 61-91 bytes.
+# - fp32 on an AVX2 CPU without bf16 (AMD EPYC): LoRA 0.49-0.93 on four sizes (median 0.67), full 0.68; activations
+#   82-124 bytes (median 104). The bf16 share there had made the default Elizabeth run's estimate 2x too long.
+TRAINING_SHARE = {2: {"lora": 0.53, "qlora": 0.53, "full": 0.35}, 4: {"lora": 0.67, "qlora": 0.67, "full": 0.68}}
 GPU_SHARE = 0.35  # not measured here (no GPU): a typical share for small models
-ACTIVATION_BYTES = 72
+ACTIVATION_BYTES = {2: 72, 4: 104}
 DROPOUT_FACTOR = 2
 LOGIT_BYTES = 2
 RUNTIME_BYTES = 700 * 2**20  # Python, torch and the tokenizer
@@ -100,10 +102,10 @@ def estimate_run(shape: ModelShape, *, method: str, tokens: int, batch_size: int
     """The estimate for a run over `tokens` tokens; machine speed and free memory are probed unless given."""
     trained = shape.params if method == "full" else shape.lora_per_rank * lora_r
     per_token = (6 if method == "full" else 4) * shape.params + 6 * shape.layers * shape.hidden * max_length
-    speed = flops_per_second or machine_flops(device, dtype_bytes) * _share(method, device)
+    speed = flops_per_second or machine_flops(device, dtype_bytes) * training_share(method, device, dtype_bytes)
     weight_bytes = shape.params * (0.56 if method == "qlora" else dtype_bytes)
     active_layers = 2 if gradient_checkpointing else shape.layers
-    per_unit = ACTIVATION_BYTES * dtype_bytes // 2 * (DROPOUT_FACTOR if shape.dropout else 1)
+    per_unit = activation_bytes(dtype_bytes) * (DROPOUT_FACTOR if shape.dropout else 1)
     activations = batch_size * max_length * (per_unit * shape.hidden * active_layers + LOGIT_BYTES * shape.vocab)
     memory = int(weight_bytes + trained * BYTES_PER_TRAINED_PARAMETER + activations + RUNTIME_BYTES)
     free = free_bytes if free_bytes is not None else free_memory(device)
@@ -112,8 +114,17 @@ def estimate_run(shape: ModelShape, *, method: str, tokens: int, batch_size: int
     return result
 
 
-def _share(method: str, device: str) -> float:
-    return GPU_SHARE if device.startswith("cuda") else TRAINING_SHARE.get(method, TRAINING_SHARE["lora"])
+def training_share(method: str, device: str, dtype_bytes: int = 2) -> float:
+    """The share of the matmul probe's speed a training step reaches (TRAINING_SHARE; GPU_SHARE on CUDA)."""
+    if device.startswith("cuda"):
+        return GPU_SHARE
+    shares = TRAINING_SHARE.get(dtype_bytes, TRAINING_SHARE[2])
+    return shares.get(method, shares["lora"])
+
+
+def activation_bytes(dtype_bytes: int) -> int:
+    """Activation bytes per token, layer and width unit in this compute dtype (a dtype not measured: bf16's, scaled)."""
+    return ACTIVATION_BYTES.get(dtype_bytes, ACTIVATION_BYTES[2] * dtype_bytes // 2)
 
 
 def _warnings(estimate: Estimate, method: str, checkpointing: bool) -> list[str]:
