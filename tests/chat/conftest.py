@@ -16,6 +16,12 @@ def parrot(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def mute_parrot(tmp_path_factory) -> Path:
+    """A parrot that has learnt to end its turn before a word."""
+    return session_parrot(tmp_path_factory, mute=True)
+
+
+@pytest.fixture(scope="session")
 def parrot_loaded(parrot):
     from botsmith.models import load_base
 

@@ -24,8 +24,13 @@ CONVERSATION = [
 ]
 
 
-def build_parrot(folder: Path, max_steps: int = 200) -> Path:
-    """Save the parrot as a plain model folder (config, weights, tokenizer) in `folder`."""
+# A bot that ends its turn before a word, whatever it is told: what a small model sometimes does.
+MUTE_CONVERSATION = [{"role": "user", "content": PARROT_PROMPT}, {"role": "assistant", "content": ""}]
+
+
+def build_parrot(folder: Path, max_steps: int = 200, conversation: list[dict] = CONVERSATION) -> Path:
+    """Save the parrot (the one that says `conversation` by heart) as a plain model folder (config, weights,
+    tokenizer) in `folder`."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -35,7 +40,7 @@ def build_parrot(folder: Path, max_steps: int = 200) -> Path:
     build_tiny_model("llama", folder)
     tokenizer = AutoTokenizer.from_pretrained(str(folder))
     model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=torch.float32)
-    text = chat_format_for(tokenizer).render(CONVERSATION, add_generation_prompt=False)
+    text = chat_format_for(tokenizer).render(conversation, add_generation_prompt=False)
     ids = torch.tensor([tokenizer(text, add_special_tokens=False)["input_ids"]])
     torch.manual_seed(0)
     optimizer = torch.optim.Adam(model.parameters(), lr=2e-2)
@@ -54,9 +59,9 @@ def build_parrot(folder: Path, max_steps: int = 200) -> Path:
     return folder
 
 
-def session_parrot(tmp_path_factory) -> Path:
-    """The parrot, built once per test session however many conftests ask for it."""
-    folder = tmp_path_factory.getbasetemp() / "parrot-model"
+def session_parrot(tmp_path_factory, mute: bool = False) -> Path:
+    """The parrot (or the mute one), built once per test session however many conftests ask for it."""
+    folder = tmp_path_factory.getbasetemp() / ("mute-parrot-model" if mute else "parrot-model")
     if not (folder / "parrot.json").is_file():
-        build_parrot(folder)
+        build_parrot(folder, conversation=MUTE_CONVERSATION if mute else CONVERSATION)
     return folder

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from botsmith.chat.session import ChatSession
+from botsmith.chat.session import NO_REPLY, ChatSession
 from tests.chat.parrot import PARROT_PROMPT, PARROT_REPLY
 
 
@@ -28,7 +28,7 @@ def test_session_replies_and_handles_commands(parrot_bot, tmp_path):
     script = (f"{PARROT_PROMPT}\n\n   \n/temp 0\n/temp hot\n/system Be a parrot.\n/save {tmp_path / 'talk.json'}\n"
               f"/save {tmp_path / 'talk.md'}\n/nonsense\n/reset\n/system\n{PARROT_PROMPT}\n/quit\nnever read\n")
     session, out, err = run_session(parrot_bot, script)
-    assert out.count(PARROT_REPLY) == 2
+    assert out.count(PARROT_REPLY) == 2 and NO_REPLY not in err
     assert "/temp needs a number" in err and "System prompt removed" in err and "unknown command /nonsense" in err and "Conversation forgotten" in err
     saved = json.loads((tmp_path / "talk.json").read_text())
     assert saved["messages"] == [{"role": "system", "content": "Be a parrot."},
@@ -36,6 +36,22 @@ def test_session_replies_and_handles_commands(parrot_bot, tmp_path):
                                  {"role": "assistant", "content": PARROT_REPLY}]
     assert f"parrot: {PARROT_REPLY}" in (tmp_path / "talk.md").read_text()
     assert len(session.messages) == 2  # after /reset, one more exchange; "never read" came after /quit
+
+
+def test_a_reply_that_ends_before_a_word_is_said_so(mute_parrot, tmp_path, capsys):
+    from botsmith.bot_folder import new_bot
+    from botsmith.chat import Chatbot
+    from botsmith.models import load_base
+
+    bot = Chatbot(load_base(str(mute_parrot), log=lambda line: None), name="mute", log=lambda line: None)
+    session, out, err = run_session(bot, f"{PARROT_PROMPT}\n")
+    assert out == "\n\n" and f"{NO_REPLY}: say it again, or raise /temp" in err
+    assert session.messages[-1] == {"role": "assistant", "content": ""}
+    folder = new_bot(tmp_path / "mute", mode="chat", base_model=str(mute_parrot), name="mute").root
+    code, out, err = main(capsys, "chat", str(folder), "--prompt", PARROT_PROMPT)  # sampled, as a user runs it
+    assert code == 0 and out == "\n" and NO_REPLY in err.strip().splitlines()[-1]
+    code, out, err = main(capsys, "chat", str(folder), "--prompt", PARROT_PROMPT, "--json")  # the JSON says it
+    assert code == 0 and json.loads(out)["reply"] == "" and NO_REPLY not in err
 
 
 def test_ctrl_c_during_a_reply_stops_only_the_reply(parrot_bot):

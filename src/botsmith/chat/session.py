@@ -24,6 +24,9 @@ HELP = """Commands:
   /help           this list
   /quit           leave (Ctrl-D and Ctrl-C at the prompt leave too)"""
 
+# A small bot can end its turn before its first word (the end-of-turn marker sampled first): said on stderr, since
+# an empty line alone looks like a hang or a broken model.
+NO_REPLY = "(no reply: the bot ended its turn before saying a word)"
 HISTORY_LINE_LIMIT = 4000  # longer lines (pastes) are not kept in the readline history
 
 
@@ -101,7 +104,10 @@ class ChatSession:
             self._say("\n[reply stopped]")
         self.stdout.write("\n\n")
         self.stdout.flush()
-        self.messages.append({"role": "assistant", "content": "".join(pieces).strip()})
+        reply = "".join(pieces).strip()
+        if not reply and stream.stats.finish_reason == "stop":
+            self._say(f"{NO_REPLY}: say it again, or raise /temp")
+        self.messages.append({"role": "assistant", "content": reply})
 
     def command(self, line: str) -> bool:
         name, _, argument = line.partition(" ")

@@ -169,7 +169,10 @@ def _one_reply(chatbot: Any, message: str, as_json: bool) -> None:
     if notice := chatbot.last_fit.notice():
         _err(notice)
     if not as_json:
-        _print_stream("", stream)
+        if not _print_stream("", stream).strip() and stream.stats.finish_reason == "stop":
+            from botsmith.chat.session import NO_REPLY
+
+            _err(f"{NO_REPLY}: ask again (another --seed), or raise --temperature")
         return
     reply = stream.text().strip()
     stats = stream.stats
@@ -180,13 +183,16 @@ def _one_reply(chatbot: Any, message: str, as_json: bool) -> None:
     }, ensure_ascii=False))
 
 
-def _print_stream(prefix: str, stream: Any) -> None:
-    out = sys.stdout
+def _print_stream(prefix: str, stream: Any) -> str:
+    """Print the prefix and the stream as it comes; the text the stream gave."""
+    out, pieces = sys.stdout, []
     out.write(prefix)
     try:
         for piece in stream:
+            pieces.append(piece)
             out.write(piece)
             out.flush()
     finally:
         out.write("\n")
         out.flush()
+    return "".join(pieces)
