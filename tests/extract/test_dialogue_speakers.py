@@ -624,3 +624,29 @@ def test_a_name_whose_thing_it_is_is_not_the_subject_of_the_lead_in() -> None:
             "under some slight excuse, when Miss Bates turned to her again and seized her attention.\n\n"
             "“My mother's deafness is very trifling, you see. She should always hear Jane better than she does me.”\n")
     assert speakers(text)[-1] == "Miss Bates"
+
+
+def test_a_speech_that_goes_on_around_a_tagged_aside_is_not_the_asides_speaker() -> None:
+    # The aside's tag names its own words only: before, the whole paragraph was Alice's (the Mock Turtle's lines
+    # went into her dataset). Nothing names the speech's own speaker, so it is unknown.
+    text = ("“No,” said Alice.\n\n“Hm,” said the Gryphon.\n\n"
+            "The Mock Turtle sighed deeply, and at last he went on again:—\n\n"
+            "“You may not have lived much under the sea—” (“I haven’t,” said Alice)—“and perhaps you were "
+            "never even introduced to a lobster—” (Alice began to say “I once tasted—” but checked herself hastily, "
+            "and said “No, never”) “—so you can have no idea what a delightful thing a Lobster Quadrille is!”\n\n"
+            "“No, indeed,” said Alice. “What sort of a dance is it?”\n\n"
+            "Last came a little feeble, squeaking voice, (“That’s Bill,” thought Alice,) “Well, I hardly know—No "
+            "more, thank ye; I’m better now.”\n\n"
+            "(“I only wish it was,” the Hare said to itself in a whisper.)\n")
+    result = extract_dialogue(text)
+    spans = [(span["text"], span["speaker"]) for span in result.spans()]
+    assert spans[2:8] == [("You may not have lived much under the sea—", None), ("I haven’t,", "Alice"),
+                          ("and perhaps you were never even introduced to a lobster—", None),
+                          ("I once tasted—", "Alice"), ("No, never", "Alice"),
+                          ("—so you can have no idea what a delightful thing a Lobster Quadrille is!", None)]
+    # the speech around the asides is one person's, answered by Alice's asides: five turns of an exchange
+    around = [turn.extra["speaker_id"] for turn in result.turns if turn.speaker is None]
+    assert len(around) == 4 and len(set(around[:3])) == 1 and around[3] != around[0]
+    assert spans[8:] == [("No, indeed,", "Alice"), ("What sort of a dance is it?", "Alice"), ("That’s Bill,", "Alice"),
+                         ("Well, I hardly know—No more, thank ye; I’m better now.", None),
+                         ("I only wish it was,", "Hare")]  # an aside with no speech around it keeps its tag

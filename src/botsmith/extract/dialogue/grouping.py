@@ -62,7 +62,7 @@ def build_turns(text: str, layout: Layout, quotes: list[Quote]) -> tuple[list[Sp
             if (not qs[0].continues and groups[0][0] == spoken[-1][1] and len(lead) <= _SHORT_TAG
                     and not (first_cue is not None and first_cue.goes_on)):  # `added Elizabeth` goes on
                 _withdraw_guess(turns, spoken, tracker, layout.paragraphs[index - 1].start, pronoun=not private)
-        for n, (entity, group) in enumerate(groups):
+        for n, (entity, group) in enumerate(_apart_from_asides(text, para.start, qs, cues[index], groups, tracker)):
             _add(turns, text, entity, group, layout.scenes[scene], context if n == 0 else "")
         if len(groups) == 1:
             spoken.append((index, groups[0][0]))
@@ -203,6 +203,46 @@ def _speakers(text: str, para_start: int, qs: list[Quote], cues: list[Cue | None
         return groups
     finally:
         tracker.called = tracker.talked_of = set()
+
+
+Groups = list[tuple[Entity, list[Quote]]]
+
+
+def _apart_from_asides(text: str, para_start: int, qs: list[Quote], cues: list[Cue | None], groups: Groups,
+                       tracker: SpeakerTracker) -> Groups:
+    """The paragraph's groups, with a speech that goes on around a tagged aside in parentheses given to someone the
+    aside does not name (`“You may not have lived much under the sea—” (“I haven’t,” said Alice)—“and perhaps
+    you were never even introduced to a lobster—”` is the Mock Turtle's, and only `I haven’t` Alice's). Nothing
+    in the paragraph names that speaker, so it is unknown. Only the turns change: the turn-taking still reads the
+    paragraph as its tags do, so that a guess about the speech before it is tested as before."""
+    asides = _asides(text, para_start, qs, cues)
+    if not asides:
+        return groups
+    around = tracker.unknown()
+    owner = {id(quote): entity for entity, group in groups for quote in group}
+    split: Groups = []
+    for quote, aside in zip(qs, asides):
+        entity = owner[id(quote)] if aside else around
+        if split and split[-1][0] == entity:
+            split[-1][1].append(quote)
+        else:
+            split.append((entity, [quote]))
+    return split
+
+
+def _asides(text: str, para_start: int, qs: list[Quote], cues: list[Cue | None]) -> list[bool]:
+    """Which quotations stand in a tagged aside in parentheses while a speech goes on around them: empty when the
+    paragraph has none, when every quotation is in one (`(“I only wish it was,” the March Hare said to itself in a
+    whisper.)`), or when a quotation outside them has a tag of its own."""
+    inside, depth, since = [], 0, para_start
+    for quote in qs:
+        narration = text[since:quote.open_mark]  # speech may hold parentheses of its own: only narration counts
+        depth = max(0, depth + narration.count("(") - narration.count(")"))
+        inside.append(depth > 0)
+        since = (quote.close_mark if quote.close_mark is not None else quote.end) + 1
+    tagged_inside = any(cue is not None for cue, aside in zip(cues, inside) if aside)
+    tagged_outside = any(cue is not None for cue, aside in zip(cues, inside) if not aside)
+    return inside if tagged_inside and not tagged_outside and not all(inside) else []
 
 
 # words someone else said or wrote, quoted inside the speech: curly, straight double, or straight single marks (an
