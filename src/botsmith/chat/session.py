@@ -106,7 +106,10 @@ class ChatSession:
         self.stdout.flush()
         reply = "".join(pieces).strip()
         if not reply and stream.stats.finish_reason == "stop":
+            # left out of the conversation: asked again, the bot does not see itself having said nothing
+            self.messages.pop()
             self._say(f"{NO_REPLY}: say it again, or raise /temp")
+            return
         self.messages.append({"role": "assistant", "content": reply})
 
     def command(self, line: str) -> bool:
