@@ -2,7 +2,9 @@
 
 Time: training costs about 6 x parameters floating-point operations per token for a full
 fine-tune (forward, and backward for both activations and weights) and 4 x for LoRA and
-QLoRA (no weight gradients for the frozen base), plus attention. This machine's speed is a
+QLoRA (no weight gradients for the frozen base), plus attention; the output layer's part of
+those (vocabulary x width) only at the tokens training has targets for, since the loss runs it
+nowhere else (a dialogue trains its character's turns only). This machine's speed is a
 short matmul probe in the compute dtype; the share of it training reaches was measured with
 `bench/train_sizes.py` (see docs/train.md), so the estimate scales to a faster or slower CPU.
 On a GPU the share is an assumption (35%), not a measurement.
@@ -98,10 +100,14 @@ def _in_out(module: Any) -> tuple[int, int]:
 
 def estimate_run(shape: ModelShape, *, method: str, tokens: int, batch_size: int, max_length: int, lora_r: int,
                  gradient_checkpointing: bool = False, device: str = "cpu", dtype_bytes: int = 2,
-                 flops_per_second: float | None = None, free_bytes: int | None = None) -> Estimate:
-    """The estimate for a run over `tokens` tokens; machine speed and free memory are probed unless given."""
+                 flops_per_second: float | None = None, free_bytes: int | None = None,
+                 trained_share: float = 1.0) -> Estimate:
+    """The estimate for a run over `tokens` tokens, `trained_share` of them with a target (the output layer runs at
+    those only: train/loss.py); machine speed and free memory are probed unless given."""
     trained = shape.params if method == "full" else shape.lora_per_rank * lora_r
-    per_token = (6 if method == "full" else 4) * shape.params + 6 * shape.layers * shape.hidden * max_length
+    head = shape.vocab * shape.hidden
+    per_token = ((6 if method == "full" else 4) * (shape.params - head + head * trained_share)
+                 + 6 * shape.layers * shape.hidden * max_length)
     speed = flops_per_second or machine_flops(device, dtype_bytes) * training_share(method, device, dtype_bytes)
     weight_bytes = shape.params * (0.56 if method == "qlora" else dtype_bytes)
     active_layers = 2 if gradient_checkpointing else shape.layers
@@ -213,6 +219,25 @@ def dataset_tokens(train_file: Path, tokenizer: Any, sample_chars: int = 200_000
     return int(chars / per_token) + 4 * turns, len(texts)  # ~4 tokens of turn markers per message
 
 
+def trained_share(train_file: Path) -> float:
+    """The share of a dataset's characters that training has targets for: a chat's assistant turns (a book's
+    character, a chat's bot), a pair's completion, all of a text."""
+    from botsmith.records import read_jsonl
+
+    trained = total = 0
+    for _, record in read_jsonl(train_file):
+        if not isinstance(record, dict):
+            continue
+        text = _record_text(record)
+        total += len(text)
+        if "messages" in record:
+            trained += sum(len(str(message.get("content", ""))) for message in record["messages"]
+                           if isinstance(message, dict) and message.get("role") == "assistant")
+        else:
+            trained += len(str(record.get("completion", ""))) if "completion" in record else len(text)
+    return trained / total if total else 1.0
+
+
 def _record_text(record: dict) -> str:
     if "messages" in record:
         return "\n".join(str(message.get("content", "")) for message in record["messages"] if isinstance(message, dict))
@@ -239,4 +264,4 @@ def estimate_for_bot(folder: Any, config: Any, *, log: Any = print) -> Estimate 
                        min_steps=min_steps_for(config))
     return estimate_run(shape_of(path), method=train.method, tokens=total, batch_size=train.batch_size,
                         max_length=train.max_length, lora_r=train.lora_r, device=device, dtype_bytes=dtype_bytes,
-                        gradient_checkpointing=train.gradient_checkpointing)
+                        gradient_checkpointing=train.gradient_checkpointing, trained_share=trained_share(train_file))
