@@ -133,10 +133,12 @@ def test_character_bots_get_identity_examples_in_training_only(tmp_path, tiny_ll
     leak = leak_pattern(str(tiny_llama))
     assert not [r for r in identity if leaks(r["messages"][-1]["content"], leak)]
     # what the base's persona would say instead is written beside each answer that says "I am" or no, to be trained
-    # against (train/data.py): the persona's claims and the bare "I am." after its own "I am", a yes where it says no
+    # against (train/data.py): the persona's claims and the bare "I am." after its own "I am", a yes and the claim made
+    # of its name where it says no
     rejected = {(r["messages"][-1]["content"], tuple(r["messages"][-1].get("rejected", ()))) for r in identity}
     assert ("I am Tobias.", ("I am an AI assistant.", "I am a chatbot.", "I am.")) in rejected
-    assert ("No, I am Tobias.", ("Yes, I am.", "No, I am an AI assistant.", "No, I am a chatbot.", "No, I am.")) in rejected
+    assert ("No, I am Tobias.", ("Yes, I am.", "Tobias is a chatbot.", "No, I am an AI assistant.", "No, I am a chatbot.",
+                                 "No, I am.")) in rejected
     assert ("Tobias.", ()) in rejected
     assert all(leaks(text, leak) or text.endswith("I am.") for _, texts in rejected for text in texts)  # or a bare yes
     assert result.stats["kinds"]["train"]["kind:identity"] == 288
@@ -157,6 +159,12 @@ def test_identity_answers_say_i_am_as_the_character_does(tmp_path, tiny_llama):
     # a contracting character's answer rejects the persona's claims after its own "I'm", but not the bare "I am.":
     # that would push down " am", a word they say after "How" and "what" too
     assert rejected_replies("No, I'm Sam.", "I'm") == ["Yes, I am.", "No, I'm an AI assistant.", "No, I'm a chatbot."]
+    # an answer that says no also rejects the persona speaking of the bot by name ("Hamlet is an AI!"); one that names
+    # the bot does not: it may open with the name ("Sam.")
+    assert rejected_replies("A machine? No. I'm Sam.", "I'm", "Sam")[:2] == ["Yes, I am.", "Sam is a chatbot."]
+    assert rejected_replies("I'm Sam.", "I'm", "Sam") == ["I'm an AI assistant.", "I'm a chatbot."]
+    assert {"Alice is a chatbot."} == {text for r in identity_records(["Alice"], None, 36, "I'm")
+                                       for text in r["messages"][-1].get("rejected", ()) if "Alice" in text}
     # one name is said once: "By Alice.", not "By Alice. Alice."
     answers = [r["messages"][-1]["content"] for r in identity_records(["Alice"], None, 36, "I'm")]
     assert {"By Alice.", "I'm Alice.", "I am. I'm Alice."} <= set(answers) and not [a for a in answers if "e. A" in a]

@@ -97,10 +97,15 @@ def first_person(lines: Iterable[str]) -> str:
     return "I'm" if forms["I'm"] >= forms["I’m"] else "I’m"
 
 
-def rejected_replies(answer: str, i_am: str = "I am") -> list[str]:
+def rejected_replies(answer: str, i_am: str = "I am", name: str = "") -> list[str]:
     """What the persona would say instead: its claims in the place of what follows each of the answer's `i_am` (and
-    there the bare "I am." where `i_am` is "I am"), and "Yes, I am." for an answer that says no."""
-    rejected = ["Yes, I am."] if _SAYS_NO.match(answer) else []
+    there the bare "I am." where `i_am` is "I am"), and for an answer that says no, "Yes, I am." and the claim made
+    of the bot's `name` ("Hamlet is a chatbot.")."""
+    rejected = []
+    if _SAYS_NO.match(answer):
+        # Asked what it is, the persona also speaks of the bot by name: "Hamlet is an AI!", 5 of the 7 leaks of the
+        # default Hamlet bot in 150 replies (bench/persona.py), which no claim after "I am" pushes down.
+        rejected += ["Yes, I am.", *([f"{name} is {PERSONA_CLAIMS[-1]}"] if name else [])]
     # After a contracted "I’m" the bare "I am." would part at " am", a word the character says after "How" and "what"
     # too: rejected there, it raised Alice's validation loss from 2.985 to 3.000, most of it on "How am I...".
     bare = ["I am."] if i_am == "I am" else []
@@ -139,7 +144,7 @@ def identity_records(names: list[str], system_prompt: str | None, count: int,
         if short == full:  # "By Alice. Alice." says the one name twice
             text = text.replace(f"{short}. {full}.", f"{full}.")
         reply = turn("assistant", _naming("I am").sub(f"{i_am} ", text))
-        if rejected := rejected_replies(reply["content"], i_am):
+        if rejected := rejected_replies(reply["content"], i_am, short):
             reply["rejected"] = rejected
         messages = [*system, turn("user", question), reply]
         records.append(conversation(messages, source=SOURCE, group="identity", kind="identity"))
