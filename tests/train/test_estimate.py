@@ -50,13 +50,13 @@ def test_warnings_when_it_will_not_fit_or_takes_days():
 def test_the_output_layer_counts_only_where_training_has_targets(tmp_path):
     import json
 
-    from botsmith.train.estimate import trained_share
+    from botsmith.train.estimate import dataset_records, trained_share
 
     rows = [{"messages": [{"role": "user", "content": "x" * 30}, {"role": "assistant", "content": "y" * 10}]},
             {"text": "z" * 20}, {"prompt": "p" * 15, "completion": "c" * 5}]
     (tmp_path / "train.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
     # characters with targets over all of them (a conversation's turns are joined by a newline): 10 + 20 + 5 of 81
-    assert trained_share(tmp_path / "train.jsonl") == pytest.approx(35 / 81)
+    assert trained_share(dataset_records(tmp_path / "train.jsonl")) == pytest.approx(35 / 81)
     shape = ModelShape(params=135_000_000, layers=30, hidden=576, vocab=49_152, lora_per_rank=300_000)
     run = dict(method="lora", tokens=10_000, batch_size=8, max_length=256, lora_r=16, flops_per_second=1e11,
                free_bytes=0)
@@ -66,7 +66,7 @@ def test_the_output_layer_counts_only_where_training_has_targets(tmp_path):
 
 def test_train_logs_the_estimate_and_train_estimate_only_prints_it(make_bot, tmp_path, tiny_llama):
     from botsmith.train import train
-    from botsmith.train.estimate import dataset_tokens
+    from botsmith.train.estimate import dataset_records, dataset_tokens
     from botsmith.dataset.tokens import load_tokenizer
     from botsmith.records import read_records
 
@@ -75,7 +75,7 @@ def test_train_logs_the_estimate_and_train_estimate_only_prints_it(make_bot, tmp
     tokenizer = load_tokenizer(str(tiny_llama))
     exact = sum(len(tokenizer("\n".join(m["content"] for m in r["messages"]), add_special_tokens=False)["input_ids"])
                 for r in read_records(train_file))
-    counted, examples = dataset_tokens(train_file, tokenizer)
+    counted, examples = dataset_tokens(dataset_records(train_file), tokenizer)
     assert examples == 40 and exact <= counted <= exact + 4 * 2 * 40 + 40
     lines = []
     train(bot.root, log=lines.append)

@@ -105,7 +105,9 @@ def rejected_replies(answer: str, i_am: str = "I am", name: str = "") -> list[st
     if _SAYS_NO.match(answer):
         # Asked what it is, the persona also speaks of the bot by name: "Hamlet is an AI!", 5 of the 7 leaks of the
         # default Hamlet bot in 150 replies (bench/persona.py), which no claim after "I am" pushes down.
-        rejected += ["Yes, I am.", *([f"{name} is {PERSONA_CLAIMS[-1]}"] if name else [])]
+        rejected.append("Yes, I am.")
+        if name:
+            rejected.append(f"{name} is {PERSONA_CLAIMS[-1]}")
     # After a contracted "I’m" the bare "I am." would part at " am", a word the character says after "How" and "what"
     # too: rejected there, it raised Alice's validation loss from 2.985 to 3.000, most of it on "How am I...".
     bare = ["I am."] if i_am == "I am" else []

@@ -199,12 +199,16 @@ def run_tokens(dataset_tokens: int, examples: int, *, epochs: float, max_steps: 
     return steps * per_step * min(tokens_per_row, max_length)
 
 
-def dataset_tokens(train_file: Path, tokenizer: Any, sample_chars: int = 200_000) -> tuple[int, int]:
-    """(tokens, examples) of a dataset file: its characters over the characters per token the base's tokenizer
-    gives on a sample of them (tokenizing a whole library of novels would take longer than the estimate is worth)."""
+def dataset_records(train_file: Path) -> list[dict]:
+    """A dataset file's records, read once for `dataset_tokens` and `trained_share`."""
     from botsmith.records import read_jsonl
 
-    records = [record for _, record in read_jsonl(train_file) if isinstance(record, dict)]
+    return [record for _, record in read_jsonl(train_file) if isinstance(record, dict)]
+
+
+def dataset_tokens(records: list[dict], tokenizer: Any, sample_chars: int = 200_000) -> tuple[int, int]:
+    """(tokens, examples) of a dataset: its characters over the characters per token the base's tokenizer gives on
+    a sample of them (tokenizing a whole library of novels would take longer than the estimate is worth)."""
     texts = [_record_text(record) for record in records]
     chars = sum(len(text) for text in texts)
     sample, size = [], 0
@@ -219,15 +223,11 @@ def dataset_tokens(train_file: Path, tokenizer: Any, sample_chars: int = 200_000
     return int(chars / per_token) + 4 * turns, len(texts)  # ~4 tokens of turn markers per message
 
 
-def trained_share(train_file: Path) -> float:
+def trained_share(records: list[dict]) -> float:
     """The share of a dataset's characters that training has targets for: a chat's assistant turns (a book's
     character, a chat's bot), a pair's completion, all of a text."""
-    from botsmith.records import read_jsonl
-
     trained = total = 0
-    for _, record in read_jsonl(train_file):
-        if not isinstance(record, dict):
-            continue
+    for record in records:
         text = _record_text(record)
         total += len(text)
         if "messages" in record:
@@ -256,7 +256,8 @@ def estimate_for_bot(folder: Any, config: Any, *, log: Any = print) -> Estimate 
     if not train_file.is_file():
         return None
     path = resolve_model(config.bot.base_model, log=log)
-    tokens, examples = dataset_tokens(train_file, load_tokenizer(str(path), log=log))
+    records = dataset_records(train_file)
+    tokens, examples = dataset_tokens(records, load_tokenizer(str(path), log=log))
     device = device_kind(train.device)
     dtype_bytes = pick_precision(train.precision, device).itemsize  # the dtype training will compute in
     total = run_tokens(tokens, examples, epochs=train.epochs, max_steps=train.max_steps, batch_size=train.batch_size,
@@ -264,4 +265,4 @@ def estimate_for_bot(folder: Any, config: Any, *, log: Any = print) -> Estimate 
                        min_steps=min_steps_for(config))
     return estimate_run(shape_of(path), method=train.method, tokens=total, batch_size=train.batch_size,
                         max_length=train.max_length, lora_r=train.lora_r, device=device, dtype_bytes=dtype_bytes,
-                        gradient_checkpointing=train.gradient_checkpointing, trained_share=trained_share(train_file))
+                        gradient_checkpointing=train.gradient_checkpointing, trained_share=trained_share(records))
