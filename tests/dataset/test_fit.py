@@ -139,7 +139,8 @@ def test_character_bots_get_identity_examples_in_training_only(tmp_path, tiny_ll
     assert ("I am Tobias.", ("I am an AI assistant.", "I am a chatbot.", "I am.")) in rejected
     assert ("No, I am Tobias.", ("Yes, I am.", "Tobias is a chatbot.", "No, I am an AI assistant.", "No, I am a chatbot.",
                                  "No, I am.")) in rejected
-    assert ("Tobias.", ()) in rejected
+    # a one-word name is never the whole answer ("Tobias." would open a reply as a call to him)
+    assert ("Tobias will do very well.", ()) in rejected and ("Tobias.", ()) not in rejected
     assert all(leaks(text, leak) or text.endswith("I am.") for _, texts in rejected for text in texts)  # or a bare yes
     assert result.stats["kinds"]["train"]["kind:identity"] == 288
     none = build_dataset(folder.root, config.with_overrides("dataset", identity_examples=0), log=lambda line: None)
@@ -168,6 +169,9 @@ def test_identity_answers_say_i_am_as_the_character_does(tmp_path, tiny_llama):
     # one name is said once: "By Alice.", not "By Alice. Alice."
     answers = [r["messages"][-1]["content"] for r in identity_records(["Alice"], None, 36, "I'm")]
     assert {"By Alice.", "I'm Alice.", "I am. I'm Alice."} <= set(answers) and not [a for a in answers if "e. A" in a]
+    # a one-word name is never the whole answer ("Alice." opens a reply as a call to her would); a full name may be
+    assert "Alice." not in answers
+    assert "Elizabeth Bennet." in {r["messages"][-1]["content"] for r in identity_records(["Elizabeth Bennet"], None, 36)}
     folder = new_bot(tmp_path / "bot", mode="dialogue", base_model=str(tiny_llama))
     assert "I doubt for both of us." in PLAY
     (tmp_path / "play.txt").write_text(PLAY.replace("I doubt for both of us.", "I’m the one who doubts."))

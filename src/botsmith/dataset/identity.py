@@ -145,6 +145,11 @@ def identity_records(names: list[str], system_prompt: str | None, count: int,
         text = answer.format(full=full, short=short)
         if short == full:  # "By Alice. Alice." says the one name twice
             text = text.replace(f"{short}. {full}.", f"{full}.")
+        if text == f"{full}." and " " not in full:
+            # A one-word name alone opens a reply the way the character's lines call someone: taught "Hamlet.",
+            # the default Hamlet bot answered "Who are you?" with "Hamlet, my dear." or "Hamlet, who is that?"
+            # (docs/train.md, "A one-word name is never the whole answer")
+            text = f"I am {full}."
         reply = turn("assistant", _naming("I am").sub(f"{i_am} ", text))
         if rejected := rejected_replies(reply["content"], i_am, short):
             reply["rejected"] = rejected
