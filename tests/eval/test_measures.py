@@ -168,6 +168,22 @@ def test_the_delta_row_says_why_it_is_missing(size, says):
     assert says in row[0] and row[1:3] == ("-", "-")
 
 
+@pytest.mark.parametrize(("held_out", "warned"), [(494, True), (500, False), (1844, False)])
+def test_delta_against_few_held_out_words_says_so(held_out, warned):
+    from botsmith.eval.summary import line, rows
+
+    # a quiet heroine (Anne of Persuasion: 15 held-out lines, 494 words) gives Delta a target as noisy as a short sample
+    report = {"mode": "dialogue", "character": "Anne", "perplexity": {r: {"perplexity": 9.0} for r in ("before", "after")},
+              "scores": {"before": {"persona_leaks": 0, "replies": 1, "delta": 1.02},
+                         "after": {"persona_leaks": 0, "replies": 1, "delta": 1.04},
+                         "real": {"held_out_words": held_out, "delta": 0.96}, "delta_words": 1000, "delta_change_p": 0.58}}
+    (row,) = [row for row in rows(report) if row[0].startswith("Burrows' Delta")]
+    note = f"only {held_out} held-out words to compare with: too few to rely on"
+    assert (note in row[0]) == warned and row[1:] == ("1.02", "1.04", "0.96")
+    assert line(report).endswith("Delta to Anne 1.02 -> 1.04 (p = 0.58: within the noise"
+                                 + (f"; {note})" if warned else ")"))
+
+
 def test_probes_are_spread_over_the_held_out_examples():
     assert spread(list(range(10)), 3) == [0, 3, 6]
     assert spread([1, 2], 5) == [1, 2, 1, 2, 1] and spread([], 3) == [] and spread([1, 2], 0) == []

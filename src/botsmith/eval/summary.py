@@ -42,7 +42,8 @@ def rows(report: dict[str, Any]) -> list[Row]:
                           _of(after["denies_ai"], after["persona_probes"]), ""))
         table.append(("replies that end on their own", _percent(before.get("ended_on_their_own")),
                       _percent(after.get("ended_on_their_own")), ""))
-    table.append((f"Burrows' Delta to {_target(report)} ({_delta_sample(scores.get('delta_words', 0))})",
+    table.append((f"Burrows' Delta to {_target(report)} "
+                  f"({_delta_sample(scores.get('delta_words', 0), real.get('held_out_words'))})",
                   _number(before.get("delta")), _number(after.get("delta")), _number(real.get("delta"))))
     if scores.get("delta_change_p") is not None:
         table.append(("change in Delta beyond chance? (paired permutation test)", "", delta_change(scores), ""))
@@ -82,12 +83,24 @@ def delta_change(scores: dict[str, Any]) -> str:
     return _p_verdict(p_value, paired.verdict(p_value, change < 0))
 
 
-def _delta_sample(size: int) -> str:
+def _delta_sample(size: int, real_words: int | None = None) -> str:
     if size == 0:
         return "too little text to measure it"
     if size < MIN_DELTA_WORDS:
         return f"needs {MIN_DELTA_WORDS}+ words of replies, had {size}: raise --probes"
+    if _few_real_words(real_words):
+        return f"{size}-word samples against {_only(real_words)}; lower: closer"
     return f"{size}-word samples; lower: closer"
+
+
+def _few_real_words(real_words: int | None) -> bool:
+    """Whether the held-out lines Delta compares with are too few to rely on. Delta is a distance between two texts'
+    word frequencies, so a short target is as noisy as a short sample: the threshold replies must reach."""
+    return real_words is not None and real_words < MIN_DELTA_WORDS
+
+
+def _only(real_words: int | None) -> str:
+    return f"only {real_words} held-out words to compare with: too few to rely on"
 
 
 def _percent(value: float | None) -> str:
@@ -118,7 +131,10 @@ def line(report: dict[str, Any]) -> str:
         parts.append(f"distinct-2 {_number(before.get('distinct_2'), 3)} -> {_number(after.get('distinct_2'), 3)}")
     if after.get("delta") is not None:
         who = report.get("character") or ("the text" if report["mode"] == "completion" else "the real lines")
-        change = f" ({delta_change(scores)})" if scores.get("delta_change_p") is not None else ""
+        notes = [delta_change(scores)] if scores.get("delta_change_p") is not None else []
+        if _few_real_words(held_out := scores.get("real", {}).get("held_out_words")):
+            notes.append(_only(held_out))
+        change = f" ({'; '.join(notes)})" if notes else ""
         parts.append(f"Delta to {who} {_number(before.get('delta'))} -> {_number(after.get('delta'))}{change}")
     moved = markers_line(scores)
     if moved:
