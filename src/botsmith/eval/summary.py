@@ -99,7 +99,7 @@ def _few_real_words(real_words: int | None) -> bool:
     return real_words is not None and real_words < MIN_DELTA_WORDS
 
 
-def _only(real_words: int | None) -> str:
+def _only(real_words: int) -> str:
     return f"only {real_words} held-out words to compare with: too few to rely on"
 
 
