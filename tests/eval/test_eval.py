@@ -231,10 +231,10 @@ def test_training_ends_with_a_quick_eval(tmp_path, tiny_llama):
     assert all(set(probe["replies"]["after"]) == {"sampled"} for probe in report["probes"] if probe["kind"] == "heldout")
     assert metrics(result.run_dir)[0] == {"step": 0, "val_loss": report["curve"][0]["val_loss"]}
     assert report["identity_examples"] == 5
-    # "I am Ana." rejects "I am an AI assistant.", "I am a chatbot." and "I am.": three tokens trained against after
-    # its "I am"
-    assert report["identity_rejected"] == 1
-    assert [line for line in lines if line.startswith("data: ") and "3 unwanted: rejected replies" in line], \
+    # three of the five answers are "I am Ana." (a one-word name is never the whole answer), and each rejects "I am an
+    # AI assistant.", "I am a chatbot." and "I am.": three tokens trained against after its "I am"
+    assert report["identity_rejected"] == 3
+    assert [line for line in lines if line.startswith("data: ") and "9 unwanted: rejected replies" in line], \
         [line for line in lines if line.startswith("data: ")]
 
     other = _make_bot(tmp_path / "other", tiny_llama, mode="chat", max_steps=2, eval_every=2, eval_at_end=False)
