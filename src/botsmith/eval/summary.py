@@ -83,23 +83,22 @@ def delta_change(scores: dict[str, Any]) -> str:
     return _p_verdict(p_value, paired.verdict(p_value, change < 0))
 
 
-def _delta_sample(size: int, real_words: int | None = None) -> str:
+def _delta_sample(size: int, real_words: int | None) -> str:
     if size == 0:
         return "too little text to measure it"
     if size < MIN_DELTA_WORDS:
         return f"needs {MIN_DELTA_WORDS}+ words of replies, had {size}: raise --probes"
-    if _few_real_words(real_words):
-        return f"{size}-word samples against {_only(real_words)}; lower: closer"
+    if few := _few_real_words(real_words):
+        return f"{size}-word samples against {few}; lower: closer"
     return f"{size}-word samples; lower: closer"
 
 
-def _few_real_words(real_words: int | None) -> bool:
-    """Whether the held-out lines Delta compares with are too few to rely on. Delta is a distance between two texts'
-    word frequencies, so a short target is as noisy as a short sample: the threshold replies must reach."""
-    return real_words is not None and real_words < MIN_DELTA_WORDS
-
-
-def _only(real_words: int) -> str:
+def _few_real_words(real_words: int | None) -> str | None:
+    """What to say when the held-out lines Delta compares with are too few to rely on (None: enough). Delta is a
+    distance between two texts' word frequencies, so a short target is as noisy as a short sample: the threshold
+    replies must reach."""
+    if real_words is None or real_words >= MIN_DELTA_WORDS:
+        return None
     return f"only {real_words} held-out words to compare with: too few to rely on"
 
 
@@ -132,8 +131,8 @@ def line(report: dict[str, Any]) -> str:
     if after.get("delta") is not None:
         who = report.get("character") or ("the text" if report["mode"] == "completion" else "the real lines")
         notes = [delta_change(scores)] if scores.get("delta_change_p") is not None else []
-        if _few_real_words(held_out := scores.get("real", {}).get("held_out_words")):
-            notes.append(_only(held_out))
+        if few := _few_real_words(scores.get("real", {}).get("held_out_words")):
+            notes.append(few)
         change = f" ({'; '.join(notes)})" if notes else ""
         parts.append(f"Delta to {who} {_number(before.get('delta'))} -> {_number(after.get('delta'))}{change}")
     moved = markers_line(scores)

@@ -200,7 +200,8 @@ def run_tokens(dataset_tokens: int, examples: int, *, epochs: float, max_steps: 
 
 
 def dataset_records(train_file: Path) -> list[dict]:
-    """A dataset file's records, read once for `dataset_tokens` and `trained_share`."""
+    """A dataset file's records, read once for `dataset_tokens` and `trained_share`; not validated as `read_records`
+    does: the estimate only counts characters, and training checks each record when it reads the file."""
     from botsmith.records import read_jsonl
 
     return [record for _, record in read_jsonl(train_file) if isinstance(record, dict)]
