@@ -159,6 +159,33 @@ def test_cli_prints_the_table_and_compares_runs(trained_bot):
     assert done.returncode != 0 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
 
 
+def test_sampling_flags_replace_the_bots_generate_settings_for_both_models(trained_bot):
+    from botsmith.eval.summary import table_text
+
+    config = (trained_bot / "botsmith.toml").read_bytes()
+    sampled = lambda report, who: [probe["replies"][who]["sampled"]["text"] for probe in report.data["probes"]]  # noqa: E731
+    default = evaluate(trained_bot, **quick(probes=1))
+    assert default.data["sampling"]["temperature"] == 0.7  # the bot's [generate]
+    hot = evaluate(trained_bot, **quick(probes=1, sampling={"temperature": 1.5, "top_k": 0, "top_p": None}))
+    assert hot.data["sampling"] == {**default.data["sampling"], "temperature": 1.5, "top_k": 0}
+    for who in ("after", "before"):  # both models sample as asked
+        assert sampled(hot, who) != sampled(default, who)
+    assert sampled(evaluate(trained_bot, **quick(probes=1, sampling={"temperature": 0.7})), "after") == sampled(default, "after")
+    assert "(replies sampled with temperature 1.5, top_p 0.9, repetition penalty 1.1; seed" in table_text(hot.data)
+    assert (trained_bot / "botsmith.toml").read_bytes() == config  # an eval's flags are not saved
+    with pytest.raises(BotsmithError, match="temperature"):
+        evaluate(trained_bot, **quick(sampling={"temperature": -1.0}))
+    assert "sampling" not in evaluate(trained_bot, **quick(probes=1, sampled=False)).data  # greedy replies only
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    args = [sys.executable, "-m", "botsmith", "eval", str(trained_bot), "--probes", "1", "--max-new-tokens", "4"]
+    done = subprocess.run([*args, "--temperature", "1.5"], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "(replies sampled with temperature 1.5," in done.stdout
+    done = subprocess.run([*args, "--top-p", "0"], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode != 0 and "top_p" in done.stderr and "Traceback" not in done.stderr
+
+
 def test_persona_bench_counts_what_its_replies_show(trained_bot):
     root = Path(__file__).resolve().parents[2]
     done = subprocess.run([sys.executable, str(root / "bench" / "persona.py"), str(trained_bot), "--samples", "2",

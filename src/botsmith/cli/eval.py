@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 
+from botsmith.cli.talk import OPTS
 from botsmith.eval.api import DEFAULT_PROBES, MAX_NEW_TOKENS
 from botsmith.eval.probes import SAMPLE_SEED
 
@@ -37,18 +38,25 @@ def eval_(
     max_new_tokens: int = typer.Option(MAX_NEW_TOKENS, "--max-new-tokens", min=1, max=2048, help="Longest reply per probe."),
     seed: int = typer.Option(SAMPLE_SEED, "--seed", help="First sampling seed: another one draws other replies "
                                                          "(Delta can move with the draw: docs/eval.md)."),
+    temperature: Optional[float] = OPTS["temperature"], top_p: Optional[float] = OPTS["top_p"],
+    top_k: Optional[int] = OPTS["top_k"], min_p: Optional[float] = OPTS["min_p"],
+    epsilon_cutoff: Optional[float] = OPTS["epsilon_cutoff"], repetition_penalty: Optional[float] = OPTS["repetition_penalty"],
     as_json: bool = typer.Option(False, "--json", help="Print report.json's content instead of the table."),
 ) -> None:
     """Evaluate a trained bot: held-out perplexity before and after, replies side by side, staying in character.
 
-    Writes runs/RUN-ID/eval/report.json and report.html (plots embedded) and prints a summary table.
+    Writes runs/RUN-ID/eval/report.json and report.html (plots embedded) and prints a summary table. Both models
+    sample as the bot's [generate] says; the sampling flags replace it for this eval (e.g. --temperature 1.0).
     """
     from botsmith.errors import BotsmithError
     from botsmith.eval import evaluate, summary
     from botsmith.eval.compare import compare_runs, comparison_table
 
     log = lambda line: typer.echo(line, err=True)  # noqa: E731
-    options = dict(probes=probes, greedy=greedy, sampled=sampled, max_new_tokens=max_new_tokens, seed=seed)
+    sampling = dict(temperature=temperature, top_p=top_p, top_k=top_k, min_p=min_p, epsilon_cutoff=epsilon_cutoff,
+                    repetition_penalty=repetition_penalty)
+    options = dict(probes=probes, greedy=greedy, sampled=sampled, max_new_tokens=max_new_tokens, seed=seed,
+                   sampling=sampling)
     if run_ids and not runs:
         raise BotsmithError(f"unexpected argument '{run_ids[0]}'", hint="to compare runs: botsmith eval BOT --runs A B")
     if runs:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from botsmith.bot_folder import BotFolder, open_bot
+from botsmith.config.generate import GenerateSection
 from botsmith.errors import BotsmithError
 from botsmith.eval import summary
 from botsmith.eval.probes import (ABOUT_ITSELF, IDENTITY_SEEDS, SAMPLE_SEED, Probe, Replies, answer, chat_probes,
@@ -28,6 +29,9 @@ from botsmith.eval.probes import (ABOUT_ITSELF, IDENTITY_SEEDS, SAMPLE_SEED, Pro
 DEFAULT_PROBES = 72
 QUICK_PROBES = 24
 MAX_NEW_TOKENS = 96  # per reply: a character's usual line (P&P Elizabeth: 41 words on average)
+# The [generate] fields that decide what a sampled reply is: the report records them, since Delta moves with them
+# (docs/train.md, **Temperature and her voice**).
+SAMPLING_FIELDS = ("temperature", "top_p", "top_k", "min_p", "epsilon_cutoff", "repetition_penalty")
 
 
 @dataclass
@@ -55,17 +59,19 @@ class Contender:
 def evaluate(bot_dir: str | Path = ".", *, checkpoint: str = "best", against: str = "base",
              probes: int = DEFAULT_PROBES, greedy: bool = False, sampled: bool = True,
              max_new_tokens: int = MAX_NEW_TOKENS, quick: bool = False, seed: int = SAMPLE_SEED,
-             log: Callable[[str], None] = print) -> EvalReport:
+             sampling: dict[str, Any] | None = None, log: Callable[[str], None] = print) -> EvalReport:
     """Evaluate a checkpoint (best|final|last|PATH) against the base model or another run (run id or folder).
 
     Each probe is answered as chat answers it, sampled with the bot's [generate] settings (fixed seeds; each
     identity question with three); the identity questions, and with `greedy` every probe, greedily as well.
-    `sampled=False`: greedy replies only. `seed`: the first sampling seed (another draws other replies)."""
+    `sampled=False`: greedy replies only. `seed`: the first sampling seed (another draws other replies).
+    `sampling`: [generate] fields to use instead of the bot's (temperature, top_p, ...; None values are skipped),
+    for both models alike."""
     from botsmith.atomic import atomic_dir
 
     started = time.perf_counter()
     folder = open_bot(bot_dir)
-    config = folder.config()
+    config = folder.config().with_overrides("generate", **(sampling or {}))
     target, run_dir = _checkpoint(folder, checkpoint)
     out = _report_dir(folder, target, run_dir, checkpoint)
     validation, train = _dataset(folder)
@@ -75,7 +81,7 @@ def evaluate(bot_dir: str | Path = ".", *, checkpoint: str = "best", against: st
     else:  # greedy-only evals ask each identity question once: greedy decoding would only repeat itself
         items = chat_probes(validation, probes, IDENTITY_SEEDS if sampled else 1)
     settings = dict(greedy=greedy, sampled=sampled, max_new_tokens=max_new_tokens, seed=seed,
-                    max_length=_max_length(folder, run_dir), log=log)
+                    max_length=_max_length(folder, run_dir), generate=config.generate, log=log)
     results = {"after": _run(folder, contenders[0], validation, items, system_prompt=None, **settings)}
     # The base model is talked to with the checkpoint's system prompt, as the bot's runtime would; another run
     # keeps the one it was trained with.
@@ -83,6 +89,8 @@ def evaluate(bot_dir: str | Path = ".", *, checkpoint: str = "best", against: st
     results["before"] = _run(folder, contenders[1], validation, items, system_prompt=system, **settings)
     data = _report(folder, config, target, run_dir, contenders, results, items, validation, train, quick)
     data["seed"] = seed
+    if sampled:
+        data["sampling"] = {name: getattr(config.generate, name) for name in SAMPLING_FIELDS}
     data["seconds"] = round(time.perf_counter() - started, 1)
     with atomic_dir(out) as tmp:
         _write(tmp, data, run_dir)
@@ -153,15 +161,14 @@ def _against(folder: BotFolder, against: str, run_dir: Path | None) -> Contender
 
 def _run(folder: BotFolder, contender: Contender, validation: list[dict], items: list[Probe], *, greedy: bool,
          sampled: bool, max_new_tokens: int, max_length: int, system_prompt: str | None, seed: int,
-         log: Callable[[str], None]) -> dict[str, Any]:
+         generate: GenerateSection, log: Callable[[str], None]) -> dict[str, Any]:
     """One model's held-out perplexity and replies, through the engine chat and serve use.
 
     `system_prompt`: None keeps the one the model's checkpoint was trained with (the base gets the bot's)."""
     from botsmith.chat import Chatbot
     from botsmith.eval.perplexity import heldout
 
-    config = folder.config()
-    generate = config.generate.model_copy(update={"backend": "torch"})  # the base model has no GGUF export
+    generate = generate.model_copy(update={"backend": "torch"})  # the base model has no GGUF export
     log(f"Evaluating {contender.label}...")
     chatbot = Chatbot.from_bot(folder.root, contender.spec, generate=generate, log=lambda line: None)
     if system_prompt is not None:
@@ -169,7 +176,7 @@ def _run(folder: BotFolder, contender: Contender, validation: list[dict], items:
     loaded = chatbot.loaded
     perplexity = heldout(loaded.model, loaded.tokenizer, chatbot.chat_format, validation, max_length=max_length)
     replies = answer(chatbot, items, greedy=greedy, sampled=sampled, seed=seed,
-                     max_new_tokens=min(max_new_tokens, config.generate.max_new_tokens))
+                     max_new_tokens=min(max_new_tokens, generate.max_new_tokens))
     result = {"perplexity": perplexity, "replies": replies, "system_prompt": chatbot.system_prompt,
               "base_model": loaded.base_model}
     del chatbot, loaded

@@ -17,8 +17,10 @@ COLUMNS = ("run", "steps", "val loss", "perplexity", "leaks", "identity", "asked
 
 def compare_runs(bot_dir: str | Path, run_ids: list[str], *, log: Callable[[str], None] = print,
                  **options: Any) -> list[dict[str, Any]]:
-    """Each run's report (runs/<id>/eval/report.json, made now if missing), in the order given."""
+    """Each run's report (runs/<id>/eval/report.json, made now if missing or sampled otherwise than `sampling`
+    asks), in the order given."""
     folder = open_bot(bot_dir)
+    asked = {name: value for name, value in (options.get("sampling") or {}).items() if value is not None}
     reports = []
     for run_id in run_ids:
         run = folder.runs_dir / run_id
@@ -27,7 +29,9 @@ def compare_runs(bot_dir: str | Path, run_ids: list[str], *, log: Callable[[str]
             raise BotsmithError(f"run '{run_id}' has no best/ checkpoint in {folder.runs_dir}",
                                 hint=f"runs with one: {known} (botsmith runs lists them)")
         report = _read(run / "eval" / "report.json")
-        if report is None or report.get("quick"):
+        sampled_as_asked = report is not None and all(report.get("sampling", {}).get(name) == value
+                                                      for name, value in asked.items())
+        if not sampled_as_asked or report.get("quick"):
             report = evaluate(folder.root, checkpoint=str(run / "best"), log=log, **options).data
         reports.append(report)
     return reports

@@ -76,6 +76,8 @@ def _meta(report: dict[str, Any]) -> str:
              f"system prompt <code>{_e(report['system_prompt'] or '(none)')}</code>", _e(report["created"])]
     if report.get("quick"):
         items.append("quick evaluation (fewer probes)")
+    if sampled := summary.sampling_text(report):
+        items.append(_e(sampled))
     return "<p class=\"meta\">" + " · ".join(items) + "</p>"
 
 

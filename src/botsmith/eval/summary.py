@@ -174,11 +174,27 @@ def advice(report: dict[str, Any], bot: str = "BOT") -> list[str]:
     return tips
 
 
+def sampling_text(report: dict[str, Any]) -> str | None:
+    """How both models' replies were sampled (`temperature 0.7, top_p 0.9, ...; seed 1234`): Delta and the persona
+    answers move with it. None for a report from before eval recorded it."""
+    sampling = report.get("sampling")
+    if not sampling:
+        return None
+    off = {"top_p": 1.0, "top_k": 0, "min_p": 0.0, "epsilon_cutoff": 0.0, "repetition_penalty": 1.0}
+    shown = [f"{'repetition penalty' if name == 'repetition_penalty' else name} {value:g}"
+             for name, value in sampling.items() if off.get(name) != value]
+    seed = f"; seed {report['seed']}" if report.get("seed") is not None else ""
+    return f"replies sampled with {', '.join(shown)}{seed}"
+
+
 def table_text(report: dict[str, Any]) -> str:
-    """The summary table for a terminal."""
+    """The summary table for a terminal, and how the replies were sampled."""
     header = ("measure", report["labels"]["before"], report["labels"]["after"], "real")
     body = rows(report)
     widths = [max(len(row[i]) for row in [header, *body]) for i in range(4)]
     render = lambda row: "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)  # noqa: E731
                                    for i, (cell, w) in enumerate(zip(row, widths))).rstrip()
-    return "\n".join([render(header), render(tuple("-" * w for w in widths)), *(render(row) for row in body)])
+    lines = [render(header), render(tuple("-" * w for w in widths)), *(render(row) for row in body)]
+    if sampled := sampling_text(report):
+        lines.append(f"({sampled})")
+    return "\n".join(lines)
